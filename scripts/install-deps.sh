@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs every Debian package flowseq needs to build, test and benchmark. Idempotent.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+# libopenblas-openmp-dev, not the pthread build: our loops use OpenMP and two thread pools
+# fighting over the same cores cost ~1.5x (DESIGN.md §2).
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  build-essential cmake pkg-config \
+  libopenblas-openmp-dev libyaml-dev libsentencepiece-dev sentencepiece zlib1g-dev \
+  python3 python3-pip gnuplot-nox ca-certificates curl >/dev/null
+echo "[deps] Debian packages installed"

@@ -1,0 +1,8 @@
+/* One entry point per subcommand; each lives in its own cmd_<name>.c and handles --help.
+ * argv[0] is the subcommand name. Returns the process exit code. */
+#ifndef FLOWSEQ_CLI_COMMANDS_H
+#define FLOWSEQ_CLI_COMMANDS_H
+
+int cmd_info(int argc, char **argv);
+
+#endif

@@ -1,0 +1,34 @@
+/* flowseq: one binary, one subcommand per task (DESIGN.md §4). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"info", cmd_info, "version, build options, BLAS core and compute backend"},
+};
+static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
+
+static void usage(FILE *out) {
+  fprintf(out, "flowseq: non-autoregressive neural machine translation with generative flows\n\n"
+               "usage: flowseq <command> [options]   (flowseq <command> --help for details)\n\n"
+               "commands:\n");
+  for (int i = 0; i < n_commands; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (int i = 0; i < n_commands; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "flowseq: unknown command '%s' (see flowseq --help)\n", argv[1]);
+  return 2;
+}
