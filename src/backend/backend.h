@@ -1,0 +1,134 @@
+/* The compute backend interface: one table of kernels, implemented by backend/cpu (OpenBLAS +
+ * plain C/OpenMP loops) and backend/cuda (cuBLAS + CUDA kernels).
+ *
+ * Kernels are raw: device pointers, explicit sizes, no autograd, no shape checks (the ops layer
+ * in src/ops validates shapes and records the tape). Every pointer is device memory of the
+ * backend it is passed to. "acc" outputs are accumulated into (+=), which is what backward needs;
+ * others are overwritten. Shapes of broadcasting kernels are given in 4-d form (see
+ * fs_shape4): strides of 0 express broadcasting.
+ *
+ * A kernel reports failure only through the backend's `last_status` hook (CUDA launch errors);
+ * CPU kernels cannot fail. */
+#ifndef FLOWSEQ_BACKEND_BACKEND_H
+#define FLOWSEQ_BACKEND_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/status.h"
+
+typedef enum { FS_BIN_ADD, FS_BIN_SUB, FS_BIN_MUL, FS_BIN_DIV } fs_binop;
+
+typedef enum {
+  FS_UN_RELU,
+  FS_UN_ELU, /* alpha = 1 */
+  FS_UN_SIGMOID,
+  FS_UN_EXP,
+  FS_UN_LOG,
+  FS_UN_SOFTPLUS,
+  FS_UN_SQRT,
+  FS_UN_SQUARE,
+  FS_UN_SCALE,     /* y = alpha * x */
+  FS_UN_ADD_CONST, /* y = x + alpha */
+} fs_unop;
+
+typedef struct fs_backend {
+  const char *name; /* "cpu" or "cuda" */
+
+  /* ---- memory ---- */
+  void *(*alloc)(size_t bytes); /* NULL on failure */
+  void (*free)(void *p);
+  void (*upload)(void *dst_device, const void *src_host, size_t bytes);
+  void (*download)(void *dst_host, const void *src_device, size_t bytes);
+  void (*copy)(void *dst, const void *src, size_t bytes); /* device to device */
+  void (*fill)(float *x, int64_t n, float value);
+  fs_status (*last_status)(void); /* first error since the last call; FS_OK on CPU */
+  void (*synchronize)(void);
+
+  /* ---- matrix products (row-major) ----
+   * C[M,N] = alpha * op(A) op(B) + beta * C with op(A) [M,K], op(B) [K,N]; lda/ldb/ldc are the
+   * row strides of A, B, C as stored. The batched form repeats it `batch` times with element
+   * strides between consecutive matrices (attention: one matrix per sentence and head). */
+  void (*gemm)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+               const float *b, int ldb, float beta, float *c, int ldc);
+  void (*gemm_batched)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
+                       int lda, int64_t stride_a, const float *b, int ldb, int64_t stride_b, float beta,
+                       float *c, int ldc, int64_t stride_c, int batch);
+
+  /* ---- elementwise ---- */
+  /* out[i] = a[ia] op b[ib] over the 4-d index space `shape`; a/b strides may be 0 (broadcast);
+   * out is contiguous. */
+  void (*binary)(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4],
+                 const float *b, const int64_t b_str[4]);
+  /* y = f(x) */
+  void (*unary)(fs_unop op, int64_t n, float alpha, const float *x, float *y);
+  /* dx += f'(x) * dy, given x and y = f(x) (each derivative uses whichever is cheaper). */
+  void (*unary_backward)(fs_unop op, int64_t n, float alpha, const float *x, const float *y,
+                         const float *dy, float *dx);
+
+  /* ---- data movement ----
+   * dst[di] (=|+=) src[si] over the 4-d index space `shape`, with arbitrary element strides on
+   * both sides. Permute, slice, concat, split, the odd/even gathers and broadcast copies are all
+   * this one kernel with different strides. */
+  void (*copy_strided)(const int shape[4], float *dst, const int64_t dst_str[4], const float *src,
+                       const int64_t src_str[4], bool accumulate);
+  /* dst (=|+=) sum of src over the axes where dst_shape[i] == 1 < src_shape[i]. */
+  void (*reduce_sum)(const int src_shape[4], const float *src, const int dst_shape[4], float *dst,
+                     bool accumulate);
+
+  /* ---- softmax family, over the last axis of a [rows, cols] matrix ----
+   * mask (may be NULL): [rows / mask_group, cols] of {0,1}; row r uses mask row r / mask_group
+   * (attention scores [B*heads*Tq, Tk] with a key mask [B, Tk] use mask_group = heads*Tq).
+   * Masked entries get probability 0 (log-softmax: -inf); a row with nothing unmasked is all 0. */
+  void (*softmax)(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group,
+                  float *y);
+  void (*softmax_backward)(int64_t rows, int cols, const float *y, const float *dy, float *dx);
+  void (*log_softmax)(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group,
+                      float *y);
+  void (*log_softmax_backward)(int64_t rows, int cols, const float *y, const float *dy, float *dx);
+
+  /* ---- layer norm over the last axis: y = (x - mean) * rstd * gamma + beta ----
+   * mean/rstd [rows] are saved for backward. */
+  void (*layernorm)(int64_t rows, int cols, float eps, const float *x, const float *gamma,
+                    const float *beta, float *y, float *mean, float *rstd);
+  void (*layernorm_backward)(int64_t rows, int cols, const float *x, const float *gamma,
+                             const float *mean, const float *rstd, const float *dy, float *dx,
+                             float *dgamma, float *dbeta);
+
+  /* ---- embeddings: out[i,:] = table[ids[i],:]; backward scatter-adds into dtable ---- */
+  void (*embedding)(int64_t n, int dim, const int32_t *ids, const float *table, float *out);
+  void (*embedding_backward)(int64_t n, int dim, const int32_t *ids, const float *dout, float *dtable);
+
+  /* ---- label-smoothed cross-entropy over the rows of logits [rows, V] ----
+   * loss[r] = (1-eps) * -logp[r, target[r]] + (eps / V) * sum_v -logp[r, v]; logsumexp[r] saved
+   * for backward. dlogits += dloss[r] * d loss[r] / d logits[r, :]. */
+  void (*cross_entropy)(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
+                        float *loss, float *logsumexp);
+  void (*cross_entropy_backward)(int64_t rows, int vocab, float eps, const float *logits,
+                                 const int32_t *target, const float *logsumexp, const float *dloss,
+                                 float *dlogits);
+
+  /* ---- random numbers (Philox, identical on every backend for the same seed/offset) ---- */
+  void (*rand_uniform)(int64_t n, uint64_t seed, uint64_t offset, float *out);
+  void (*rand_normal)(int64_t n, uint64_t seed, uint64_t offset, float *out);
+  /* out[i] = (uniform(seed, offset+i) < p) ? 0 : 1/(1-p): the dropout keep-and-rescale mask */
+  void (*dropout_mask)(int64_t n, float p, uint64_t seed, uint64_t offset, float *out);
+
+  /* ---- small dense square matrices (the flow's 32x32 W), computed in double ----
+   * inv = a^-1 and *logabsdet = log|det a| (written to device memory). Returns false when a is
+   * singular. */
+  bool (*inverse_logdet)(int n, const float *a, float *inv, float *logabsdet);
+} fs_backend;
+
+/* The CPU backend (always available). */
+const fs_backend *fs_backend_cpu(void);
+
+/* The CUDA backend if this build has it and a device is usable, else NULL. */
+const fs_backend *fs_backend_cuda(void);
+
+/* The backend to compute on: CUDA when built and a device is present, else CPU (logged once).
+ * FLOWSEQ_DEVICE=cpu in the environment forces the CPU. */
+const fs_backend *fs_backend_default(void);
+
+#endif

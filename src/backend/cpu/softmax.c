@@ -1,0 +1,65 @@
+/* Row-wise (masked) softmax and log-softmax with their backward passes. */
+#include <math.h>
+
+#include "backend/cpu/cpu_kernels.h"
+
+/* Shared forward: writes softmax (want_log = false) or log-softmax of row x into y. Masked
+ * entries get 0 (softmax) or -inf (log-softmax); a fully masked row gets all 0. */
+static void softmax_row(int cols, const float *x, const float *m, float *y, bool want_log) {
+  float max = -INFINITY;
+  for (int j = 0; j < cols; j++)
+    if ((!m || m[j] != 0.0f) && x[j] > max) max = x[j];
+  if (max == -INFINITY) {
+    for (int j = 0; j < cols; j++) y[j] = 0.0f;
+    return;
+  }
+  double sum = 0.0;
+  for (int j = 0; j < cols; j++)
+    if (!m || m[j] != 0.0f) sum += exp((double)x[j] - max);
+  float log_sum = (float)log(sum);
+  for (int j = 0; j < cols; j++) {
+    bool keep = !m || m[j] != 0.0f;
+    if (want_log) y[j] = keep ? x[j] - max - log_sum : -INFINITY;
+    else y[j] = keep ? expf(x[j] - max - log_sum) : 0.0f;
+  }
+}
+
+static void softmax_rows(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group,
+                         float *y, bool want_log) {
+#pragma omp parallel for schedule(static) if (rows * cols > 32768)
+  for (int64_t r = 0; r < rows; r++)
+    softmax_row(cols, x + r * cols, mask ? mask + (r / mask_group) * cols : NULL, y + r * cols, want_log);
+}
+
+void cpu_softmax(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group, float *y) {
+  softmax_rows(rows, cols, x, mask, mask_group, y, false);
+}
+
+void cpu_log_softmax(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group,
+                     float *y) {
+  softmax_rows(rows, cols, x, mask, mask_group, y, true);
+}
+
+/* dx += y * (dy - <dy, y>) */
+void cpu_softmax_backward(int64_t rows, int cols, const float *y, const float *dy, float *dx) {
+#pragma omp parallel for schedule(static) if (rows * cols > 32768)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *yr = y + r * cols, *dyr = dy + r * cols;
+    double dot = 0.0;
+    for (int j = 0; j < cols; j++) dot += (double)dyr[j] * yr[j];
+    for (int j = 0; j < cols; j++) dx[r * cols + j] += yr[j] * (dyr[j] - (float)dot);
+  }
+}
+
+/* dx += dy - softmax * sum(dy); masked entries (y = -inf) receive nothing. */
+void cpu_log_softmax_backward(int64_t rows, int cols, const float *y, const float *dy, float *dx) {
+#pragma omp parallel for schedule(static) if (rows * cols > 32768)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *yr = y + r * cols, *dyr = dy + r * cols;
+    double sum = 0.0;
+    for (int j = 0; j < cols; j++)
+      if (yr[j] != -INFINITY) sum += dyr[j];
+    for (int j = 0; j < cols; j++)
+      if (yr[j] != -INFINITY) dx[r * cols + j] += dyr[j] - expf(yr[j]) * (float)sum;
+  }
+}

@@ -1,0 +1,90 @@
+/* The engine: a backend, the step arenas, the autograd tape and the random stream, and the
+ * tensor constructors every op uses.
+ *
+ * Error handling is sticky, as in cuBLAS/ggml-style graph builders: an op that fails (bad shape,
+ * arena exhausted) records the message with fs_error(), sets e->status and returns NULL; every
+ * later op given a NULL input (or called on a failed engine) returns NULL at once. Model code can
+ * therefore chain ops without a check after each one and test fs_engine_status() once at the end
+ * of a forward pass, and no error is ever lost.
+ *
+ * Autograd: while e->grad_enabled, an op whose inputs require gradients pushes a record on the
+ * tape; fs_backward() walks the tape in reverse, each record accumulating (+=) into its inputs'
+ * gradients. Activation gradients are allocated lazily (zeroed) from the device arena. */
+#ifndef FLOWSEQ_OPS_ENGINE_H
+#define FLOWSEQ_OPS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend/backend.h"
+#include "core/arena.h"
+#include "core/status.h"
+#include "core/tensor.h"
+
+typedef struct fs_engine fs_engine;
+typedef void (*fs_backward_fn)(fs_engine *e, void *record);
+
+typedef struct {
+  fs_backward_fn backward;
+  void *record;   /* op-specific, in the host arena */
+  fs_tensor *out; /* the op's result: an entry whose result got no gradient is skipped */
+} fs_tape_entry;
+
+struct fs_engine {
+  const fs_backend *be;
+  fs_arena device;   /* activations, gradients, scratch */
+  fs_arena host;     /* tensor structs and tape records */
+  fs_tape_entry *tape;
+  int tape_len, tape_cap;
+  bool grad_enabled; /* record the tape (training); off for decoding */
+  bool training;     /* dropout active */
+  fs_status status;  /* sticky: first failure of this step */
+  uint64_t seed;     /* random ops draw stream elements from (seed, rng_offset) */
+  uint64_t rng_offset;
+};
+
+/* Token ids on the device (int32), e.g. a batch's source ids. */
+typedef struct {
+  int32_t *data;
+  int64_t n;
+} fs_ids;
+
+fs_status fs_engine_init(fs_engine *e, const fs_backend *be, size_t device_bytes, size_t host_bytes);
+void fs_engine_free(fs_engine *e);
+/* Starts a new step: frees every activation and tape record, clears the sticky status. */
+void fs_engine_reset(fs_engine *e);
+fs_status fs_engine_status(const fs_engine *e);
+
+/* Marks the engine failed with a message; returns NULL so ops can `return fs_fail(...)`. */
+void *fs_fail(fs_engine *e, fs_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- tensors (device data from the arena) ---- */
+fs_tensor *fs_tensor_new(fs_engine *e, int ndim, const int *shape); /* uninitialised */
+fs_tensor *fs_tensor_zeros(fs_engine *e, int ndim, const int *shape);
+fs_tensor *fs_tensor_from_host(fs_engine *e, int ndim, const int *shape, const float *host);
+/* A tensor with t's shape (uninitialised / zeroed). */
+fs_tensor *fs_tensor_like(fs_engine *e, const fs_tensor *t);
+fs_status fs_tensor_to_host(fs_engine *e, const fs_tensor *t, float *host);
+fs_ids *fs_ids_from_host(fs_engine *e, const int32_t *host, int64_t n);
+/* Scratch device memory for an op's own use during this step. */
+float *fs_scratch(fs_engine *e, int64_t n_floats);
+/* Host memory for records, valid until the next reset. */
+void *fs_host_alloc(fs_engine *e, size_t bytes);
+
+/* ---- autograd ---- */
+/* True when an op on these inputs must record itself (any of the n inputs requires grad). */
+bool fs_needs_grad(const fs_engine *e, int n, fs_tensor *const *inputs);
+/* Pushes a record for the op that produced `out`; marks `out` as requiring grad. The backward
+ * function runs only if `out` received a gradient, so it may read out->grad unconditionally. */
+void fs_tape_push(fs_engine *e, fs_tensor *out, fs_backward_fn backward, void *record);
+/* t's gradient buffer, allocated and zeroed on first use. NULL only when the arena is full
+ * (the engine is then failed). */
+float *fs_grad(fs_engine *e, fs_tensor *t);
+/* Seeds d loss / d loss = 1 and runs the tape backwards. `loss` must have one element. */
+fs_status fs_backward(fs_engine *e, fs_tensor *loss);
+
+/* Reserves n elements of the random stream and returns the offset of the first. */
+uint64_t fs_rng_take(fs_engine *e, int64_t n);
+
+#endif

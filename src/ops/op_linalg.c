@@ -1,0 +1,88 @@
+/* Matrix products: every one goes to the backend's GEMM. */
+#include "ops/op_internal.h"
+#include "ops/ops.h"
+
+typedef struct {
+  fs_tensor *a, *b, *c;
+  bool ta, tb;
+  int m, n, k, batch;
+  bool shared_b; /* b is one [K,N] matrix used by every batch entry */
+} matmul_record;
+
+/* Row-major leading dimension of a stored matrix whose logical op() shape is rows x cols. */
+static int ld(bool trans, int rows, int cols) { return trans ? rows : cols; }
+
+/* Gradients of C = op_a(A) · op_b(B), accumulated with beta = 1:
+ *   dA = dC · op_b(B)ᵀ (stored transposed when ta),  dB = op_a(A)ᵀ · dC (likewise when tb). */
+static void matmul_backward(fs_engine *e, void *rec) {
+  matmul_record *r = rec;
+  const fs_backend *be = e->be;
+  const int m = r->m, n = r->n, k = r->k;
+  const int lda = ld(r->ta, m, k), ldb = ld(r->tb, k, n);
+  const int64_t sa = (int64_t)m * k, sb = r->shared_b ? 0 : (int64_t)k * n, sc = (int64_t)m * n;
+  const float *dc = r->c->grad;
+  if (r->a->requires_grad) {
+    float *da = fs_grad(e, r->a);
+    if (!da) return;
+    if (!r->ta)
+      be->gemm_batched(false, !r->tb, m, k, n, 1.0f, dc, n, sc, r->b->data, ldb, sb, 1.0f, da, k, sa, r->batch);
+    else
+      be->gemm_batched(r->tb, true, k, m, n, 1.0f, r->b->data, ldb, sb, dc, n, sc, 1.0f, da, m, sa, r->batch);
+  }
+  if (r->b->requires_grad) {
+    float *db = fs_grad(e, r->b);
+    if (!db) return;
+    /* A shared B collects the gradient of every batch entry: one call per entry keeps the
+     * accumulation race-free on every backend. */
+    int calls = r->shared_b ? r->batch : 1, per_call = r->shared_b ? 1 : r->batch;
+    for (int i = 0; i < calls; i++) {
+      const float *a = r->a->data + i * sa, *dci = dc + i * sc;
+      if (!r->tb)
+        be->gemm_batched(!r->ta, false, k, n, m, 1.0f, a, lda, sa, dci, n, sc, 1.0f, db, n, sb, per_call);
+      else
+        be->gemm_batched(true, r->ta, n, k, m, 1.0f, dci, n, sc, a, lda, sa, 1.0f, db, k, sb, per_call);
+    }
+  }
+}
+
+fs_tensor *fs_matmul(fs_engine *e, fs_tensor *a, fs_tensor *b, bool trans_a, bool trans_b) {
+  FS_OPS_GUARD(e, a, b);
+  char sa[64], sb[64];
+  if (a->ndim < 2 || b->ndim < 2)
+    return fs_fail(e, FS_ERR_ARG, "matmul needs matrices, got %s and %s", fs_shape_str(a, sa, 64),
+                   fs_shape_str(b, sb, 64));
+  int m = a->shape[a->ndim - (trans_a ? 1 : 2)], k = a->shape[a->ndim - (trans_a ? 2 : 1)];
+  int kb = b->shape[b->ndim - (trans_b ? 1 : 2)], n = b->shape[b->ndim - (trans_b ? 2 : 1)];
+  int batch = (int)(a->numel / ((int64_t)m * k));
+  bool shared_b = b->ndim == 2;
+  bool lead_ok = shared_b || b->ndim == a->ndim;
+  for (int i = 0; lead_ok && !shared_b && i < a->ndim - 2; i++) lead_ok = a->shape[i] == b->shape[i];
+  if (k != kb || !lead_ok)
+    return fs_fail(e, FS_ERR_ARG, "matmul shapes do not match: %s%s x %s%s", fs_shape_str(a, sa, 64),
+                   trans_a ? "ᵀ" : "", fs_shape_str(b, sb, 64), trans_b ? "ᵀ" : "");
+  int shape[FS_MAX_DIMS];
+  for (int i = 0; i < a->ndim - 2; i++) shape[i] = a->shape[i];
+  shape[a->ndim - 2] = m;
+  shape[a->ndim - 1] = n;
+  fs_tensor *c = fs_tensor_new(e, a->ndim, shape);
+  if (!c) return NULL;
+  const int lda = ld(trans_a, m, k), ldb = ld(trans_b, k, n);
+  if (shared_b && !trans_a) /* fold the batch into M: one large GEMM */
+    e->be->gemm(false, trans_b, batch * m, n, k, 1.0f, a->data, lda, b->data, ldb, 0.0f, c->data, n);
+  else
+    e->be->gemm_batched(trans_a, trans_b, m, n, k, 1.0f, a->data, lda, (int64_t)m * k, b->data, ldb,
+                        shared_b ? 0 : (int64_t)k * n, 0.0f, c->data, n, (int64_t)m * n, batch);
+  fs_tensor *inputs[] = {a, b};
+  if (fs_needs_grad(e, 2, inputs)) {
+    matmul_record *r = fs_host_alloc(e, sizeof *r);
+    if (!r) return NULL;
+    *r = (matmul_record){a, b, c, trans_a, trans_b, m, n, k, batch, shared_b};
+    fs_tape_push(e, c, matmul_backward, r);
+  }
+  return c;
+}
+
+fs_tensor *fs_linear(fs_engine *e, fs_tensor *x, fs_tensor *w, fs_tensor *bias) {
+  fs_tensor *y = fs_matmul(e, x, w, false, true);
+  return bias ? fs_add(e, y, bias) : y;
+}
