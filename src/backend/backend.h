@@ -119,6 +119,16 @@ typedef struct fs_backend {
    * inv = a^-1 and *logabsdet = log|det a| (written to device memory). Returns false when a is
    * singular. */
   bool (*inverse_logdet)(int n, const float *a, float *inv, float *logabsdet);
+
+  /* ---- optimizer ---- */
+  /* sum_i x[i]^2, accumulated in double and returned to the host (global gradient norm). */
+  double (*sum_squares)(int64_t n, const float *x);
+  /* One AdamW + AMSGrad update of n parameters (flowseq-spec.md §7), gradients first multiplied
+   * by grad_scale (clipping):  g' = grad_scale*g; m = b1 m + (1-b1) g'; u = b2 u + (1-b2) g'^2;
+   * umax = max(umax, u); p -= lr*wd*p; p -= step_size * m / (sqrt(umax) + eps), where the caller
+   * folds the bias correction into step_size = lr * sqrt(1-b2^k) / (1-b1^k). */
+  void (*adamw)(int64_t n, float *p, const float *g, float *m, float *u, float *umax, float grad_scale,
+                float lr, float beta1, float beta2, float eps, float weight_decay, float step_size);
 } fs_backend;
 
 /* The CPU backend (always available). */

@@ -51,6 +51,8 @@ static const fs_backend cpu_backend = {
     .rand_normal = cpu_rand_normal,
     .dropout_mask = cpu_dropout_mask,
     .inverse_logdet = cpu_inverse_logdet,
+    .sum_squares = cpu_sum_squares,
+    .adamw = cpu_adamw,
 };
 
 const fs_backend *fs_backend_cpu(void) { return &cpu_backend; }

@@ -48,4 +48,8 @@ void cpu_dropout_mask(int64_t n, float p, uint64_t seed, uint64_t offset, float 
 
 bool cpu_inverse_logdet(int n, const float *a, float *inv, float *logabsdet);
 
+double cpu_sum_squares(int64_t n, const float *x);
+void cpu_adamw(int64_t n, float *p, const float *g, float *m, float *u, float *umax, float grad_scale, float lr,
+               float beta1, float beta2, float eps, float weight_decay, float step_size);
+
 #endif
