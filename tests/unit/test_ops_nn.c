@@ -1,0 +1,277 @@
+/* The ops behind the network layers: softmax family (masked), layer norm, weight norm,
+ * embedding, label-smoothed cross-entropy, dropout, and the small-matrix inverse/log-det.
+ * Forward against double-precision references, backward by finite differences. */
+#include "gradcheck.h"
+#include "test.h"
+
+static fs_engine eng;
+
+/* ---- softmax family ---- */
+static float mask_2x5[10] = {1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
+static fs_tensor *op_softmax_masked(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_softmax(e, x[0], fs_tensor_from_host(e, 2, (int[]){2, 5}, mask_2x5), 3);
+}
+/* log-softmax is -inf where masked, so its gradient is checked unmasked */
+static fs_tensor *op_log_softmax(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_log_softmax(e, x[0], NULL, 1);
+}
+
+static void test_softmax(void) {
+  float x[6 * 5];
+  test_fill_uniform(x, 30, -2, 2, 1);
+  for (int log_mode = 0; log_mode < 2; log_mode++) {
+    fs_engine_reset(&eng);
+    fs_tensor *t = fs_tensor_from_host(&eng, 2, (int[]){6, 5}, x);
+    fs_tensor *m = fs_tensor_from_host(&eng, 2, (int[]){2, 5}, mask_2x5);
+    fs_tensor *y = log_mode ? fs_log_softmax(&eng, t, m, 3) : fs_softmax(&eng, t, m, 3);
+    float got[30];
+    CHECK(fs_tensor_to_host(&eng, y, got) == FS_OK);
+    double err = 0;
+    for (int r = 0; r < 6; r++) {
+      const float *mr = mask_2x5 + (r / 3) * 5;
+      double max = -1e30, sum = 0;
+      for (int j = 0; j < 5; j++)
+        if (mr[j] && x[r * 5 + j] > max) max = x[r * 5 + j];
+      for (int j = 0; j < 5; j++)
+        if (mr[j]) sum += exp(x[r * 5 + j] - max);
+      for (int j = 0; j < 5; j++) {
+        double p = mr[j] ? exp(x[r * 5 + j] - max) / sum : 0, g = got[r * 5 + j];
+        if (!log_mode) err = fmax(err, fabs(g - p));
+        else if (mr[j]) err = fmax(err, fabs(g - log(p)));
+        else err = fmax(err, g == -INFINITY ? 0 : 1);
+      }
+    }
+    CHECK_MSG(err < 1e-6, "%s forward error %g", log_mode ? "log_softmax" : "softmax", err);
+  }
+  gradcheck_input in[] = {{2, {6, 5}, x, 0}};
+  CHECK(gradcheck(&eng, "softmax", op_softmax_masked, NULL, 1, in, 1e-3, 1e-3, 1e-2) == 0);
+  CHECK(gradcheck(&eng, "log_softmax", op_log_softmax, NULL, 1, in, 1e-3, 1e-3, 1e-2) == 0);
+  /* a fully masked row is all zeros, not NaN */
+  fs_engine_reset(&eng);
+  float zero_mask[5] = {0};
+  fs_tensor *y = fs_softmax(&eng, fs_tensor_from_host(&eng, 2, (int[]){1, 5}, x),
+                            fs_tensor_from_host(&eng, 2, (int[]){1, 5}, zero_mask), 1);
+  float got[5];
+  fs_tensor_to_host(&eng, y, got);
+  CHECK(got[0] == 0 && got[4] == 0);
+  fs_engine_reset(&eng);
+  CHECK(fs_softmax(&eng, fs_tensor_from_host(&eng, 2, (int[]){6, 5}, x),
+                   fs_tensor_from_host(&eng, 2, (int[]){2, 5}, mask_2x5), 4) == NULL);
+}
+
+/* ---- layer norm and weight norm ---- */
+static fs_tensor *op_layernorm(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_layernorm(e, x[0], x[1], x[2], 1e-5f);
+}
+static fs_tensor *op_weight_norm(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_weight_norm(e, x[0], x[1]);
+}
+
+static void test_norms(void) {
+  float x[4 * 6], g[6], b[6];
+  test_fill_uniform(x, 24, -2, 2, 2);
+  test_fill_uniform(g, 6, 0.5f, 1.5f, 3);
+  test_fill_uniform(b, 6, -0.5f, 0.5f, 4);
+  fs_engine_reset(&eng);
+  fs_tensor *y = fs_layernorm(&eng, fs_tensor_from_host(&eng, 2, (int[]){4, 6}, x),
+                              fs_tensor_from_host(&eng, 1, (int[]){6}, g), fs_tensor_from_host(&eng, 1, (int[]){6}, b),
+                              1e-5f);
+  float got[24];
+  fs_tensor_to_host(&eng, y, got);
+  double err = 0;
+  for (int r = 0; r < 4; r++) {
+    double mu = 0, var = 0;
+    for (int j = 0; j < 6; j++) mu += x[r * 6 + j] / 6.0;
+    for (int j = 0; j < 6; j++) var += (x[r * 6 + j] - mu) * (x[r * 6 + j] - mu) / 6.0;
+    for (int j = 0; j < 6; j++)
+      err = fmax(err, fabs(got[r * 6 + j] - ((x[r * 6 + j] - mu) / sqrt(var + 1e-5) * g[j] + b[j])));
+  }
+  CHECK_MSG(err < 1e-5, "layernorm forward error %g", err);
+  gradcheck_input in[] = {{2, {4, 6}, x, 0}, {1, {6}, g, 0}, {1, {6}, b, 0}};
+  CHECK(gradcheck(&eng, "layernorm", op_layernorm, NULL, 3, in, 1e-3, 2e-3, 2e-2) == 0);
+
+  float v[3 * 4], gw[3];
+  test_fill_uniform(v, 12, -1, 1, 5);
+  test_fill_uniform(gw, 3, 0.5f, 2, 6);
+  fs_engine_reset(&eng);
+  y = fs_weight_norm(&eng, fs_tensor_from_host(&eng, 2, (int[]){3, 4}, v), fs_tensor_from_host(&eng, 1, (int[]){3}, gw));
+  fs_tensor_to_host(&eng, y, got);
+  err = 0;
+  for (int i = 0; i < 3; i++) {
+    double n = 0;
+    for (int j = 0; j < 4; j++) n += (double)v[i * 4 + j] * v[i * 4 + j];
+    for (int j = 0; j < 4; j++) err = fmax(err, fabs(got[i * 4 + j] - gw[i] * v[i * 4 + j] / sqrt(n)));
+  }
+  CHECK_MSG(err < 1e-6, "weight_norm forward error %g", err);
+  gradcheck_input wn[] = {{2, {3, 4}, v, 0}, {1, {3}, gw, 0}};
+  CHECK(gradcheck(&eng, "weight_norm", op_weight_norm, NULL, 2, wn, 1e-3, 1e-3, 1e-2) == 0);
+}
+
+/* ---- embedding and cross-entropy ---- */
+static const int32_t ids5[5] = {3, 0, 3, 1, 2};
+static fs_tensor *op_embedding(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_embedding(e, x[0], fs_ids_from_host(e, ids5, 5));
+}
+static fs_tensor *op_ce(fs_engine *e, fs_tensor **x, void *c) {
+  return fs_cross_entropy(e, x[0], fs_ids_from_host(e, ids5, 5), *(float *)c);
+}
+
+static void test_embedding_and_ce(void) {
+  float table[4 * 3];
+  test_fill_uniform(table, 12, -1, 1, 7);
+  fs_engine_reset(&eng);
+  fs_tensor *y = op_embedding(&eng, (fs_tensor *[]){fs_tensor_from_host(&eng, 2, (int[]){4, 3}, table)}, NULL);
+  float got[15];
+  fs_tensor_to_host(&eng, y, got);
+  CHECK(y->shape[0] == 5 && y->shape[1] == 3 && got[2 * 3 + 1] == table[3 * 3 + 1] && got[3 * 3] == table[3]);
+  gradcheck_input in[] = {{2, {4, 3}, table, 0}}; /* id 3 used twice: scatter-add must sum */
+  CHECK(gradcheck(&eng, "embedding", op_embedding, NULL, 1, in, 1e-3, 1e-3, 1e-2) == 0);
+
+  float logits[5 * 7];
+  test_fill_uniform(logits, 35, -3, 3, 8);
+  for (int k = 0; k < 2; k++) {
+    float eps = k ? 0.1f : 0.0f;
+    fs_engine_reset(&eng);
+    y = op_ce(&eng, (fs_tensor *[]){fs_tensor_from_host(&eng, 2, (int[]){5, 7}, logits)}, &eps);
+    fs_tensor_to_host(&eng, y, got);
+    double err = 0;
+    for (int r = 0; r < 5; r++) {
+      double max = -1e30, sum = 0, all = 0;
+      for (int v = 0; v < 7; v++) max = fmax(max, logits[r * 7 + v]);
+      for (int v = 0; v < 7; v++) sum += exp(logits[r * 7 + v] - max);
+      double lse = max + log(sum);
+      for (int v = 0; v < 7; v++) all += lse - logits[r * 7 + v];
+      double want = (1 - eps) * (lse - logits[r * 7 + ids5[r]]) + eps / 7 * all;
+      err = fmax(err, fabs(got[r] - want));
+    }
+    CHECK_MSG(err < 1e-5, "cross-entropy eps=%g forward error %g", eps, err);
+    gradcheck_input ce_in[] = {{2, {5, 7}, logits, 0}};
+    CHECK_MSG(gradcheck(&eng, "cross_entropy", op_ce, &eps, 1, ce_in, 1e-3, 1e-3, 1e-2) == 0, "eps=%g", eps);
+  }
+}
+
+/* ---- dropout ---- */
+static void test_dropout(void) {
+  enum { N = 100000 };
+  static float ones[N], got[N], again[N];
+  for (int i = 0; i < N; i++) ones[i] = 1.0f;
+  fs_engine_reset(&eng);
+  eng.training = true;
+  eng.seed = 42;
+  eng.rng_offset = 0;
+  fs_tensor *x = fs_tensor_from_host(&eng, 1, (int[]){N}, ones);
+  fs_tensor_to_host(&eng, fs_dropout(&eng, x, 0.25f), got);
+  int kept = 0, scaled_ok = 1;
+  for (int i = 0; i < N; i++) {
+    kept += got[i] != 0.0f;
+    if (got[i] != 0.0f && fabsf(got[i] - 1.0f / 0.75f) > 1e-6f) scaled_ok = 0;
+  }
+  CHECK_MSG(fabs(kept / (double)N - 0.75) < 0.01, "kept fraction %g", kept / (double)N);
+  CHECK(scaled_ok);
+  eng.rng_offset = 0; /* same (seed, offset): same mask */
+  fs_tensor_to_host(&eng, fs_dropout(&eng, x, 0.25f), again);
+  CHECK(memcmp(got, again, sizeof got) == 0);
+  fs_tensor_to_host(&eng, fs_dropout(&eng, x, 0.25f), again); /* offset advanced: a new mask */
+  CHECK(memcmp(got, again, sizeof got) != 0);
+  eng.training = false;
+  CHECK(fs_dropout(&eng, x, 0.25f) == x);
+
+  /* whole-token: every d-vector is all kept or all dropped; backward applies the same mask */
+  eng.training = true;
+  fs_engine_reset(&eng);
+  fs_tensor *tok = fs_tensor_from_host(&eng, 3, (int[]){10, 50, 8}, ones);
+  tok->requires_grad = true;
+  fs_tensor *d = fs_dropout_tokens(&eng, tok, 0.5f);
+  fs_backward(&eng, fs_sum_all(&eng, d));
+  float grad[4000];
+  fs_tensor_to_host(&eng, d, got);
+  eng.be->download(grad, tok->grad, sizeof grad);
+  int whole = 1, grad_ok = 1, dropped = 0;
+  for (int v = 0; v < 500; v++) {
+    for (int j = 0; j < 8; j++) {
+      whole &= got[v * 8 + j] == got[v * 8];
+      grad_ok &= grad[v * 8 + j] == got[v * 8 + j];
+    }
+    dropped += got[v * 8] == 0.0f;
+  }
+  CHECK(whole && grad_ok);
+  CHECK_MSG(dropped > 200 && dropped < 300, "dropped %d of 500 tokens", dropped);
+  eng.training = false;
+}
+
+/* ---- inverse and log|det| ---- */
+static fs_tensor *op_logabsdet(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_logabsdet(e, x[0]);
+}
+static fs_tensor *op_inverse(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_inverse(e, x[0]);
+}
+
+/* log|det| by LU in double (reference). */
+static double ref_logabsdet(int n, const float *a) {
+  double m[32 * 32], ld = 0;
+  for (int i = 0; i < n * n; i++) m[i] = a[i];
+  for (int c = 0; c < n; c++) {
+    int p = c;
+    for (int r = c + 1; r < n; r++)
+      if (fabs(m[r * n + c]) > fabs(m[p * n + c])) p = r;
+    for (int j = 0; j < n; j++) {
+      double t = m[c * n + j];
+      m[c * n + j] = m[p * n + j];
+      m[p * n + j] = t;
+    }
+    ld += log(fabs(m[c * n + c]));
+    for (int r = c + 1; r < n; r++) {
+      double f = m[r * n + c] / m[c * n + c];
+      for (int j = c; j < n; j++) m[r * n + j] -= f * m[c * n + j];
+    }
+  }
+  return ld;
+}
+
+static void test_smallmat(void) {
+  float w[32 * 32];
+  test_fill_uniform(w, 32 * 32, -0.3f, 0.3f, 9);
+  for (int i = 0; i < 32; i++) w[i * 32 + i] += 2.0f; /* well conditioned */
+  fs_engine_reset(&eng);
+  fs_tensor *tw = fs_tensor_from_host(&eng, 2, (int[]){32, 32}, w);
+  fs_tensor *prod = fs_matmul(&eng, fs_inverse(&eng, tw), tw, false, false);
+  fs_tensor *ld = fs_logabsdet(&eng, tw);
+  float p[32 * 32], got_ld;
+  fs_tensor_to_host(&eng, prod, p);
+  fs_tensor_to_host(&eng, ld, &got_ld);
+  double err = 0;
+  for (int i = 0; i < 32; i++)
+    for (int j = 0; j < 32; j++) err = fmax(err, fabs(p[i * 32 + j] - (i == j)));
+  CHECK_MSG(err < 1e-5, "W^-1 W - I max %g", err);
+  CHECK_CLOSE(got_ld, ref_logabsdet(32, w), 1e-4, 1e-6);
+
+  float small[5 * 5];
+  test_fill_uniform(small, 25, -0.5f, 0.5f, 10);
+  for (int i = 0; i < 5; i++) small[i * 5 + i] += 1.5f;
+  gradcheck_input in[] = {{2, {5, 5}, small, 0}};
+  CHECK(gradcheck(&eng, "logabsdet", op_logabsdet, NULL, 1, in, 1e-3, 1e-3, 1e-2) == 0);
+  CHECK(gradcheck(&eng, "inverse", op_inverse, NULL, 1, in, 1e-3, 1e-3, 1e-2) == 0);
+  float singular[4] = {1, 2, 2, 4};
+  fs_engine_reset(&eng);
+  CHECK(fs_logabsdet(&eng, fs_tensor_from_host(&eng, 2, (int[]){2, 2}, singular)) == NULL);
+  CHECK(strstr(fs_last_error(), "singular") != NULL);
+}
+
+int main(void) {
+  if (fs_engine_init(&eng, fs_backend_cpu(), 64 << 20, 8 << 20) != FS_OK) return 1;
+  test_softmax();
+  test_norms();
+  test_embedding_and_ce();
+  test_dropout();
+  test_smallmat();
+  fs_engine_free(&eng);
+  return test_summary();
+}
