@@ -1,0 +1,85 @@
+/* Engine plumbing: the Philox streams, arena reuse across steps, the parameter block, and
+ * backward's argument checks. */
+#include "core/philox.h"
+#include <string.h>
+
+#include "ops/ops.h"
+#include "ops/params.h"
+#include "test.h"
+
+static void test_rng(void) {
+  const fs_backend *be = fs_backend_cpu();
+  enum { N = 100000 };
+  static float a[N], b[N], c[N];
+  be->rand_uniform(N, 7, 0, a);
+  be->rand_uniform(N, 7, 0, b);
+  CHECK(memcmp(a, b, sizeof a) == 0);
+  be->rand_uniform(N - 5, 7, 5, c); /* an offset is the same stream, shifted */
+  CHECK(memcmp(a + 5, c, sizeof(float) * (N - 5)) == 0);
+  be->rand_uniform(N, 8, 0, b);
+  CHECK(memcmp(a, b, sizeof a) != 0);
+  double mean = 0, var = 0;
+  float lo = 1, hi = 0;
+  for (int i = 0; i < N; i++) {
+    mean += a[i] / N;
+    lo = fminf(lo, a[i]);
+    hi = fmaxf(hi, a[i]);
+  }
+  CHECK_CLOSE(mean, 0.5, 0.005, 0);
+  CHECK(lo > 0.0f && hi < 1.0f);
+  be->rand_normal(N, 3, 0, a);
+  mean = 0;
+  for (int i = 0; i < N; i++) mean += a[i] / N;
+  for (int i = 0; i < N; i++) var += (a[i] - mean) * (a[i] - mean) / N;
+  CHECK_CLOSE(mean, 0.0, 0.01, 0);
+  CHECK_CLOSE(var, 1.0, 0.02, 0);
+  /* the kernels are the shared philox.h functions: element k of a call = fs_rand_normal(seed, k) */
+  CHECK(a[12345] == fs_rand_normal(3, 12345));
+}
+
+static void test_arena_reuse(void) {
+  fs_engine e;
+  CHECK(fs_engine_init(&e, fs_backend_cpu(), 16 << 20, 1 << 20) == FS_OK);
+  size_t first_used = 0;
+  for (int step = 0; step < 50; step++) {
+    fs_engine_reset(&e);
+    CHECK(e.device.used == 0 && e.host.used == 0 && e.tape_len == 0);
+    fs_tensor *x = fs_tensor_zeros(&e, 2, (int[]){64, 64});
+    x->requires_grad = true;
+    fs_tensor *loss = fs_sum_all(&e, fs_square(&e, fs_matmul(&e, x, x, false, true)));
+    CHECK(fs_backward(&e, loss) == FS_OK);
+    if (step == 0) first_used = e.device.used;
+    else if (e.device.used != first_used) CHECK_MSG(0, "step %d used %zu bytes, first step %zu", step, e.device.used, first_used);
+  }
+  CHECK(e.device.peak == first_used);
+  /* backward needs a scalar */
+  fs_engine_reset(&e);
+  fs_tensor *v = fs_tensor_zeros(&e, 1, (int[]){3});
+  CHECK(fs_backward(&e, v) == FS_ERR_ARG && strstr(fs_last_error(), "scalar"));
+  fs_engine_free(&e);
+}
+
+static void test_params(void) {
+  fs_params p;
+  fs_params_init(&p, fs_backend_cpu());
+  fs_tensor *w = fs_param_add(&p, "layer.w", 2, (int[]){3, 5});
+  fs_tensor *b = fs_param_add(&p, "layer.b", 1, (int[]){5});
+  CHECK(w && b);
+  CHECK(fs_param_add(&p, "layer.w", 1, (int[]){2}) == NULL && strstr(fs_last_error(), "twice"));
+  CHECK(fs_params_allocate(&p, 3) == FS_OK);
+  CHECK(p.n_slots == 5 && w->data == fs_params_slot(&p, 0) && b->data == w->data + 16);
+  CHECK(w->grad == fs_params_slot(&p, 1) && ((uintptr_t)b->data % 64) == 0);
+  CHECK(fs_params_find(&p, "layer.b") && fs_params_find(&p, "layer.b")->offset == 16);
+  CHECK(fs_param_add(&p, "late", 1, (int[]){1}) == NULL);
+  w->grad[3] = 1.0f;
+  fs_params_zero_grad(&p);
+  CHECK(w->grad[3] == 0.0f);
+  fs_params_free(&p);
+}
+
+int main(void) {
+  test_rng();
+  test_arena_reuse();
+  test_params();
+  return test_summary();
+}
