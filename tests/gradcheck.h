@@ -25,7 +25,7 @@ typedef struct {
   int constant;  /* 1: no gradient checked or recorded */
 } gradcheck_input;
 
-#define GRADCHECK_MAX_INPUTS 8
+#define GRADCHECK_MAX_INPUTS 24
 
 /* Deterministic values in [lo, hi) for tests (a small LCG: tests must not depend on libc rand). */
 static inline void test_fill_uniform(float *x, int64_t n, float lo, float hi, unsigned seed) {

@@ -1,0 +1,58 @@
+#include "nn/attention.h"
+
+#include <math.h>
+
+fs_status nn_attention_declare(nn_attention *a, fs_params *p, const char *name, int dim, int heads, float dropout) {
+  if (heads < 1 || dim % heads)
+    return fs_error(FS_ERR_ARG, "%s: width %d is not divisible by %d heads", name, dim, heads);
+  char buf[FS_PARAM_NAME_MAX];
+  a->dim = dim;
+  a->heads = heads;
+  a->dropout = dropout;
+  a->w_in = fs_param_add(p, nn_name(buf, name, "w_in"), 2, (int[]){3 * dim, dim});
+  a->b_in = fs_param_add(p, nn_name(buf, name, "b_in"), 1, (int[]){3 * dim});
+  if (!a->w_in || !a->b_in) return FS_ERR_ARG;
+  return nn_layernorm_declare(&a->norm, p, nn_name(buf, name, "norm"), dim);
+}
+
+fs_status nn_attention_init(nn_attention *a, nn_init_rng *r) {
+  for (int block = 0; block < 3; block++) FS_TRY(nn_init_xavier_rows(r, a->w_in, block * a->dim, a->dim));
+  nn_init_const(r->be, a->b_in, 0.0f);
+  nn_layernorm_init(&a->norm, r->be);
+  return FS_OK;
+}
+
+/* Projects x [B, T, D] with rows [part·D, (part+1)·D) of the packed projection and splits the
+ * result into heads: [B, n, T, D/n]. */
+static fs_tensor *project_heads(fs_engine *e, const nn_attention *a, fs_tensor *x, int part) {
+  int d = a->dim;
+  fs_tensor *w = fs_slice(e, a->w_in, 0, part * d, (part + 1) * d, 1);
+  fs_tensor *b = fs_slice(e, a->b_in, 0, part * d, (part + 1) * d, 1);
+  fs_tensor *y = fs_linear(e, x, w, b);
+  if (!y) return NULL;
+  fs_tensor *split = fs_reshape(e, y, 4, (int[]){x->shape[0], x->shape[1], a->heads, d / a->heads});
+  return fs_permute(e, split, (int[]){0, 2, 1, 3});
+}
+
+fs_tensor *nn_attention_forward(fs_engine *e, const nn_attention *a, fs_tensor *query, fs_tensor *key,
+                                fs_tensor *value, fs_tensor *key_mask) {
+  if (e->status != FS_OK || !query || !key || !value || !key_mask)
+    return fs_fail(e, FS_ERR_ARG, "attention: missing input");
+  int batch = query->shape[0], tq = query->shape[1], tk = key->shape[1];
+  if (query->ndim != 3 || query->shape[2] != a->dim || key->ndim != 3 || key->shape[2] != a->dim ||
+      !fs_same_shape(key, value) || key_mask->numel != (int64_t)batch * tk) {
+    char sq[64], sk[64], sm[64];
+    return fs_fail(e, FS_ERR_ARG, "attention (D=%d): query %s, key %s and key mask %s do not fit", a->dim,
+                   fs_shape_str(query, sq, 64), fs_shape_str(key, sk, 64), fs_shape_str(key_mask, sm, 64));
+  }
+  float scale = 1.0f / sqrtf((float)(a->dim / a->heads));
+  fs_tensor *q = fs_scale(e, project_heads(e, a, query, 0), scale);
+  fs_tensor *k = project_heads(e, a, key, 1);
+  fs_tensor *v = project_heads(e, a, value, 2);
+  fs_tensor *scores = fs_matmul(e, q, k, false, true); /* [B, n, Tq, Tk] */
+  /* every (head, query) row of sentence b uses key mask row b */
+  fs_tensor *probs = fs_softmax(e, scores, key_mask, (int64_t)a->heads * tq);
+  fs_tensor *ctx = fs_matmul(e, probs, v, false, false); /* [B, n, Tq, D/n] */
+  fs_tensor *joined = fs_reshape(e, fs_permute(e, ctx, (int[]){0, 2, 1, 3}), 3, (int[]){batch, tq, a->dim});
+  return nn_layernorm_forward(e, &a->norm, fs_add(e, fs_dropout(e, joined, a->dropout), query));
+}

@@ -1,0 +1,29 @@
+/* Parameter initialisers (flowseq-spec.md §2.6). Values are drawn on the host from the Philox
+ * stream (seed, *stream), which each call advances, then uploaded: the same seed gives the same
+ * model on every backend. */
+#ifndef FLOWSEQ_NN_INIT_H
+#define FLOWSEQ_NN_INIT_H
+
+#include "backend/backend.h"
+#include "core/tensor.h"
+
+typedef struct {
+  const fs_backend *be;
+  uint64_t seed;
+  uint64_t stream; /* next unused element of the stream */
+} nn_init_rng;
+
+/* U(-bound, bound) over the whole tensor. */
+fs_status nn_init_uniform(nn_init_rng *r, fs_tensor *t, float bound);
+/* N(0, std²) over the whole tensor. */
+fs_status nn_init_normal(nn_init_rng *r, fs_tensor *t, float std);
+/* Xavier-uniform on rows [row0, row0+rows) of a 2-d tensor, treating them as a rows x cols
+ * matrix: U(±sqrt(6 / (rows + cols))). */
+fs_status nn_init_xavier_rows(nn_init_rng *r, fs_tensor *t, int row0, int rows);
+/* Every element = value. */
+void nn_init_const(const fs_backend *be, fs_tensor *t, float value);
+
+/* Builds "prefix.suffix" into buf (FS_PARAM_NAME_MAX bytes). */
+const char *nn_name(char *buf, const char *prefix, const char *suffix);
+
+#endif
