@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "backend/cpu/cpu_kernels.h"
+#include "backend/kernel_math.h"
 
 void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
                        float *loss, float *logsumexp) {
@@ -17,9 +18,7 @@ void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, 
       sum_z += z[v];
     }
     double lse = max + log(sum);
-    /* -sum_v logp_v = V * lse - sum_v z_v */
-    double nll = lse - z[target[r]], smooth = (vocab * lse - sum_z) / vocab;
-    loss[r] = (float)((1.0 - eps) * nll + eps * smooth);
+    loss[r] = fs_smoothed_nll(lse, sum_z, z[target[r]], vocab, eps);
     logsumexp[r] = (float)lse;
   }
 }

@@ -1,7 +1,6 @@
 /* Optimizer kernels: the squared norm for clipping and the fused AdamW + AMSGrad update. */
-#include <math.h>
-
 #include "backend/cpu/cpu_kernels.h"
+#include "backend/kernel_math.h"
 
 double cpu_sum_squares(int64_t n, const float *x) {
   double sum = 0.0;
@@ -14,11 +13,6 @@ void cpu_adamw(int64_t n, float *p, const float *g, float *m, float *u, float *u
                float beta1, float beta2, float eps, float weight_decay, float step_size) {
 #pragma omp parallel for schedule(static) if (n > 32768)
   for (int64_t i = 0; i < n; i++) {
-    float gi = grad_scale * g[i];
-    m[i] = beta1 * m[i] + (1.0f - beta1) * gi;
-    u[i] = beta2 * u[i] + (1.0f - beta2) * gi * gi;
-    if (u[i] > umax[i]) umax[i] = u[i];
-    p[i] -= lr * weight_decay * p[i];
-    p[i] -= step_size * m[i] / (sqrtf(umax[i]) + eps);
+    fs_adamw_element(&p[i], grad_scale * g[i], &m[i], &u[i], &umax[i], lr, beta1, beta2, eps, weight_decay, step_size);
   }
 }
