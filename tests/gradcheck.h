@@ -37,7 +37,7 @@ static inline void test_fill_uniform(float *x, int64_t n, float lo, float hi, un
 }
 
 /* Runs forward and returns L = sum w*out in double (and leaves tensors in `ts`). */
-static double gradcheck_loss(fs_engine *e, gradcheck_fn fwd, void *ctx, int n, gradcheck_input *in,
+static inline double gradcheck_loss(fs_engine *e, gradcheck_fn fwd, void *ctx, int n, gradcheck_input *in,
                              fs_tensor **ts, fs_tensor **out_t, bool with_grad) {
   fs_engine_reset(e);
   e->grad_enabled = with_grad;
@@ -64,7 +64,7 @@ static double gradcheck_loss(fs_engine *e, gradcheck_fn fwd, void *ctx, int n, g
 }
 
 /* Returns the number of mismatching gradient elements (0 = pass); prints the first few. */
-static int gradcheck(fs_engine *e, const char *name, gradcheck_fn fwd, void *ctx, int n, gradcheck_input *in,
+static inline int gradcheck(fs_engine *e, const char *name, gradcheck_fn fwd, void *ctx, int n, gradcheck_input *in,
                      double h, double atol, double rtol) {
   fs_tensor *ts[GRADCHECK_MAX_INPUTS], *out;
   gradcheck_loss(e, fwd, ctx, n, in, ts, &out, true);

@@ -18,6 +18,10 @@
 
 #include "core/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { FS_BIN_ADD, FS_BIN_SUB, FS_BIN_MUL, FS_BIN_DIV } fs_binop;
 
 typedef enum {
@@ -140,5 +144,9 @@ const fs_backend *fs_backend_cuda(void);
 /* The backend to compute on: CUDA when built and a device is present, else CPU (logged once).
  * FLOWSEQ_DEVICE=cpu in the environment forces the CPU. */
 const fs_backend *fs_backend_default(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 
+#include "backend/backend.h"
 #include "cli/commands.h"
 
 int cmd_info(int argc, char **argv) {
@@ -19,5 +20,6 @@ int cmd_info(int argc, char **argv) {
 #else
   printf("cuda backend: not built\n");
 #endif
+  printf("compute backend: %s\n", fs_backend_default()->name);
   return 0;
 }

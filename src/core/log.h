@@ -3,8 +3,16 @@
 #ifndef FLOWSEQ_CORE_LOG_H
 #define FLOWSEQ_CORE_LOG_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void fs_log(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void fs_log_quiet(int quiet);
 int fs_log_is_quiet(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

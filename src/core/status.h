@@ -7,6 +7,10 @@
 #ifndef FLOWSEQ_CORE_STATUS_H
 #define FLOWSEQ_CORE_STATUS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
   FS_OK = 0,
   FS_ERR_ARG,      /* invalid argument or shape */
@@ -33,5 +37,9 @@ const char *fs_status_name(fs_status s);
     fs_status fs_try_s_ = (expr);             \
     if (fs_try_s_ != FS_OK) return fs_try_s_; \
   } while (0)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

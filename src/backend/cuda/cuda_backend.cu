@@ -1,0 +1,101 @@
+// The CUDA backend table: device memory, error state, device detection.
+#include "backend/cuda/cuda_common.cuh"
+#include "core/log.h"
+
+static fs_status sticky = FS_OK;
+
+void cuda_record(cudaError_t err, const char *what) {
+  if (err != cudaSuccess && sticky == FS_OK) sticky = fs_error(FS_ERR_DEVICE, "CUDA %s: %s", what, cudaGetErrorString(err));
+}
+
+void cublas_record(cublasStatus_t status, const char *what) {
+  if (status != CUBLAS_STATUS_SUCCESS && sticky == FS_OK)
+    sticky = fs_error(FS_ERR_DEVICE, "cuBLAS %s failed with status %d", what, (int)status);
+}
+
+cublasHandle_t cuda_cublas(void) {
+  static cublasHandle_t handle;
+  if (!handle) cublas_record(cublasCreate(&handle), "create");
+  return handle;
+}
+
+static void *cuda_alloc(size_t bytes) {
+  void *p = nullptr;
+  return cudaMalloc(&p, bytes ? bytes : 1) == cudaSuccess ? p : nullptr;
+}
+static void cuda_free(void *p) { cuda_record(cudaFree(p), "free"); }
+static void cuda_upload(void *dst, const void *src, size_t bytes) {
+  cuda_record(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "upload");
+}
+static void cuda_download(void *dst, const void *src, size_t bytes) {
+  cuda_record(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "download");
+}
+static void cuda_copy(void *dst, const void *src, size_t bytes) {
+  cuda_record(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "copy");
+}
+static fs_status cuda_last_status(void) {
+  cuda_record(cudaGetLastError(), "kernel");
+  fs_status s = sticky;
+  sticky = FS_OK;
+  return s;
+}
+static void cuda_synchronize(void) { cuda_record(cudaDeviceSynchronize(), "synchronize"); }
+
+static fs_backend make_table(void) {
+  fs_backend b = {};
+  b.name = "cuda";
+  b.alloc = cuda_alloc;
+  b.free = cuda_free;
+  b.upload = cuda_upload;
+  b.download = cuda_download;
+  b.copy = cuda_copy;
+  b.fill = cuda_fill;
+  b.last_status = cuda_last_status;
+  b.synchronize = cuda_synchronize;
+  b.gemm = cuda_gemm;
+  b.gemm_batched = cuda_gemm_batched;
+  b.binary = cuda_binary;
+  b.unary = cuda_unary;
+  b.unary_backward = cuda_unary_backward;
+  b.copy_strided = cuda_copy_strided;
+  b.reduce_sum = cuda_reduce_sum;
+  b.softmax = cuda_softmax;
+  b.softmax_backward = cuda_softmax_backward;
+  b.log_softmax = cuda_log_softmax;
+  b.log_softmax_backward = cuda_log_softmax_backward;
+  b.layernorm = cuda_layernorm;
+  b.layernorm_backward = cuda_layernorm_backward;
+  b.embedding = cuda_embedding;
+  b.embedding_backward = cuda_embedding_backward;
+  b.cross_entropy = cuda_cross_entropy;
+  b.cross_entropy_backward = cuda_cross_entropy_backward;
+  b.rand_uniform = cuda_rand_uniform;
+  b.rand_normal = cuda_rand_normal;
+  b.dropout_mask = cuda_dropout_mask;
+  b.inverse_logdet = cuda_inverse_logdet;
+  b.sum_squares = cuda_sum_squares;
+  b.adamw = cuda_adamw;
+  return b;
+}
+
+extern "C" const fs_backend *fs_backend_cuda(void) {
+  static fs_backend table;
+  static int state; // 0 unknown, 1 usable, -1 not
+  if (state == 0) {
+    int count = 0;
+    cudaError_t err = cudaGetDeviceCount(&count);
+    if (err != cudaSuccess || count == 0) {
+      fs_log("engine", "CUDA: no usable device (%s)", err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+      cudaGetLastError(); // clear the error so later CUDA calls do not report it
+      state = -1;
+    } else {
+      table = make_table();
+      cudaDeviceProp prop;
+      cudaGetDeviceProperties(&prop, 0);
+      fs_log("engine", "CUDA: %s, %.0f GiB, compute capability %d.%d", prop.name,
+             prop.totalGlobalMem / 1073741824.0, prop.major, prop.minor);
+      state = 1;
+    }
+  }
+  return state == 1 ? &table : nullptr;
+}

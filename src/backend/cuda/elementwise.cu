@@ -1,0 +1,60 @@
+// Elementwise kernels: fill, broadcasting binary ops, unary activations and their derivatives.
+#include "backend/cuda/cuda_common.cuh"
+
+__global__ void fill_kernel(float *x, int64_t n, float value) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) x[i] = value;
+}
+
+void cuda_fill(float *x, int64_t n, float value) {
+  if (n <= 0) return;
+  fill_kernel<<<cuda_blocks(n), kThreads>>>(x, n, value);
+  CUDA_CHECK_LAUNCH("fill");
+}
+
+__global__ void binary_kernel(fs_binop op, Shape4 shape, int64_t n, float *out, const float *a, Strides4 a_str,
+                              const float *b, Strides4 b_str) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  out[i] = fs_apply_binary(op, a[strided_offset(i, shape.v, a_str.v)], b[strided_offset(i, shape.v, b_str.v)]);
+}
+
+void cuda_binary(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4], const float *b,
+                 const int64_t b_str[4]) {
+  Shape4 s;
+  Strides4 sa, sb;
+  int64_t n = 1;
+  for (int d = 0; d < 4; d++) {
+    s.v[d] = shape[d];
+    sa.v[d] = a_str[d];
+    sb.v[d] = b_str[d];
+    n *= shape[d];
+  }
+  if (n <= 0) return;
+  binary_kernel<<<cuda_blocks(n), kThreads>>>(op, s, n, out, a, sa, b, sb);
+  CUDA_CHECK_LAUNCH("binary");
+}
+
+__global__ void unary_kernel(fs_unop op, int64_t n, float alpha, const float *x, float *y) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) y[i] = fs_apply_unary(op, x[i], alpha);
+}
+
+__global__ void unary_backward_kernel(fs_unop op, int64_t n, float alpha, const float *x, const float *y,
+                                      const float *dy, float *dx) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) dx[i] += dy[i] * fs_unary_derivative(op, x[i], y[i], alpha);
+}
+
+void cuda_unary(fs_unop op, int64_t n, float alpha, const float *x, float *y) {
+  if (n <= 0) return;
+  unary_kernel<<<cuda_blocks(n), kThreads>>>(op, n, alpha, x, y);
+  CUDA_CHECK_LAUNCH("unary");
+}
+
+void cuda_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy,
+                         float *dx) {
+  if (n <= 0) return;
+  unary_backward_kernel<<<cuda_blocks(n), kThreads>>>(op, n, alpha, x, y, dy, dx);
+  CUDA_CHECK_LAUNCH("unary backward");
+}

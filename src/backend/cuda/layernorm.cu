@@ -1,0 +1,68 @@
+// Layer norm: one block per row forward and for dx; the parameter gradients take one thread per
+// column summing over rows in order (deterministic, no atomics).
+#include "backend/cuda/cuda_common.cuh"
+
+__global__ void layernorm_kernel(int cols, float eps, const float *x, const float *gamma, const float *beta, float *y,
+                                 float *mean, float *rstd) {
+  __shared__ double scratch[kThreads / 32];
+  int64_t r = blockIdx.x;
+  const float *xr = x + r * cols;
+  double s = 0.0;
+  for (int j = threadIdx.x; j < cols; j += kThreads) s += xr[j];
+  double mu = block_sum(s, scratch) / cols;
+  double ss = 0.0;
+  for (int j = threadIdx.x; j < cols; j += kThreads) ss += (xr[j] - mu) * (xr[j] - mu);
+  float rs = (float)(1.0 / sqrt(block_sum(ss, scratch) / cols + eps));
+  for (int j = threadIdx.x; j < cols; j += kThreads) y[r * cols + j] = ((float)(xr[j] - mu)) * rs * gamma[j] + beta[j];
+  if (threadIdx.x == 0) {
+    mean[r] = (float)mu;
+    rstd[r] = rs;
+  }
+}
+
+void cuda_layernorm(int64_t rows, int cols, float eps, const float *x, const float *gamma, const float *beta, float *y,
+                    float *mean, float *rstd) {
+  if (rows <= 0) return;
+  layernorm_kernel<<<(unsigned)rows, kThreads>>>(cols, eps, x, gamma, beta, y, mean, rstd);
+  CUDA_CHECK_LAUNCH("layernorm");
+}
+
+__global__ void layernorm_dx_kernel(int cols, const float *x, const float *gamma, const float *mean, const float *rstd,
+                                    const float *dy, float *dx) {
+  __shared__ double scratch[kThreads / 32];
+  int64_t r = blockIdx.x;
+  const float *xr = x + r * cols, *dyr = dy + r * cols;
+  double mg = 0.0, mgx = 0.0;
+  for (int j = threadIdx.x; j < cols; j += kThreads) {
+    float xhat = (xr[j] - mean[r]) * rstd[r], g = dyr[j] * gamma[j];
+    mg += g;
+    mgx += g * xhat;
+  }
+  float mean_g = (float)(block_sum(mg, scratch) / cols), mean_gx = (float)(block_sum(mgx, scratch) / cols);
+  for (int j = threadIdx.x; j < cols; j += kThreads) {
+    float xhat = (xr[j] - mean[r]) * rstd[r];
+    dx[r * cols + j] += rstd[r] * (dyr[j] * gamma[j] - mean_g - xhat * mean_gx);
+  }
+}
+
+__global__ void layernorm_dparams_kernel(int64_t rows, int cols, const float *x, const float *mean, const float *rstd,
+                                         const float *dy, float *dgamma, float *dbeta) {
+  int j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= cols) return;
+  double dg = 0.0, db = 0.0;
+  for (int64_t r = 0; r < rows; r++) {
+    float d = dy[r * cols + j];
+    dg += d * (x[r * cols + j] - mean[r]) * rstd[r];
+    db += d;
+  }
+  dgamma[j] += (float)dg;
+  dbeta[j] += (float)db;
+}
+
+void cuda_layernorm_backward(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
+                             const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta) {
+  if (rows <= 0) return;
+  layernorm_dx_kernel<<<(unsigned)rows, kThreads>>>(cols, x, gamma, mean, rstd, dy, dx);
+  layernorm_dparams_kernel<<<cuda_blocks(cols), kThreads>>>(rows, cols, x, mean, rstd, dy, dgamma, dbeta);
+  CUDA_CHECK_LAUNCH("layernorm backward");
+}
