@@ -6,6 +6,7 @@
 
 #include "backend/backend.h"
 #include "core/tensor.h"
+#include "ops/engine.h"
 
 typedef struct {
   const fs_backend *be;
@@ -20,8 +21,16 @@ fs_status nn_init_normal(nn_init_rng *r, fs_tensor *t, float std);
 /* Xavier-uniform on rows [row0, row0+rows) of a 2-d tensor, treating them as a rows x cols
  * matrix: U(±sqrt(6 / (rows + cols))). */
 fs_status nn_init_xavier_rows(nn_init_rng *r, fs_tensor *t, int row0, int rows);
+/* A random orthogonal n x n matrix for a square 2-d tensor (spec §2.6, the flow's multi-head
+ * linear): Gram-Schmidt in double on the rows of a Gaussian matrix. */
+fs_status nn_init_orthogonal(nn_init_rng *r, fs_tensor *t);
 /* Every element = value. */
 void nn_init_const(const fs_backend *be, fs_tensor *t, float value);
+
+/* Statistics for data-dependent initialisation (WNLinear §2.5, flow ActNorm §5.1): per feature
+ * (last axis) of y, over all its rows, the mean and the unbiased standard deviation (as torch.std;
+ * 0 when there is one row). mean and std hold y->shape[last] values each. */
+fs_status nn_feature_stats(fs_engine *e, const fs_tensor *y, double *mean, double *std);
 
 /* Builds "prefix.suffix" into buf (FS_PARAM_NAME_MAX bytes). */
 const char *nn_name(char *buf, const char *prefix, const char *suffix);

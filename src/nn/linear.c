@@ -1,7 +1,6 @@
 #include "nn/linear.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 fs_status nn_linear_declare(nn_linear *l, fs_params *p, const char *name, int in, int out, bool bias) {
   char buf[FS_PARAM_NAME_MAX];
@@ -20,71 +19,4 @@ fs_status nn_linear_init(nn_linear *l, nn_init_rng *r) {
 
 fs_tensor *nn_linear_forward(fs_engine *e, const nn_linear *l, fs_tensor *x) {
   return fs_linear(e, x, l->weight, l->bias);
-}
-
-fs_status nn_wnlinear_declare(nn_wnlinear *l, fs_params *p, const char *name, int in, int out) {
-  char buf[FS_PARAM_NAME_MAX];
-  l->in = in;
-  l->out = out;
-  l->v = fs_param_add(p, nn_name(buf, name, "v"), 2, (int[]){out, in});
-  l->g = fs_param_add(p, nn_name(buf, name, "g"), 1, (int[]){out});
-  l->b = fs_param_add(p, nn_name(buf, name, "b"), 1, (int[]){out});
-  return l->v && l->g && l->b ? FS_OK : FS_ERR_ARG;
-}
-
-fs_status nn_wnlinear_init(nn_wnlinear *l, nn_init_rng *r) {
-  FS_TRY(nn_init_normal(r, l->v, 0.05f));
-  float *v = malloc(sizeof(float) * l->v->numel), *g = malloc(sizeof(float) * l->out);
-  if (!v || !g) {
-    free(v);
-    free(g);
-    return fs_error(FS_ERR_MEMORY, "weight-norm init: out of memory");
-  }
-  r->be->download(v, l->v->data, sizeof(float) * l->v->numel);
-  for (int i = 0; i < l->out; i++) {
-    double n = 0.0;
-    for (int j = 0; j < l->in; j++) n += (double)v[i * l->in + j] * v[i * l->in + j];
-    g[i] = (float)sqrt(n);
-  }
-  r->be->upload(l->g->data, g, sizeof(float) * l->out);
-  nn_init_const(r->be, l->b, 0.0f);
-  free(v);
-  free(g);
-  return FS_OK;
-}
-
-fs_tensor *nn_wnlinear_forward(fs_engine *e, const nn_wnlinear *l, fs_tensor *x) {
-  return fs_linear(e, x, fs_weight_norm(e, l->v, l->g), l->b);
-}
-
-fs_status nn_wnlinear_init_data(fs_engine *e, nn_wnlinear *l, fs_tensor *x, float kappa) {
-  bool grad = e->grad_enabled;
-  e->grad_enabled = false;
-  fs_tensor *y = nn_wnlinear_forward(e, l, x);
-  e->grad_enabled = grad;
-  if (!y) return fs_engine_status(e);
-  int out = l->out;
-  int64_t rows = y->numel / out;
-  float *h = malloc(sizeof(float) * y->numel), *g = malloc(sizeof(float) * out), *b = malloc(sizeof(float) * out);
-  fs_status s = h && g && b ? FS_OK : fs_error(FS_ERR_MEMORY, "weight-norm data init: out of memory");
-  if (s == FS_OK) s = fs_tensor_to_host(e, y, h);
-  if (s == FS_OK) {
-    e->be->download(g, l->g->data, sizeof(float) * out);
-    e->be->download(b, l->b->data, sizeof(float) * out);
-    for (int i = 0; i < out; i++) {
-      double sum = 0.0, sq = 0.0;
-      for (int64_t r = 0; r < rows; r++) sum += h[r * out + i];
-      double mean = sum / rows;
-      for (int64_t r = 0; r < rows; r++) sq += (h[r * out + i] - mean) * (h[r * out + i] - mean);
-      double factor = kappa / ((rows > 1 ? sqrt(sq / (rows - 1)) : 0.0) + 1e-6);
-      g[i] = (float)(g[i] * factor);
-      b[i] = (float)((b[i] - mean) * factor);
-    }
-    e->be->upload(l->g->data, g, sizeof(float) * out);
-    e->be->upload(l->b->data, b, sizeof(float) * out);
-  }
-  free(h);
-  free(g);
-  free(b);
-  return s;
 }

@@ -42,3 +42,17 @@ fs_tensor *nn_positions_lookup(fs_engine *e, const nn_positions *p, const fs_ids
                    "model.max_length", length, p->max_length);
   return fs_reshape(e, fs_embedding(e, (fs_tensor *)&p->table, ids), 3, (int[]){batch, length, p->dim});
 }
+
+fs_ids *nn_position_ids(fs_engine *e, const float *mask, int batch, int length) {
+  int32_t *ids = fs_host_alloc(e, sizeof(int32_t) * (size_t)batch * length);
+  if (!ids) return NULL;
+  for (int b = 0; b < batch; b++) {
+    int32_t count = 0;
+    for (int t = 0; t < length; t++) {
+      bool real = mask[(int64_t)b * length + t] != 0.0f;
+      count += real;
+      ids[(int64_t)b * length + t] = real ? count : 0;
+    }
+  }
+  return fs_ids_from_host(e, ids, (int64_t)batch * length);
+}
