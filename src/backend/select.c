@@ -18,12 +18,8 @@ const fs_backend *fs_backend_default(void) {
     fs_log("engine", "FLOWSEQ_DEVICE=cpu: computing on the CPU");
     return chosen;
   }
+  /* fs_backend_cuda() logs the one line that says why there is no device */
   chosen = fs_backend_cuda();
-  if (!chosen) {
-    chosen = fs_backend_cpu();
-#ifdef FLOWSEQ_HAVE_CUDA
-    fs_log("engine", "no usable CUDA device: computing on the CPU");
-#endif
-  }
+  if (!chosen) chosen = fs_backend_cpu();
   return chosen;
 }

@@ -13,14 +13,18 @@ static void softmax_row(int cols, const float *x, const float *m, float *y, bool
     for (int j = 0; j < cols; j++) y[j] = 0.0f;
     return;
   }
+  /* one exp per element: y holds the unnormalised weights until the sum is known */
   double sum = 0.0;
-  for (int j = 0; j < cols; j++)
-    if (!m || m[j] != 0.0f) sum += exp((double)x[j] - max);
-  float log_sum = (float)log(sum);
   for (int j = 0; j < cols; j++) {
-    bool keep = !m || m[j] != 0.0f;
-    if (want_log) y[j] = keep ? x[j] - max - log_sum : -INFINITY;
-    else y[j] = keep ? expf(x[j] - max - log_sum) : 0.0f;
+    y[j] = !m || m[j] != 0.0f ? expf(x[j] - max) : 0.0f;
+    sum += y[j];
+  }
+  if (want_log) {
+    float log_sum = (float)log(sum);
+    for (int j = 0; j < cols; j++) y[j] = !m || m[j] != 0.0f ? x[j] - max - log_sum : -INFINITY;
+  } else {
+    float inv = (float)(1.0 / sum);
+    for (int j = 0; j < cols; j++) y[j] *= inv;
   }
 }
 
