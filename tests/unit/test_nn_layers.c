@@ -1,230 +1,132 @@
-/* Transformer pieces: attention against a double-precision reference (masking included),
- * gradient checks of every module with respect to inputs and parameters, the position table,
- * and weight-norm initialisation. */
-#include "gradcheck.h"
+/* FFN (flowseq-spec.md §2.3), encoder layer and decoder-style layer (§2.4): the FFN against a
+ * double-precision reference, parameter names, pads that cannot influence real positions, and
+ * gradient checks with respect to the inputs and every parameter. */
 #include "nn/layers.h"
-#include "nn/positions.h"
 #include "test.h"
+#include "test_nn_module.h"
 
-enum { B = 2, TQ = 3, TK = 4, D = 8, H = 2, FF = 6 };
+enum { B = 2, T = 4, S = 5, D = 8, H = 2, FF = 6 };
 static fs_engine eng;
-static float key_mask[B * TK] = {1, 1, 1, 0, 1, 1, 1, 1};
+static float x[B * T * D], src[B * S * D];
+static float mask[B * T] = {1, 1, 1, 1, 1, 1, 1, 0};
+static float src_mask[B * S] = {1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
+/* data: x [B, T, D], mask [B, T], src [B, S, D], src_mask [B, S] */
+static gradcheck_input data[] = {{3, {B, T, D}, x, 0}, {2, {B, T}, mask, 1}, {3, {B, S, D}, src, 0},
+                                 {2, {B, S}, src_mask, 1}};
 
-/* Inputs: query, key, w_in, b_in, gain, bias, mask (constant). */
-static fs_tensor *op_attention(fs_engine *e, fs_tensor **x, void *c) {
-  (void)c;
-  nn_attention a = {.dim = D, .heads = H, .w_in = x[2], .b_in = x[3], .norm = {x[4], x[5]}};
-  return nn_attention_forward(e, &a, x[0], x[1], x[1], x[6]);
+static fs_tensor *ffn_forward(fs_engine *e, fs_tensor **in, void *module) {
+  return nn_ffn_forward(e, module, in[0]);
+}
+static fs_tensor *encoder_forward(fs_engine *e, fs_tensor **in, void *module) {
+  return nn_encoder_layer_forward(e, module, in[0], in[1]);
+}
+static fs_tensor *decoder_forward(fs_engine *e, fs_tensor **in, void *module) {
+  return nn_decoder_layer_forward(e, module, in[0], in[1], in[2], in[3]);
 }
 
-/* out = LN(concat_h softmax(q_h k_hᵀ / √dh, masked) v_h + query) in double. */
-static void ref_attention(const float *q, const float *k, const float *w, const float *bw, const float *gain,
-                          const float *bias, double *out) {
-  int dh = D / H;
-  for (int b = 0; b < B; b++)
-    for (int i = 0; i < TQ; i++) {
-      double ctx[D];
-      for (int h = 0; h < H; h++) {
-        double qh[D], score[TK], max = -1e30, sum = 0;
-        for (int f = 0; f < dh; f++) {
-          int row = h * dh + f;
-          qh[f] = bw[row];
-          for (int j = 0; j < D; j++) qh[f] += w[row * D + j] * q[(b * TQ + i) * D + j];
-          qh[f] /= sqrt((double)dh);
-        }
-        for (int t = 0; t < TK; t++) {
-          score[t] = 0;
-          for (int f = 0; f < dh; f++) {
-            int row = D + h * dh + f;
-            double kv = bw[row];
-            for (int j = 0; j < D; j++) kv += w[row * D + j] * k[(b * TK + t) * D + j];
-            score[t] += qh[f] * kv;
-          }
-          if (key_mask[b * TK + t]) max = fmax(max, score[t]);
-        }
-        for (int t = 0; t < TK; t++) sum += key_mask[b * TK + t] ? exp(score[t] - max) : 0;
-        for (int f = 0; f < dh; f++) {
-          int row = 2 * D + h * dh + f;
-          ctx[h * dh + f] = 0;
-          for (int t = 0; t < TK; t++) {
-            if (!key_mask[b * TK + t]) continue;
-            double vv = bw[row];
-            for (int j = 0; j < D; j++) vv += w[row * D + j] * k[(b * TK + t) * D + j];
-            ctx[h * dh + f] += exp(score[t] - max) / sum * vv;
-          }
-        }
-      }
-      double mu = 0, var = 0, y[D];
-      for (int j = 0; j < D; j++) mu += (y[j] = ctx[j] + q[(b * TQ + i) * D + j]) / D;
-      for (int j = 0; j < D; j++) var += (y[j] - mu) * (y[j] - mu) / D;
-      for (int j = 0; j < D; j++) out[(b * TQ + i) * D + j] = (y[j] - mu) / sqrt(var + 1e-5) * gain[j] + bias[j];
+/* Runs forward on data; copies the [B, T, D] output to host. */
+static fs_status run(module_forward_fn forward, void *module, float *out) {
+  fs_engine_reset(&eng);
+  fs_tensor *t[4];
+  for (int i = 0; i < 4; i++) t[i] = fs_tensor_from_host(&eng, data[i].ndim, data[i].shape, data[i].values);
+  fs_tensor *y = forward(&eng, t, module);
+  return y ? fs_tensor_to_host(&eng, y, out) : fs_engine_status(&eng);
+}
+
+/* out = LN(x + W2 ReLU(W1 x + b1) + b2) with LN gain 1, bias 0, in double. */
+static void ref_ffn(const nn_ffn *f, double *out) {
+  const float *w1 = f->in.weight->data, *b1 = f->in.bias->data, *w2 = f->out.weight->data, *b2 = f->out.bias->data;
+  for (int r = 0; r < B * T; r++) {
+    const float *row = x + r * D;
+    double hidden[FF], y[D], mu = 0, var = 0;
+    for (int i = 0; i < FF; i++) {
+      hidden[i] = b1[i];
+      for (int j = 0; j < D; j++) hidden[i] += (double)w1[i * D + j] * row[j];
+      hidden[i] = fmax(hidden[i], 0.0);
     }
-}
-
-static void test_attention(void) {
-  static float q[B * TQ * D], k[B * TK * D], w[3 * D * D], bw[3 * D], gain[D], bias[D];
-  test_fill_uniform(q, B * TQ * D, -1, 1, 1);
-  test_fill_uniform(k, B * TK * D, -1, 1, 2);
-  test_fill_uniform(w, 3 * D * D, -0.5f, 0.5f, 3);
-  test_fill_uniform(bw, 3 * D, -0.2f, 0.2f, 4);
-  test_fill_uniform(gain, D, 0.5f, 1.5f, 5);
-  test_fill_uniform(bias, D, -0.2f, 0.2f, 6);
-  gradcheck_input in[] = {{3, {B, TQ, D}, q, 0},  {3, {B, TK, D}, k, 0}, {2, {3 * D, D}, w, 0}, {1, {3 * D}, bw, 0},
-                          {1, {D}, gain, 0},      {1, {D}, bias, 0},      {2, {B, TK}, key_mask, 1}};
-  fs_tensor *ts[7];
-  fs_engine_reset(&eng);
-  for (int i = 0; i < 7; i++) ts[i] = fs_tensor_from_host(&eng, in[i].ndim, in[i].shape, in[i].values);
-  float got[B * TQ * D];
-  double want[B * TQ * D];
-  fs_tensor_to_host(&eng, op_attention(&eng, ts, NULL), got);
-  ref_attention(q, k, w, bw, gain, bias, want);
-  double err = 0;
-  for (int i = 0; i < B * TQ * D; i++) err = fmax(err, fabs(got[i] - want[i]));
-  CHECK_MSG(err < 1e-4, "attention forward error %g", err);
-  /* a padded key's content must not matter */
-  k[3 * D + 1] += 5.0f;
-  fs_engine_reset(&eng);
-  for (int i = 0; i < 7; i++) ts[i] = fs_tensor_from_host(&eng, in[i].ndim, in[i].shape, in[i].values);
-  float moved[B * TQ * D];
-  fs_tensor_to_host(&eng, op_attention(&eng, ts, NULL), moved);
-  CHECK(memcmp(got, moved, sizeof got) == 0);
-  CHECK(gradcheck(&eng, "attention", op_attention, NULL, 7, in, 1e-3, 2e-3, 2e-2) == 0);
-}
-
-/* A module under test: its parameters become gradcheck inputs after the data inputs, and the
- * forward callback points the module's parameter tensors at the harness's fresh leaves. */
-static fs_params g_params;
-static int g_n_data;
-static nn_ffn g_ffn;
-static nn_encoder_layer g_enc;
-static nn_decoder_layer g_dec;
-static float mask_q[B * TQ] = {1, 1, 1, 1, 1, 0};
-
-static void bind_params(fs_tensor **x) {
-  for (int i = 0; i < g_params.count; i++) {
-    fs_tensor *leaf = x[g_n_data + i];
-    if (leaf->requires_grad) fs_grad(&eng, leaf); /* shared buffer: the module's copy fills the leaf's */
-    g_params.items[i]->tensor = *leaf;
+    for (int j = 0; j < D; j++) {
+      y[j] = row[j] + b2[j];
+      for (int i = 0; i < FF; i++) y[j] += w2[j * FF + i] * hidden[i];
+      mu += y[j] / D;
+    }
+    for (int j = 0; j < D; j++) var += (y[j] - mu) * (y[j] - mu) / D;
+    for (int j = 0; j < D; j++) out[r * D + j] = (y[j] - mu) / sqrt(var + 1e-5);
   }
 }
-static fs_tensor *op_ffn(fs_engine *e, fs_tensor **x, void *c) {
-  (void)c;
-  bind_params(x);
-  return nn_ffn_forward(e, &g_ffn, x[0]);
-}
-static fs_tensor *op_encoder(fs_engine *e, fs_tensor **x, void *c) {
-  (void)c;
-  bind_params(x);
-  return nn_encoder_layer_forward(e, &g_enc, x[0], fs_tensor_from_host(e, 2, (int[]){B, TQ}, mask_q));
-}
-static fs_tensor *op_decoder(fs_engine *e, fs_tensor **x, void *c) {
-  (void)c;
-  bind_params(x);
-  return nn_decoder_layer_forward(e, &g_dec, x[0], fs_tensor_from_host(e, 2, (int[]){B, TQ}, mask_q), x[1],
-                                  fs_tensor_from_host(e, 2, (int[]){B, TK}, key_mask));
-}
 
-/* Gradient check of the module whose parameters are in g_params, with n_data data inputs. */
-static void check_module(const char *name, gradcheck_fn fn, int n_data, gradcheck_input *data) {
-  gradcheck_input in[GRADCHECK_MAX_INPUTS];
-  int n = 0;
-  for (int i = 0; i < n_data; i++) in[n++] = data[i];
-  CHECK_MSG(n_data + g_params.count <= GRADCHECK_MAX_INPUTS, "%s has too many parameters", name);
-  for (int i = 0; i < g_params.count && n < GRADCHECK_MAX_INPUTS; i++) {
-    fs_tensor *t = &g_params.items[i]->tensor;
-    in[n] = (gradcheck_input){t->ndim, {0}, malloc(sizeof(float) * t->numel), 0};
-    memcpy(in[n].shape, t->shape, sizeof t->shape);
-    memcpy(in[n].values, t->data, sizeof(float) * t->numel);
-    n++;
-  }
-  g_n_data = n_data;
-  CHECK_MSG(gradcheck(&eng, name, fn, NULL, n, in, 1e-3, 3e-3, 3e-2) == 0, "%s gradient", name);
-  for (int i = n_data; i < n; i++) free(in[i].values);
-  fs_params_free(&g_params);
-}
-
-static void test_modules(void) {
-  static float x[B * TQ * D], src[B * TK * D];
-  test_fill_uniform(x, B * TQ * D, -1, 1, 11);
-  test_fill_uniform(src, B * TK * D, -1, 1, 12);
-  gradcheck_input data[] = {{3, {B, TQ, D}, x, 0}, {3, {B, TK, D}, src, 0}};
+static void test_ffn(void) {
+  fs_params params;
+  fs_params_init(&params, fs_backend_cpu());
+  nn_ffn f;
   nn_init_rng rng = {fs_backend_cpu(), 5, 0};
-
-  fs_params_init(&g_params, fs_backend_cpu());
-  CHECK(nn_ffn_declare(&g_ffn, &g_params, "ffn", D, FF, 0.0f) == FS_OK);
-  CHECK(fs_params_allocate(&g_params, 0) == FS_OK && nn_ffn_init(&g_ffn, &rng) == FS_OK);
-  check_module("ffn", op_ffn, 1, data);
-
-  fs_params_init(&g_params, fs_backend_cpu());
-  CHECK(nn_encoder_layer_declare(&g_enc, &g_params, "enc", D, H, FF, 0.0f) == FS_OK);
-  CHECK(fs_params_allocate(&g_params, 0) == FS_OK && nn_encoder_layer_init(&g_enc, &rng) == FS_OK);
-  CHECK(fs_params_find(&g_params, "enc.self_attn.w_in") && fs_params_find(&g_params, "enc.ffn.norm.gain"));
-  check_module("encoder layer", op_encoder, 1, data);
-
-  fs_params_init(&g_params, fs_backend_cpu());
-  CHECK(nn_decoder_layer_declare(&g_dec, &g_params, "dec", D, H, FF, 0.0f) == FS_OK);
-  CHECK(fs_params_allocate(&g_params, 0) == FS_OK && nn_decoder_layer_init(&g_dec, &rng) == FS_OK);
-  check_module("decoder layer", op_decoder, 2, data);
+  CHECK(nn_ffn_declare(&f, &params, "ffn", D, FF, 0.0f) == FS_OK && fs_params_allocate(&params, 0) == FS_OK);
+  CHECK(nn_ffn_init(&f, &rng) == FS_OK);
+  float got[B * T * D];
+  double want[B * T * D], err = 0;
+  CHECK(run(ffn_forward, &f, got) == FS_OK);
+  ref_ffn(&f, want);
+  for (int i = 0; i < B * T * D; i++) err = fmax(err, fabs(got[i] - want[i]));
+  CHECK_MSG(err < 1e-5, "ffn forward error %g", err);
+  CHECK(module_gradcheck(&eng, "ffn", ffn_forward, &f, &params, 1, data) == 0);
+  fs_params_free(&params);
 }
 
-static void test_positions(void) {
-  nn_positions pos;
-  CHECK(nn_positions_create(&pos, fs_backend_cpu(), 8, 10) == FS_OK);
-  const float *t = pos.table.data;
-  double err = 0;
-  for (int j = 0; j < 8; j++) err = fmax(err, fabs(t[j])); /* row 0 is zero */
-  for (int p = 1; p <= 10; p++)
-    for (int i = 0; i < 4; i++) {
-      double w = exp(-i * log(10000.0) / 3);
-      err = fmax(err, fabs(t[p * 8 + i] - sin(p * w)) + fabs(t[p * 8 + 4 + i] - cos(p * w)));
-    }
-  CHECK_MSG(err < 1e-6, "position table error %g", err);
-  fs_engine_reset(&eng);
-  int32_t ids[6] = {1, 2, 3, 1, 2, 0};
-  fs_tensor *y = nn_positions_lookup(&eng, &pos, fs_ids_from_host(&eng, ids, 6), 2, 3);
-  float got[48];
-  fs_tensor_to_host(&eng, y, got);
-  CHECK(y->shape[0] == 2 && y->shape[1] == 3 && got[5 * 8 + 4] == 0.0f && got[1 * 8 + 4] == t[2 * 8 + 4]);
-  CHECK(nn_positions_lookup(&eng, &pos, fs_ids_from_host(&eng, ids, 6), 1, 11) == NULL);
-  nn_positions_free(&pos, fs_backend_cpu());
-}
-
-static void test_wnlinear(void) {
-  fs_params p;
-  fs_params_init(&p, fs_backend_cpu());
-  nn_wnlinear l;
-  CHECK(nn_wnlinear_declare(&l, &p, "wn", 6, 5) == FS_OK && fs_params_allocate(&p, 0) == FS_OK);
-  nn_init_rng rng = {fs_backend_cpu(), 9, 0};
-  CHECK(nn_wnlinear_init(&l, &rng) == FS_OK);
-  static float x[64 * 6], y[64 * 5];
-  test_fill_uniform(x, 64 * 6, -2, 2, 13);
-  for (int k = 0; k < 2; k++) {
-    float kappa = k ? 0.05f : 0.0f;
-    fs_engine_reset(&eng);
-    fs_tensor *tx = fs_tensor_from_host(&eng, 2, (int[]){64, 6}, x);
-    CHECK(nn_wnlinear_init_data(&eng, &l, tx, kappa) == FS_OK);
-    fs_tensor_to_host(&eng, nn_wnlinear_forward(&eng, &l, tx), y);
-    for (int i = 0; i < 5; i++) {
-      double m = 0, v = 0;
-      for (int r = 0; r < 64; r++) m += y[r * 5 + i] / 64.0;
-      for (int r = 0; r < 64; r++) v += (y[r * 5 + i] - m) * (y[r * 5 + i] - m) / 63.0;
-      if (kappa == 0.0f) CHECK(m == 0.0 && v == 0.0);
-      else {
-        CHECK_CLOSE(m, 0.0, 1e-5, 0);
-        CHECK_CLOSE(sqrt(v), kappa, 1e-4, 1e-3);
-      }
-    }
-    if (k == 0) CHECK(nn_wnlinear_init(&l, &rng) == FS_OK); /* fresh weights for the κ > 0 case */
+/* Every output at a real position ignores what the pads hold (self pads at x, source pads at src). */
+static void check_pads_ignored(const char *name, module_forward_fn forward, void *module) {
+  float before[B * T * D], after[B * T * D];
+  CHECK(run(forward, module, before) == FS_OK);
+  for (int j = 0; j < D; j++) {
+    x[(B * T - 1) * D + j] += 2.0f; /* sentence 1, last position: a pad */
+    src[3 * D + j] -= 1.5f;         /* sentence 0, source position 3: a pad */
   }
-  fs_params_free(&p);
+  CHECK(run(forward, module, after) == FS_OK);
+  CHECK_MSG(memcmp(before, after, sizeof(float) * (B * T - 1) * D) == 0, "%s: a pad changed a real position", name);
+  for (int j = 0; j < D; j++) {
+    x[(B * T - 1) * D + j] -= 2.0f;
+    src[3 * D + j] += 1.5f;
+  }
+}
+
+static void test_encoder_layer(void) {
+  fs_params params;
+  fs_params_init(&params, fs_backend_cpu());
+  nn_encoder_layer l;
+  nn_init_rng rng = {fs_backend_cpu(), 6, 0};
+  CHECK(nn_encoder_layer_declare(&l, &params, "encoder.layers.0", D, H, FF, 0.1f) == FS_OK);
+  CHECK(fs_params_allocate(&params, 0) == FS_OK && nn_encoder_layer_init(&l, &rng) == FS_OK);
+  const char *names[] = {"encoder.layers.0.self_attn.w_in", "encoder.layers.0.self_attn.b_in",
+                         "encoder.layers.0.self_attn.norm.gain", "encoder.layers.0.ffn.in.weight",
+                         "encoder.layers.0.ffn.out.bias", "encoder.layers.0.ffn.norm.bias"};
+  for (int i = 0; i < 6; i++) CHECK_MSG(fs_params_find(&params, names[i]), "no parameter %s", names[i]);
+  CHECK(params.count == 10);
+  CHECK(l.self.dropout == 0.1f && l.ffn.dropout == 0.1f);
+  check_pads_ignored("encoder layer", encoder_forward, &l);
+  CHECK(module_gradcheck(&eng, "encoder layer", encoder_forward, &l, &params, 2, data) == 0);
+  fs_params_free(&params);
+}
+
+static void test_decoder_layer(void) {
+  fs_params params;
+  fs_params_init(&params, fs_backend_cpu());
+  nn_decoder_layer l;
+  nn_init_rng rng = {fs_backend_cpu(), 7, 0};
+  CHECK(nn_decoder_layer_declare(&l, &params, "posterior.layers.1", D, H, FF, 0.0f) == FS_OK);
+  CHECK(fs_params_allocate(&params, 0) == FS_OK && nn_decoder_layer_init(&l, &rng) == FS_OK);
+  CHECK(fs_params_find(&params, "posterior.layers.1.src_attn.w_in") != NULL);
+  CHECK(params.count == 14);
+  check_pads_ignored("decoder layer", decoder_forward, &l);
+  CHECK(module_gradcheck(&eng, "decoder layer", decoder_forward, &l, &params, 4, data) == 0);
+  fs_params_free(&params);
 }
 
 int main(void) {
   if (fs_engine_init(&eng, fs_backend_cpu(), 64 << 20, 8 << 20) != FS_OK) return 1;
-  test_attention();
-  test_modules();
-  test_positions();
-  test_wnlinear();
+  eng.training = false;
+  test_fill_uniform(x, B * T * D, -1, 1, 11);
+  test_fill_uniform(src, B * S * D, -1, 1, 12);
+  test_ffn();
+  test_encoder_layer();
+  test_decoder_layer();
   fs_engine_free(&eng);
   return test_summary();
 }
