@@ -1,0 +1,38 @@
+/* The slice of Python's str semantics that sacreBLEU's results depend on, on UTF-8 bytes:
+ * the Unicode whitespace set of str.split()/str.rstrip() (29 code points, not C's isspace),
+ * str.lower(), and splitting into tokens. */
+#ifndef FLOWSEQ_EVAL_PYTEXT_H
+#define FLOWSEQ_EVAL_PYTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/status.h"
+
+/* Byte length of the Python whitespace code point starting at s (0 if there is none). */
+int py_space_len(const char *s);
+
+/* Removes trailing Python whitespace in place; returns the new length. */
+size_t py_rstrip(char *s);
+
+/* str.split(): token start pointers and lengths into s (not copied). Returns the count; *tokens
+ * and *lengths are malloc'd (caller frees). */
+int py_split(const char *s, const char ***tokens, int **lengths);
+
+/* str.split() then ' '.join(): a new malloc'd string. */
+char *py_normalize_space(const char *s);
+
+/* ''.join(s.split()): the text with all whitespace removed, malloc'd. */
+char *py_strip_all_space(const char *s);
+
+/* str.lower() through the C library's Unicode case tables (simple case mappings); malloc'd. */
+char *py_lower(const char *s);
+
+/* Number of code points in valid UTF-8 s of byte length n; fills starts (if not NULL) with the
+ * byte offset of each code point. */
+int utf8_code_points(const char *s, int n, int *starts);
+
+/* Checks that s is valid UTF-8; on failure names the byte offset. */
+bool utf8_valid(const char *s, size_t n, size_t *bad_offset);
+
+#endif
