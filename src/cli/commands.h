@@ -4,5 +4,6 @@
 #define FLOWSEQ_CLI_COMMANDS_H
 
 int cmd_info(int argc, char **argv);
+int cmd_bleu(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    {"bleu", cmd_bleu, "sacreBLEU-compatible BLEU / chrF, signatures, paired bootstrap"},
     {"info", cmd_info, "version, build options, BLAS core and compute backend"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);

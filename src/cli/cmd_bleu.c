@@ -1,0 +1,286 @@
+/* flowseq bleu: sacreBLEU-compatible BLEU / chrF / chrF++ with sacreBLEU's command line
+ * (references first, then -i systems), signatures, text or JSON output, sentence level, and
+ * paired bootstrap resampling between systems. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "eval/bootstrap.h"
+#include "eval/lines.h"
+#include "eval/metric.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: flowseq bleu REF [REF ...] [-i HYP [HYP ...]] [options]\n\n"
+          "Scores hypotheses against references exactly as sacreBLEU 2.6 does (without Python).\n"
+          "Without -i the hypotheses are read from standard input. Line counts must match.\n\n"
+          "  -i, --input FILE...       system outputs (the first is the baseline in paired tests)\n"
+          "  -m, --metrics M...        bleu, chrf (default: bleu)\n"
+          "  -f, --format text|json    output format (default: json, as sacreBLEU 2.x)\n"
+          "  -b, --score-only          print the score only\n"
+          "  -w, --width N             decimals of the score (default 1)\n"
+          "  -sl, --sentence-level     one score per line (one metric, one system)\n"
+          "  -lc                       lowercase (BLEU)\n"
+          "  -tok, --tokenize 13a|none BLEU tokenizer (default 13a)\n"
+          "  -s, --smooth-method exp|none|floor|add-k   BLEU smoothing (default exp)\n"
+          "  -sv, --smooth-value X     value for floor (0.1) / add-k (1)\n"
+          "  -e, --effective-order     BLEU effective order (default on at sentence level only)\n"
+          "  -cc, --chrf-char-order N  (6)    -cw, --chrf-word-order N (0; 2 = chrF++)\n"
+          "  --chrf-beta N (2)  --chrf-whitespace  --chrf-lowercase  --chrf-eps-smoothing\n"
+          "  --paired-bs               paired bootstrap resampling against the first system\n"
+          "  --paired-bs-n N           resamples (default 1000)\n"
+          "  --seed S                  resampling seed (default 12345). Results match sacreBLEU\n"
+          "                            statistically, not bit for bit (a different RNG).\n");
+}
+
+typedef struct {
+  const char *refs[64], *hyps[64];
+  int n_refs, n_hyps;
+  fs_metric metrics[2];
+  int n_metrics;
+  bool json, score_only, sentence_level, paired_bs, effective_order_set;
+  int width, bs_n;
+  unsigned long long seed;
+} bleu_args;
+
+static int fail(const char *msg, const char *arg) {
+  fprintf(stderr, "flowseq bleu: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+  return 2;
+}
+
+/* Returns 0 when parsed, else the exit code (2 for a usage error, -1 after --help). */
+static int parse(int argc, char **argv, bleu_args *a) {
+  fs_bleu_options bleu = fs_bleu_defaults();
+  fs_chrf_options chrf = fs_chrf_defaults();
+  const char *wanted[2] = {"bleu", NULL};
+  int n_wanted = 1;
+  bool reading_hyps = false;
+  a->width = 1;
+  a->json = true;
+  a->bs_n = 1000;
+  a->seed = 12345;
+  for (int i = 1; i < argc; i++) {
+    const char *o = argv[i];
+    const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+#define VALUE() (next ? argv[++i] : (fail("missing value after", o), (char *)NULL))
+    if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+      usage(stdout);
+      return -1;
+    } else if (!strcmp(o, "-i") || !strcmp(o, "--input")) {
+      reading_hyps = true;
+    } else if (!strcmp(o, "-m") || !strcmp(o, "--metrics")) {
+      n_wanted = 0;
+      while (i + 1 < argc && argv[i + 1][0] != '-' && n_wanted < 2) wanted[n_wanted++] = argv[++i];
+      if (!n_wanted) return fail("-m needs bleu and/or chrf", NULL);
+    } else if (!strcmp(o, "-f") || !strcmp(o, "--format")) {
+      const char *v = VALUE();
+      if (!v || (strcmp(v, "text") && strcmp(v, "json"))) return fail("-f expects text or json", v);
+      a->json = !strcmp(v, "json");
+    } else if (!strcmp(o, "-b") || !strcmp(o, "--score-only")) {
+      a->score_only = true;
+    } else if (!strcmp(o, "-w") || !strcmp(o, "--width")) {
+      const char *v = VALUE();
+      if (!v) return 2;
+      a->width = atoi(v);
+    } else if (!strcmp(o, "-sl") || !strcmp(o, "--sentence-level")) {
+      a->sentence_level = true;
+    } else if (!strcmp(o, "-lc") || !strcmp(o, "--lowercase")) {
+      bleu.lowercase = true;
+    } else if (!strcmp(o, "-tok") || !strcmp(o, "--tokenize")) {
+      const char *v = VALUE();
+      if (!v || (strcmp(v, "13a") && strcmp(v, "none"))) return fail("-tok supports 13a and none", v);
+      bleu.tokenize = strcmp(v, "13a") ? FS_TOKENIZE_NONE : FS_TOKENIZE_13A;
+    } else if (!strcmp(o, "-s") || !strcmp(o, "--smooth-method")) {
+      const char *v = VALUE(), *names[] = {"none", "floor", "add-k", "exp"};
+      int k = 0;
+      while (v && k < 4 && strcmp(v, names[k])) k++;
+      if (!v || k == 4) return fail("-s expects exp, none, floor or add-k", v);
+      bleu.smooth = (fs_smooth)k;
+    } else if (!strcmp(o, "-sv") || !strcmp(o, "--smooth-value")) {
+      const char *v = VALUE();
+      if (!v) return 2;
+      bleu.smooth_value = atof(v);
+    } else if (!strcmp(o, "-e") || !strcmp(o, "--effective-order")) {
+      bleu.effective_order = a->effective_order_set = true;
+    } else if (!strcmp(o, "-cc") || !strcmp(o, "--chrf-char-order") || !strcmp(o, "-cw") ||
+               !strcmp(o, "--chrf-word-order") || !strcmp(o, "--chrf-beta")) {
+      const char *v = VALUE();
+      if (!v) return 2;
+      int *field = strstr(o, "beta") ? &chrf.beta : (!strcmp(o, "-cc") || strstr(o, "char")) ? &chrf.char_order : &chrf.word_order;
+      *field = atoi(v);
+      if (chrf.char_order + chrf.word_order > FS_CHRF_MAX_ORDER || chrf.char_order < 0 || chrf.word_order < 0)
+        return fail("chrF orders out of range", v);
+    } else if (!strcmp(o, "--chrf-whitespace")) {
+      chrf.whitespace = true;
+    } else if (!strcmp(o, "--chrf-lowercase")) {
+      chrf.lowercase = true;
+    } else if (!strcmp(o, "--chrf-eps-smoothing")) {
+      chrf.eps_smoothing = true;
+    } else if (!strcmp(o, "--paired-bs")) {
+      a->paired_bs = true;
+    } else if (!strcmp(o, "--paired-bs-n")) {
+      const char *v = VALUE();
+      if (!v || atoi(v) < 1) return fail("--paired-bs-n expects a positive count", v);
+      a->bs_n = atoi(v);
+    } else if (!strcmp(o, "--seed")) {
+      const char *v = VALUE();
+      if (!v) return 2;
+      a->seed = strtoull(v, NULL, 10);
+    } else if (o[0] == '-' && o[1]) {
+      return fail("unknown option (see --help)", o);
+    } else if (reading_hyps) {
+      if (a->n_hyps == 64) return fail("too many systems", o);
+      a->hyps[a->n_hyps++] = o;
+    } else {
+      if (a->n_refs == 64) return fail("too many references", o);
+      a->refs[a->n_refs++] = o;
+    }
+#undef VALUE
+  }
+  if (!a->n_refs) return fail("no reference file given (references come before -i)", NULL);
+  if (!a->n_hyps) a->hyps[a->n_hyps++] = "-";
+  /* sentence-level BLEU uses effective order, as sacreBLEU's CLI does */
+  if (a->sentence_level && !a->effective_order_set) bleu.effective_order = true;
+  for (int k = 0; k < n_wanted; k++) {
+    if (!strcmp(wanted[k], "bleu")) a->metrics[a->n_metrics++] = (fs_metric){FS_METRIC_BLEU, bleu, chrf};
+    else if (!strcmp(wanted[k], "chrf")) a->metrics[a->n_metrics++] = (fs_metric){FS_METRIC_CHRF, bleu, chrf};
+    else return fail("unknown metric (bleu, chrf)", wanted[k]);
+  }
+  /* sacreBLEU reports metrics sorted by name: bleu before chrf */
+  if (a->n_metrics == 2 && a->metrics[0].kind == FS_METRIC_CHRF) {
+    fs_metric t = a->metrics[0];
+    a->metrics[0] = a->metrics[1];
+    a->metrics[1] = t;
+  }
+  if (a->sentence_level && (a->n_metrics > 1 || a->n_hyps > 1 || a->paired_bs))
+    return fail("sentence level takes one metric and one system, without paired tests", NULL);
+  if (a->paired_bs && a->n_hyps < 2) return fail("--paired-bs needs at least two systems after -i", NULL);
+  return 0;
+}
+
+/* Per-segment statistics of system `hyp` for metric m: n * width doubles, malloc'd. */
+static double *segment_stats(const fs_metric *m, const fs_lines *hyp, const fs_lines *refs, int n_refs) {
+  int width = fs_metric_width(m);
+  double *stats = malloc(sizeof(double) * width * hyp->count);
+  const char *line_refs[64];
+  for (int i = 0; i < hyp->count; i++) {
+    for (int r = 0; r < n_refs; r++) line_refs[r] = refs[r].lines[i];
+    fs_metric_segment(m, hyp->lines[i], line_refs, n_refs, stats + (size_t)i * width);
+  }
+  return stats;
+}
+
+static void summed(const double *stats, int n, int width, double *sum) {
+  memset(sum, 0, sizeof(double) * width);
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < width; k++) sum[k] += stats[(size_t)i * width + k];
+}
+
+/* Text lines aligned on their '=' as sacreBLEU aligns several metrics. */
+static void print_aligned(char lines[][1024], int n) {
+  int w = 0;
+  for (int k = 0; k < n; k++) {
+    char *eq = strchr(lines[k], '=');
+    if (eq && eq - lines[k] - 1 > w) w = (int)(eq - lines[k] - 1);
+  }
+  for (int k = 0; k < n; k++) {
+    char *eq = strchr(lines[k], '=');
+    int left = eq ? (int)(eq - lines[k] - 1) : 0;
+    printf("%*s%.*s%s\n", n > 1 && eq ? w - left : 0, "", left, lines[k], lines[k] + left);
+  }
+}
+
+static void report_single(const bleu_args *a, fs_lines *sys, const fs_lines *refs) {
+  char lines[2][1024], sig[256];
+  for (int k = 0; k < a->n_metrics; k++) {
+    const fs_metric *m = &a->metrics[k];
+    int width = fs_metric_width(m);
+    double *stats = segment_stats(m, sys, refs, a->n_refs), sum[3 * FS_CHRF_MAX_ORDER];
+    summed(stats, sys->count, width, sum);
+    if (a->json) {
+      if (k == 0 && a->n_metrics > 1) printf("[\n");
+      fs_metric_json(stdout, m, sum, a->n_refs, a->width);
+      printf(k + 1 < a->n_metrics ? ",\n" : a->n_metrics > 1 ? "\n]\n" : "\n");
+    } else {
+      fs_metric_signature(m, a->n_refs, sig, sizeof sig);
+      fs_metric_format(m, sum, sig, a->width, a->score_only, lines[k], sizeof lines[k]);
+    }
+    free(stats);
+  }
+  if (!a->json) print_aligned(lines, a->n_metrics);
+}
+
+static void report_sentences(const bleu_args *a, fs_lines *sys, const fs_lines *refs) {
+  const fs_metric *m = &a->metrics[0];
+  int width = fs_metric_width(m);
+  double *stats = segment_stats(m, sys, refs, a->n_refs);
+  char sig[256], line[1024];
+  fs_metric_signature(m, a->n_refs, sig, sizeof sig);
+  for (int i = 0; i < sys->count; i++) {
+    fs_metric_format(m, stats + (size_t)i * width, sig, a->width, a->score_only, line, sizeof line);
+    puts(line);
+  }
+  free(stats);
+}
+
+static void report_paired(const bleu_args *a, fs_lines *systems, const fs_lines *refs) {
+  printf("Paired bootstrap resampling: %d resamples, seed %llu; mean ± 95%% CI per system,\n"
+         "p-value against the baseline (the first system); * marks p < 0.05.\n",
+         a->bs_n, a->seed);
+  for (int k = 0; k < a->n_metrics; k++) {
+    const fs_metric *m = &a->metrics[k];
+    char name[32], sig[256];
+    fs_metric_name(m, name, sizeof name);
+    fs_metric_signature(m, a->n_refs, sig, sizeof sig);
+    double **stats = malloc(sizeof *stats * a->n_hyps);
+    for (int s = 0; s < a->n_hyps; s++) stats[s] = segment_stats(m, &systems[s], refs, a->n_refs);
+    fs_bootstrap_result *res = malloc(sizeof *res * a->n_hyps);
+    fs_metric_stats ms = {fs_metric_width(m), fs_metric_score, m};
+    fs_paired_bootstrap(&ms, (const double *const *)stats, a->n_hyps, systems[0].count, a->bs_n, a->seed, res);
+    printf("\n%s|%s|bs:%d|rs:%llu\n", name, sig, a->bs_n, a->seed);
+    for (int s = 0; s < a->n_hyps; s++) {
+      printf("  %-30s %*.*f (μ = %.*f ± %.*f)", s ? systems[s].path : "baseline", a->width + 4, a->width, res[s].score,
+             a->width, res[s].mean, a->width, res[s].ci);
+      if (s) printf("  p = %.4f%s", res[s].p_value, res[s].p_value < 0.05 ? " *" : "");
+      if (!s) printf("  %s", systems[0].path);
+      printf("\n");
+      free(stats[s]);
+    }
+    free(stats);
+    free(res);
+  }
+}
+
+int cmd_bleu(int argc, char **argv) {
+  bleu_args a = {0};
+  int rc = parse(argc, argv, &a);
+  if (rc) return rc < 0 ? 0 : rc;
+  fs_lines refs[64], systems[64];
+  int loaded_refs = 0, loaded_sys = 0, status = 0;
+  for (; loaded_refs < a.n_refs && !status; loaded_refs++)
+    if (fs_lines_read(a.refs[loaded_refs], &refs[loaded_refs]) != FS_OK) status = 1;
+  for (; !status && loaded_sys < a.n_hyps; loaded_sys++)
+    if (fs_lines_read(a.hyps[loaded_sys], &systems[loaded_sys]) != FS_OK) status = 1;
+  if (status) fprintf(stderr, "flowseq bleu: %s\n", fs_last_error());
+  for (int k = 0; !status && k < a.n_refs; k++)
+    if (refs[k].count != refs[0].count) {
+      fprintf(stderr, "flowseq bleu: %s has %d lines but %s has %d\n", refs[k].path, refs[k].count, refs[0].path,
+              refs[0].count);
+      status = 1;
+    }
+  for (int s = 0; !status && s < a.n_hyps; s++)
+    if (systems[s].count != refs[0].count) {
+      fprintf(stderr, "flowseq bleu: system %s has %d lines but the references (%s) have %d\n",
+              strcmp(systems[s].path, "-") ? systems[s].path : "<stdin>", systems[s].count, refs[0].path, refs[0].count);
+      status = 1;
+    }
+  if (!status) {
+    if (a.sentence_level) report_sentences(&a, &systems[0], refs);
+    else if (a.paired_bs) report_paired(&a, systems, refs);
+    else report_single(&a, &systems[0], refs);
+  }
+  for (int k = 0; k < a.n_refs && k < loaded_refs; k++) fs_lines_free(&refs[k]);
+  for (int s = 0; s < loaded_sys; s++) fs_lines_free(&systems[s]);
+  return status;
+}
