@@ -240,10 +240,9 @@ static void report_paired(const bleu_args *a, fs_lines *systems, const fs_lines 
     fs_paired_bootstrap(&ms, (const double *const *)stats, a->n_hyps, systems[0].count, a->bs_n, a->seed, res);
     printf("\n%s|%s|bs:%d|rs:%llu\n", name, sig, a->bs_n, a->seed);
     for (int s = 0; s < a->n_hyps; s++) {
-      printf("  %-30s %*.*f (μ = %.*f ± %.*f)", s ? systems[s].path : "baseline", a->width + 4, a->width, res[s].score,
-             a->width, res[s].mean, a->width, res[s].ci);
+      printf("  %-10s %-30s %*.*f (μ = %.*f ± %.*f)", s ? "" : "baseline:", systems[s].path, a->width + 4, a->width,
+             res[s].score, a->width, res[s].mean, a->width, res[s].ci);
       if (s) printf("  p = %.4f%s", res[s].p_value, res[s].p_value < 0.05 ? " *" : "");
-      if (!s) printf("  %s", systems[0].path);
       printf("\n");
       free(stats[s]);
     }
