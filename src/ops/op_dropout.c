@@ -1,5 +1,6 @@
-/* Dropout: multiply by a keep-and-rescale mask drawn from the engine's random stream. The mask is
- * an ordinary constant tensor, so the multiplication's own backward applies it to the gradient. */
+/* Random constants from the engine's stream: dropout (multiply by a keep-and-rescale mask, an
+ * ordinary constant tensor, so the multiplication's own backward applies it to the gradient)
+ * and Gaussian noise. */
 #include "ops/op_internal.h"
 #include "ops/ops.h"
 
@@ -28,4 +29,10 @@ fs_tensor *fs_dropout_tokens(fs_engine *e, fs_tensor *x, float p) {
   if (p < 0.0f || p >= 1.0f) return fs_fail(e, FS_ERR_ARG, "dropout_tokens: rate %g not in [0, 1)", p);
   if (!dropout_active(e, p)) return x;
   return fs_mul(e, x, keep_mask(e, 3, (int[]){x->shape[0], x->shape[1], 1}, p));
+}
+
+fs_tensor *fs_normal(fs_engine *e, int ndim, const int *shape) {
+  fs_tensor *t = fs_tensor_new(e, ndim, shape);
+  if (t) e->be->rand_normal(t->numel, e->seed, fs_rng_take(e, t->numel), t->data);
+  return t;
 }

@@ -80,6 +80,9 @@ fs_tensor *fs_dropout(fs_engine *e, fs_tensor *x, float p);
  * scaled by 1/(1-p) (the posterior's "dropword"). */
 fs_tensor *fs_dropout_tokens(fs_engine *e, fs_tensor *x, float p);
 
+/* ---- random constants (op_dropout.c): N(0, 1) samples from the engine's stream, no gradient ---- */
+fs_tensor *fs_normal(fs_engine *e, int ndim, const int *shape);
+
 /* ---- small square matrices (op_smallmat.c) ---- */
 /* log|det w| as a [1] tensor; gradient w^-T. */
 fs_tensor *fs_logabsdet(fs_engine *e, fs_tensor *w);

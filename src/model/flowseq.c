@@ -1,0 +1,149 @@
+#include "model/flowseq.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int flowseq_length_unit(const flowseq_hparams *h) {
+  int unit = 1 << (h->flow_levels - 1);
+  return unit < 2 ? 2 : unit;
+}
+
+static fs_status declare(flowseq_model *m) {
+  const flowseq_hparams *h = &m->h;
+  int V = h->vocab, d = h->d;
+  m->src_embed = fs_param_add(&m->params, h->share_embed ? "embed" : "src_embed", 2, (int[]){V, d});
+  m->tgt_embed = h->share_embed ? m->src_embed : fs_param_add(&m->params, "tgt_embed", 2, (int[]){V, d});
+  m->out_weight = h->tie_weights ? m->tgt_embed : fs_param_add(&m->params, "decoder.out.weight", 2, (int[]){V, d});
+  m->out_bias = fs_param_add(&m->params, "decoder.out.bias", 1, (int[]){V});
+  if (!m->src_embed || !m->tgt_embed || !m->out_weight || !m->out_bias) return FS_ERR_ARG;
+  FS_TRY(flowseq_encoder_declare(&m->encoder, &m->params, h));
+  FS_TRY(flowseq_posterior_declare(&m->posterior, &m->params, h));
+  FS_TRY(flowseq_decoder_declare(&m->decoder, &m->params, h));
+  FS_TRY(flowseq_length_declare(&m->length, &m->params, h));
+  flow_prior_config flow = {d, h->flow_levels, h->flow_steps, h->max_length, {d, h->flow_heads, h->flow_hidden}};
+  return flow_prior_declare(&m->prior, &m->params, "prior", &flow, m->be);
+}
+
+/* Token embeddings U(±0.1) with the PAD row zeroed (spec §2.6). */
+static fs_status init_embedding(nn_init_rng *r, fs_tensor *t, int pad_id) {
+  FS_TRY(nn_init_uniform(r, t, 0.1f));
+  r->be->fill(t->data + (int64_t)pad_id * t->shape[1], t->shape[1], 0.0f);
+  return FS_OK;
+}
+
+fs_status flowseq_model_create(flowseq_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
+                               int n_optimizer_slots) {
+  memset(m, 0, sizeof *m);
+  m->h = *h;
+  m->be = be;
+  if (h->d % 2 || h->vocab < 4 || h->flow_levels < 1)
+    return fs_error(FS_ERR_ARG, "model: need an even width, a vocabulary of at least 4 and at least one flow level");
+  fs_params_init(&m->params, be);
+  FS_TRY(nn_positions_create(&m->positions, be, h->d, h->max_length));
+  FS_TRY(declare(m));
+  FS_TRY(fs_params_allocate(&m->params, n_optimizer_slots));
+  nn_init_rng r = {be, seed, 0};
+  FS_TRY(init_embedding(&r, m->src_embed, h->pad_id));
+  if (!h->share_embed) FS_TRY(init_embedding(&r, m->tgt_embed, h->pad_id));
+  if (!h->tie_weights) FS_TRY(nn_init_uniform(&r, m->out_weight, 0.1f));
+  nn_init_const(be, m->out_bias, 0.0f);
+  FS_TRY(flowseq_encoder_init(&m->encoder, &r));
+  FS_TRY(flowseq_posterior_init(&m->posterior, &r));
+  FS_TRY(flowseq_decoder_init(&m->decoder, &r));
+  FS_TRY(flowseq_length_init(&m->length, &r));
+  return flow_prior_init(&m->prior, &r);
+}
+
+void flowseq_model_free(flowseq_model *m) {
+  flow_prior_free(&m->prior);
+  nn_positions_free(&m->positions, m->be);
+  fs_params_free(&m->params);
+}
+
+/* Per-sentence source and (padded) target lengths from the host masks. */
+static void lengths(const flowseq_batch *b, int *src, int *tgt) {
+  for (int r = 0; r < b->batch; r++) {
+    src[r] = tgt[r] = 0;
+    for (int t = 0; t < b->src_len; t++) src[r] += b->src_mask[r * b->src_len + t] != 0.0f;
+    for (int t = 0; t < b->tgt_len; t++) tgt[r] += b->tgt_mask[r * b->tgt_len + t] != 0.0f;
+  }
+}
+
+/* Σ_t mask · LS_CE(logits, y) per sentence [B]. */
+static fs_tensor *reconstruction(fs_engine *e, const flowseq_model *m, fs_tensor *logits, const flowseq_inputs *in,
+                                 float eps) {
+  if (!logits) return NULL;
+  int B = in->batch, T = in->tgt_len;
+  fs_tensor *rows = fs_reshape(e, logits, 2, (int[]){B * T, m->h.vocab});
+  fs_tensor *ce = fs_reshape(e, fs_cross_entropy(e, rows, in->tgt_ids, eps), 2, (int[]){B, T});
+  return fs_sum(e, fs_mul(e, ce, in->tgt_mask), 1, false);
+}
+
+fs_status flowseq_loss(fs_engine *e, flowseq_model *m, const flowseq_batch *b, flowseq_phase phase, float kl_weight,
+                       flowseq_losses *out) {
+  memset(out, 0, sizeof *out);
+  flowseq_inputs in;
+  FS_TRY(flowseq_inputs_build(e, b, &in));
+  int *src_len = malloc(sizeof(int) * b->batch), *tgt_len = malloc(sizeof(int) * b->batch);
+  lengths(b, src_len, tgt_len);
+  fs_tensor *ctx = NULL;
+  fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+  out->length = flowseq_length_loss(e, &m->length, flowseq_length_log_probs(e, &m->length, ctx, src_len), src_len, tgt_len,
+                                    m->h.label_smoothing);
+  fs_tensor *mu = NULL, *logvar = NULL, *log_q = NULL;
+  fs_tensor *hidden = flowseq_posterior_hidden(e, &m->posterior, m->tgt_embed, &m->positions, &in, src_enc);
+  if (hidden) flowseq_posterior_heads(e, &m->posterior, hidden, &in, &mu, &logvar);
+  fs_tensor *z = flowseq_posterior_sample(e, mu, logvar, &in, phase == FLOWSEQ_PRETRAIN, &log_q);
+  fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
+  out->recon = reconstruction(e, m, logits, &in, m->h.label_smoothing);
+  fs_tensor *total = fs_add(e, out->recon, out->length);
+  if (phase == FLOWSEQ_MAIN) {
+    flow_input fin = {b->batch, b->tgt_len, b->tgt_mask, src_enc, in.src_mask};
+    out->kl = fs_sub(e, log_q, flow_prior_log_density(e, &m->prior, z, &fin));
+    total = fs_add(e, total, fs_scale(e, out->kl, kl_weight));
+  }
+  out->loss = fs_scale(e, fs_sum_all(e, total), 1.0f / (float)b->batch);
+  free(src_len);
+  free(tgt_len);
+  return fs_engine_status(e);
+}
+
+/* Encoder and posterior hidden states with gradients and dropout off (the init steps run the
+ * model in evaluation mode). */
+static fs_tensor *posterior_hidden_eval(fs_engine *e, flowseq_model *m, const flowseq_batch *b, flowseq_inputs *in,
+                                        fs_tensor **src_enc) {
+  e->grad_enabled = false;
+  e->training = false;
+  if (flowseq_inputs_build(e, b, in) != FS_OK) return NULL;
+  fs_tensor *ctx = NULL;
+  *src_enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, in, &ctx);
+  return flowseq_posterior_hidden(e, &m->posterior, m->tgt_embed, &m->positions, in, *src_enc);
+}
+
+fs_status flowseq_init_posterior_mean(fs_engine *e, flowseq_model *m, const flowseq_batch *b) {
+  bool grad = e->grad_enabled, training = e->training;
+  flowseq_inputs in;
+  fs_tensor *src_enc = NULL;
+  fs_tensor *hidden = posterior_hidden_eval(e, m, b, &in, &src_enc);
+  fs_status s = hidden ? nn_wnlinear_init_data(e, &m->posterior.mu, hidden, 0.05f) : fs_engine_status(e);
+  e->grad_enabled = grad;
+  e->training = training;
+  return s;
+}
+
+fs_status flowseq_init_prior(fs_engine *e, flowseq_model *m, const flowseq_batch *b) {
+  bool grad = e->grad_enabled, training = e->training;
+  flowseq_inputs in;
+  fs_tensor *src_enc = NULL, *mu, *logvar, *log_q;
+  fs_tensor *hidden = posterior_hidden_eval(e, m, b, &in, &src_enc);
+  fs_status s = hidden ? nn_wnlinear_init_data(e, &m->posterior.logvar, hidden, 0.05f) : fs_engine_status(e);
+  if (s == FS_OK) {
+    flowseq_posterior_heads(e, &m->posterior, hidden, &in, &mu, &logvar);
+    fs_tensor *z = flowseq_posterior_sample(e, mu, logvar, &in, false, &log_q);
+    flow_input fin = {b->batch, b->tgt_len, b->tgt_mask, src_enc, in.src_mask};
+    s = z ? flow_prior_init_data(e, &m->prior, z, &fin) : fs_engine_status(e);
+  }
+  e->grad_enabled = grad;
+  e->training = training;
+  return s;
+}

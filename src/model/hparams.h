@@ -1,0 +1,33 @@
+/* FlowSeq's architecture hyper-parameters (flowseq-spec.md §9.1): everything needed to rebuild
+ * the network; the YAML config's `model:` section maps onto it. */
+#ifndef FLOWSEQ_MODEL_HPARAMS_H
+#define FLOWSEQ_MODEL_HPARAMS_H
+
+#include <stdbool.h>
+
+#include "flow/prior.h"
+
+typedef struct {
+  int vocab;            /* joint source/target vocabulary (SentencePiece) */
+  int pad_id, eos_id;   /* spec §0: PAD 0, EOS 2 */
+  int d;                /* embedding = latent = model width */
+  int ffn_hidden;
+  int encoder_layers, encoder_heads;
+  float encoder_dropout;
+  int posterior_layers, posterior_heads;
+  float posterior_dropout, posterior_token_dropout;
+  int decoder_layers, decoder_heads;
+  float decoder_dropout;
+  float label_smoothing;
+  int length_range;     /* R: length classes T − S in [−R, R] */
+  float length_dropout;
+  int flow_levels, flow_steps[FLOW_MAX_LEVELS], flow_hidden, flow_heads;
+  int max_length;       /* longest sequence the position tables cover */
+  bool share_embed;     /* one embedding for source and target (joint vocabulary) */
+  bool tie_weights;     /* output projection = target embedding */
+} flowseq_hparams;
+
+/* The length unit: target lengths are multiples of 2^(levels−1), at least 2 (spec §3.4). */
+int flowseq_length_unit(const flowseq_hparams *h);
+
+#endif
