@@ -4,38 +4,13 @@
 #include "gradcheck.h"
 #include "model/flowseq.h"
 #include "test.h"
+#include "tiny_model.h"
 
-enum { B = 2, S = 5, T = 8, V = 12 };
+enum { B = TINY_B, T = TINY_T };
 static fs_engine eng;
 static flowseq_model model;
-static const int32_t src_ids[B * S] = {4, 5, 6, 7, 2, 8, 9, 2, 0, 0};
-static const int32_t tgt_ids[B * T] = {5, 6, 7, 8, 9, 10, 11, 2, 4, 4, 9, 2, 0, 0, 0, 0};
-static const float src_mask[B * S] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
-static const float tgt_mask[B * T] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
-static const flowseq_batch batch = {B, S, T, src_ids, tgt_ids, src_mask, tgt_mask};
-
-static flowseq_hparams tiny(void) {
-  flowseq_hparams h = {0};
-  h.vocab = V;
-  h.pad_id = 0;
-  h.eos_id = 2;
-  h.d = 16;
-  h.ffn_hidden = 24;
-  h.encoder_layers = h.posterior_layers = h.decoder_layers = 1;
-  h.encoder_heads = h.posterior_heads = h.decoder_heads = 2;
-  h.encoder_dropout = h.posterior_dropout = h.decoder_dropout = 0.1f;
-  h.posterior_token_dropout = 0.2f;
-  h.label_smoothing = 0.1f;
-  h.length_range = 4;
-  h.length_dropout = 0.33f;
-  h.flow_levels = 2;
-  h.flow_steps[0] = h.flow_steps[1] = 1;
-  h.flow_hidden = 16;
-  h.flow_heads = 2;
-  h.max_length = 32;
-  h.share_embed = h.tie_weights = true;
-  return h;
-}
+static const float *tgt_mask = tiny_tgt_mask;
+static const flowseq_batch batch = {TINY_B, TINY_S, TINY_T, tiny_src, tiny_tgt, tiny_src_mask, tiny_tgt_mask};
 
 static void test_kl_and_pads(void) {
   fs_engine_reset(&eng);
@@ -160,38 +135,18 @@ static void test_length_classes(void) {
  * towards zero. */
 static void test_overfit(void) {
   flowseq_model m;
-  flowseq_hparams h = tiny();
+  flowseq_hparams h = tiny_hparams();
   h.encoder_dropout = h.posterior_dropout = h.decoder_dropout = h.posterior_token_dropout = 0.0f;
   h.label_smoothing = 0.0f;
   CHECK(flowseq_model_create(&m, &h, fs_backend_cpu(), 3, 3) == FS_OK);
-  fs_engine_reset(&eng);
-  CHECK(flowseq_init_posterior_mean(&eng, &m, &batch) == FS_OK);
-  eng.training = true;
-  float first = 0, last = 0;
-  for (int step = 1; step <= 150; step++) {
-    fs_params_zero_grad(&m.params);
-    fs_engine_reset(&eng);
-    flowseq_losses l;
-    flowseq_loss(&eng, &m, &batch, FLOWSEQ_PRETRAIN, 0, &l);
-    fs_backward(&eng, l.loss);
-    float recon[B];
-    fs_tensor_to_host(&eng, l.recon, recon);
-    if (step == 1) first = recon[0] + recon[1];
-    last = recon[0] + recon[1];
-    double b1 = 0.9, b2 = 0.999, lr = 3e-3;
-    float step_size = (float)(lr * sqrt(1 - pow(b2, step)) / (1 - pow(b1, step)));
-    int64_t n = m.params.total;
-    m.be->adamw(n, fs_params_slot(&m.params, 0), fs_params_slot(&m.params, 1), fs_params_slot(&m.params, 2),
-                fs_params_slot(&m.params, 3), fs_params_slot(&m.params, 4), 1.0f, (float)lr, 0.9f, 0.999f, 1e-8f, 0.0f,
-                step_size);
-  }
+  float first = tiny_train(&eng, &m, 1, 0), last = tiny_train(&eng, &m, 150, 0);
   CHECK_MSG(last < 0.05f * first && last < 1.0f, "reconstruction %g -> %g", first, last);
   flowseq_model_free(&m);
 }
 
 int main(void) {
   if (fs_engine_init(&eng, fs_backend_cpu(), 128 << 20, 32 << 20) != FS_OK) return 1;
-  flowseq_hparams h = tiny();
+  flowseq_hparams h = tiny_hparams();
   CHECK_MSG(flowseq_model_create(&model, &h, fs_backend_cpu(), 1, 0) == FS_OK, "%s", fs_last_error());
   test_kl_and_pads();
   test_gradients();

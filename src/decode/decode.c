@@ -1,0 +1,287 @@
+#include "decode/decode.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+flowseq_decode_options flowseq_decode_defaults(flowseq_decode_mode mode) {
+  flowseq_decode_options o = {mode, 1, 1, 0.0f, 4, 1, NULL, NULL};
+  if (mode == FLOWSEQ_DECODE_NPD) {
+    o.lengths = 3;
+    o.samples = 5;
+    o.tau = 1.0f;
+  } else if (mode == FLOWSEQ_DECODE_IWD) {
+    o.lengths = 3;
+  }
+  return o;
+}
+
+void flowseq_candidates_free(flowseq_candidate *c, int n) {
+  for (int i = 0; i < n && c; i++) free(c[i].tokens);
+  free(c);
+}
+
+/* Host arrays of a batch whose rows are sources repeated per candidate, with target length T
+ * and target rows given by `tgt` (or EOS placeholders) and per-row valid lengths. */
+typedef struct {
+  int32_t *src, *tgt;
+  float *src_mask, *tgt_mask;
+  flowseq_batch view;
+} host_batch;
+
+static void host_batch_build(host_batch *h, const int32_t *src, const float *src_mask, int src_len, const int *row_source,
+                             int rows, int tgt_len, const int *valid, const int32_t *const *tgt_rows, int eos) {
+  h->src = malloc(sizeof(int32_t) * rows * src_len);
+  h->src_mask = malloc(sizeof(float) * rows * src_len);
+  h->tgt = malloc(sizeof(int32_t) * rows * tgt_len);
+  h->tgt_mask = malloc(sizeof(float) * rows * tgt_len);
+  for (int r = 0; r < rows; r++) {
+    memcpy(h->src + r * src_len, src + row_source[r] * src_len, sizeof(int32_t) * src_len);
+    memcpy(h->src_mask + r * src_len, src_mask + row_source[r] * src_len, sizeof(float) * src_len);
+    for (int t = 0; t < tgt_len; t++) {
+      bool in = t < valid[r];
+      h->tgt_mask[r * tgt_len + t] = in ? 1.0f : 0.0f;
+      h->tgt[r * tgt_len + t] = in && tgt_rows ? tgt_rows[r][t] : in ? eos : 0;
+    }
+  }
+  h->view = (flowseq_batch){rows, src_len, tgt_len, h->src, h->tgt, h->src_mask, h->tgt_mask};
+}
+
+static void host_batch_free(host_batch *h) {
+  free(h->src);
+  free(h->tgt);
+  free(h->src_mask);
+  free(h->tgt_mask);
+}
+
+/* Length log-probabilities [B, 2R+1] of the sources (host, malloc'd). */
+static float *length_log_probs(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,
+                               int src_len, int *src_lengths) {
+  int unit = m->length.unit, classes = 2 * m->length.range + 1;
+  int *rows = malloc(sizeof(int) * batch), *valid = malloc(sizeof(int) * batch);
+  for (int b = 0; b < batch; b++) {
+    rows[b] = b;
+    valid[b] = unit;
+    src_lengths[b] = 0;
+    for (int t = 0; t < src_len; t++) src_lengths[b] += src_mask[b * src_len + t] != 0.0f;
+  }
+  host_batch hb;
+  host_batch_build(&hb, src, src_mask, src_len, rows, batch, unit, valid, NULL, m->h.eos_id);
+  flowseq_inputs in;
+  float *lp = NULL;
+  if (flowseq_inputs_build(e, &hb.view, &in) == FS_OK) {
+    fs_tensor *ctx = NULL;
+    flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+    fs_tensor *t = flowseq_length_log_probs(e, &m->length, ctx, src_lengths);
+    lp = malloc(sizeof(float) * batch * classes);
+    if (fs_tensor_to_host(e, t, lp) != FS_OK) {
+      free(lp);
+      lp = NULL;
+    }
+  }
+  host_batch_free(&hb);
+  free(rows);
+  free(valid);
+  return lp;
+}
+
+/* The top-l classes of one sentence with a positive length (spec §3.4 "prediction"). */
+static int top_lengths(const flowseq_model *m, const float *lp, int src_length, int l, int *lengths, double *logprobs) {
+  int classes = 2 * m->length.range + 1, found = 0;
+  bool *taken = calloc(classes, sizeof(bool));
+  for (; found < l; found++) {
+    int best = -1;
+    for (int k = 0; k < classes; k++) {
+      int len = src_length + k - m->length.range;
+      if (taken[k] || len <= 0 || lp[k] < -1e8f) continue;
+      if (best < 0 || lp[k] > lp[best]) best = k;
+    }
+    if (best < 0) break;
+    taken[best] = true;
+    lengths[found] = src_length + best - m->length.range;
+    logprobs[found] = lp[best];
+  }
+  free(taken);
+  return found;
+}
+
+/* Per-row log-softmax statistics on the host: argmax id and its log-probability. */
+static void argmax_rows(const float *logits, int64_t rows, int vocab, int32_t *ids, double *logprob) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *z = logits + r * vocab;
+    int best = 0;
+    for (int v = 1; v < vocab; v++)
+      if (z[v] > z[best]) best = v;
+    double sum = 0.0;
+    for (int v = 0; v < vocab; v++) sum += exp((double)z[v] - z[best]);
+    ids[r] = best;
+    logprob[r] = -log(sum);
+  }
+}
+
+/* Decodes every candidate: v = τ·ε (or 0), z = f(v; x), ŷ = argmax p(y|z, x). Fills tokens,
+ * prior and decoder log-probabilities. */
+static fs_status generate(fs_engine *e, flowseq_model *m, const flowseq_batch *b, const float *noise_scale,
+                          flowseq_candidate *c) {
+  flowseq_inputs in;
+  FS_TRY(flowseq_inputs_build(e, b, &in));
+  int N = b->batch, T = b->tgt_len, d = m->h.d, V = m->h.vocab;
+  fs_tensor *ctx;
+  fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+  fs_tensor *scale = fs_tensor_from_host(e, 3, (int[]){N, 1, 1}, noise_scale);
+  fs_tensor *v = fs_mul(e, fs_mul(e, fs_normal(e, 3, (int[]){N, T, d}), in.tgt_mask3), scale);
+  flow_input fin = {N, T, b->tgt_mask, src_enc, in.src_mask};
+  fs_tensor *logdet = NULL;
+  fs_tensor *z = flow_prior_generate(e, &m->prior, v, &fin, &logdet);
+  /* log p(z|x) = log N(v) − Σ generate log-dets (spec §11.1: the original adds them, a bug) */
+  fs_tensor *prior = fs_sub(e, flow_gaussian_log_density(e, v, in.tgt_mask3, in.tgt_count), logdet);
+  fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
+  if (!logits) return fs_engine_status(e);
+  float *host_logits = malloc(sizeof(float) * logits->numel), *prior_host = malloc(sizeof(float) * N);
+  int32_t *ids = malloc(sizeof(int32_t) * N * T);
+  double *lp = malloc(sizeof(double) * N * T);
+  fs_status s = fs_tensor_to_host(e, logits, host_logits);
+  if (s == FS_OK) s = fs_tensor_to_host(e, prior, prior_host);
+  if (s == FS_OK) {
+    argmax_rows(host_logits, (int64_t)N * T, V, ids, lp);
+    for (int r = 0; r < N; r++) {
+      c[r].tokens = malloc(sizeof(int32_t) * c[r].length);
+      c[r].decoder_logprob = 0.0;
+      c[r].output_length = c[r].length;
+      for (int t = 0; t < c[r].length; t++) {
+        c[r].tokens[t] = ids[r * T + t];
+        c[r].decoder_logprob += lp[r * T + t];
+        if (ids[r * T + t] == m->h.eos_id && c[r].output_length == c[r].length) c[r].output_length = t;
+      }
+      c[r].prior_logprob = prior_host[r];
+    }
+  }
+  free(host_logits);
+  free(prior_host);
+  free(ids);
+  free(lp);
+  return s;
+}
+
+/* Spec §8.4: log p̂(y|x,T) = logsumexp_k [log p(z_k|x) + log p(y|z_k,x) − log q(z_k|y,x)] − ln K
+ * with K posterior samples per candidate; the decoder term is the plain NLL over all T positions. */
+static fs_status importance_weights(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask,
+                                    int src_len, flowseq_candidate *c, int n, int K) {
+  int rows = n * K, T = 0;
+  for (int i = 0; i < n; i++) T = c[i].length > T ? c[i].length : T;
+  int *row_source = malloc(sizeof(int) * rows), *valid = malloc(sizeof(int) * rows);
+  const int32_t **tgt_rows = malloc(sizeof *tgt_rows * rows);
+  for (int r = 0; r < rows; r++) {
+    row_source[r] = c[r / K].sentence;
+    valid[r] = c[r / K].length;
+    tgt_rows[r] = c[r / K].tokens;
+  }
+  host_batch hb;
+  host_batch_build(&hb, src, src_mask, src_len, row_source, rows, T, valid, tgt_rows, m->h.eos_id);
+  flowseq_inputs in;
+  fs_status s = flowseq_inputs_build(e, &hb.view, &in);
+  float *weights = malloc(sizeof(float) * rows);
+  if (s == FS_OK) {
+    fs_tensor *ctx, *mu, *logvar, *log_q;
+    fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+    fs_tensor *hidden = flowseq_posterior_hidden(e, &m->posterior, m->tgt_embed, &m->positions, &in, src_enc);
+    if (hidden) flowseq_posterior_heads(e, &m->posterior, hidden, &in, &mu, &logvar);
+    fs_tensor *z = hidden ? flowseq_posterior_sample(e, mu, logvar, &in, false, &log_q) : NULL;
+    flow_input fin = {rows, T, hb.tgt_mask, src_enc, in.src_mask};
+    fs_tensor *log_p = flow_prior_log_density(e, &m->prior, z, &fin);
+    fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
+    fs_tensor *nll = logits ? fs_sum(e, fs_mul(e, fs_reshape(e, fs_cross_entropy(e, fs_reshape(e, logits, 2, (int[]){rows * T, m->h.vocab}), in.tgt_ids, 0.0f), 2, (int[]){rows, T}), in.tgt_mask), 1, false) : NULL;
+    fs_tensor *log_w = fs_sub(e, fs_sub(e, log_p, nll), log_q);
+    s = fs_tensor_to_host(e, log_w, weights);
+  }
+  for (int i = 0; s == FS_OK && i < n; i++) {
+    double max = -DBL_MAX, sum = 0.0;
+    for (int k = 0; k < K; k++) max = fmax(max, weights[i * K + k]);
+    for (int k = 0; k < K; k++) sum += exp(weights[i * K + k] - max);
+    c[i].iwd_logprob = max + log(sum) - log((double)K);
+  }
+  free(weights);
+  host_batch_free(&hb);
+  free(row_source);
+  free(valid);
+  free(tgt_rows);
+  return s;
+}
+
+fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,
+                         int src_len, const flowseq_decode_options *o, flowseq_candidate **candidates, int *n,
+                         int *best) {
+  bool grad = e->grad_enabled, training = e->training;
+  e->grad_enabled = false;
+  e->training = false;
+  e->seed = o->seed;
+  e->rng_offset = 0;
+  int lengths_per = o->mode == FLOWSEQ_DECODE_ARGMAX ? 1 : o->lengths;
+  int samples_per = o->mode == FLOWSEQ_DECODE_ARGMAX ? 1 : o->samples, per = lengths_per * samples_per;
+  int *src_lengths = malloc(sizeof(int) * batch);
+  fs_engine_reset(e);
+  float *lp = length_log_probs(e, m, src, src_mask, batch, src_len, src_lengths);
+  fs_status s = lp ? FS_OK : fs_engine_status(e);
+  flowseq_candidate *c = calloc((size_t)batch * per, sizeof *c);
+  int *row_source = malloc(sizeof(int) * batch * per), *valid = malloc(sizeof(int) * batch * per), T = 0, count = 0;
+  float *noise = malloc(sizeof(float) * batch * per);
+  for (int b = 0; s == FS_OK && b < batch; b++) {
+    int lengths[64];
+    double logprobs[64];
+    int found = top_lengths(m, lp + b * (2 * m->length.range + 1), src_lengths[b], lengths_per < 64 ? lengths_per : 64,
+                            lengths, logprobs);
+    if (found == 0) found = 1, lengths[0] = m->length.unit, logprobs[0] = 0.0; /* no admissible length: shortest */
+    for (int k = 0; k < found * samples_per; k++) {
+      flowseq_candidate *x = &c[count];
+      x->sentence = b;
+      x->length = lengths[k / samples_per];
+      x->length_logprob = logprobs[k / samples_per];
+      /* argmax and the first sample of each length in iwd decode from v = 0 (spec §8.1, §8.4) */
+      bool zero = o->mode == FLOWSEQ_DECODE_ARGMAX || (o->mode == FLOWSEQ_DECODE_IWD && k % samples_per == 0);
+      noise[count] = zero ? 0.0f : o->tau;
+      row_source[count] = b;
+      valid[count] = x->length;
+      T = x->length > T ? x->length : T;
+      count++;
+    }
+  }
+  free(lp);
+  if (s == FS_OK) {
+    host_batch hb;
+    host_batch_build(&hb, src, src_mask, src_len, row_source, count, T, valid, NULL, m->h.eos_id);
+    fs_engine_reset(e);
+    s = generate(e, m, &hb.view, noise, c);
+    host_batch_free(&hb);
+  }
+  if (s == FS_OK && o->mode == FLOWSEQ_DECODE_IWD) {
+    fs_engine_reset(e);
+    s = importance_weights(e, m, src, src_mask, src_len, c, count, o->iw_samples);
+  }
+  double *external = NULL;
+  if (s == FS_OK && o->mode == FLOWSEQ_DECODE_NPD && o->rescore) {
+    external = malloc(sizeof(double) * count);
+    s = o->rescore(o->rescore_context, c, count, external);
+  }
+  for (int i = 0; s == FS_OK && i < count; i++) {
+    double joint = o->mode == FLOWSEQ_DECODE_IWD ? c[i].iwd_logprob : c[i].prior_logprob + c[i].decoder_logprob;
+    c[i].score = external ? external[i] : -(joint + c[i].length_logprob) / c[i].length;
+  }
+  for (int b = 0; b < batch; b++) best[b] = -1;
+  for (int i = 0; s == FS_OK && i < count; i++)
+    if (best[c[i].sentence] < 0 || c[i].score < c[best[c[i].sentence]].score) best[c[i].sentence] = i;
+  free(external);
+  free(noise);
+  free(row_source);
+  free(valid);
+  free(src_lengths);
+  e->grad_enabled = grad;
+  e->training = training;
+  if (s != FS_OK) {
+    flowseq_candidates_free(c, count);
+    return s;
+  }
+  *candidates = c;
+  *n = count;
+  return FS_OK;
+}

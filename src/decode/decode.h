@@ -1,0 +1,55 @@
+/* Parallel decoding (flowseq-spec.md §8): length candidates from the length predictor, latent
+ * samples through the generate direction of the flow, every target position decoded at once.
+ *   argmax  top-1 length, v = 0                                          (spec §8.1)
+ *   npd     top-l lengths × r samples at temperature τ, ranked by the model's own joint estimate
+ *           −(log P(T|x) + log p(z|x) + log p(ŷ|z,x)) / T, or by an external rescorer
+ *           (the autoregressive teacher plugs in here)                   (spec §8.2–8.3)
+ *   iwd     l × r candidates (first sample of each length at v = 0), each scored by the
+ *           importance-weighted estimate of log p(y|x) with K posterior samples,
+ *           −(log p̂(y|x,T) + log P(T|x)) / T                           (spec §8.4) */
+#ifndef FLOWSEQ_DECODE_DECODE_H
+#define FLOWSEQ_DECODE_DECODE_H
+
+#include "model/flowseq.h"
+
+typedef enum { FLOWSEQ_DECODE_ARGMAX, FLOWSEQ_DECODE_NPD, FLOWSEQ_DECODE_IWD } flowseq_decode_mode;
+
+typedef struct flowseq_candidate {
+  int sentence;          /* index of its source in the batch */
+  int length;            /* T (a multiple of the length unit) */
+  int32_t *tokens;       /* T decoded ids (malloc'd), including anything after the first EOS */
+  int output_length;     /* tokens before the first EOS */
+  double length_logprob; /* log P(T|x) */
+  double prior_logprob;  /* log p(z|x) of the latent it was decoded from */
+  double decoder_logprob; /* log p(ŷ|z,x), summed over the T positions */
+  double iwd_logprob;    /* log p̂(y|x,T) (iwd only, else 0) */
+  double score;          /* lower is better */
+} flowseq_candidate;
+
+/* An external rescorer (e.g. an autoregressive teacher): writes a score per candidate, lower
+ * is better. Returns a status. */
+typedef fs_status (*flowseq_rescorer)(void *context, const flowseq_candidate *candidates, int n, double *scores);
+
+typedef struct {
+  flowseq_decode_mode mode;
+  int lengths;        /* l */
+  int samples;        /* r */
+  float tau;          /* temperature of the latent noise */
+  int iw_samples;     /* K (iwd) */
+  uint64_t seed;
+  flowseq_rescorer rescore; /* npd: replaces the model's own ranking when set */
+  void *rescore_context;
+} flowseq_decode_options;
+
+flowseq_decode_options flowseq_decode_defaults(flowseq_decode_mode mode);
+
+/* Decodes B sources (ids [B, S] with EOS, mask [B, S]). *candidates receives all n = B·l·r
+ * candidates grouped by sentence (free with flowseq_candidates_free); best[b] the index of
+ * sentence b's chosen candidate. The model's multi-head linear inverses must be in sync
+ * (flow_prior_sync after training). */
+fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,
+                         int src_len, const flowseq_decode_options *o, flowseq_candidate **candidates, int *n,
+                         int *best);
+void flowseq_candidates_free(flowseq_candidate *c, int n);
+
+#endif
