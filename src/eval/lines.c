@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "eval/pytext.h"
 
 fs_status fs_lines_read(const char *path, fs_lines *out) {
@@ -20,7 +21,7 @@ fs_status fs_lines_read(const char *path, fs_lines *out) {
   fs_status s = FS_OK;
   while ((len = getline(&line, &cap, f)) >= 0) {
     size_t bad;
-    if (!utf8_valid(line, (size_t)len, &bad)) {
+    if (!fs_utf8_valid(line, (size_t)len, &bad)) {
       s = fs_error(FS_ERR_FORMAT, "%s:%d: invalid UTF-8 at byte %zu", path, out->count + 1, bad + 1);
       break;
     }

@@ -32,7 +32,4 @@ char *py_lower(const char *s);
  * byte offset of each code point. */
 int utf8_code_points(const char *s, int n, int *starts);
 
-/* Checks that s is valid UTF-8; on failure names the byte offset. */
-bool utf8_valid(const char *s, size_t n, size_t *bad_offset);
-
 #endif

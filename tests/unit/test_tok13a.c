@@ -2,6 +2,7 @@
  * Python whitespace rules. */
 #include <string.h>
 
+#include "core/utf8.h"
 #include "eval/pytext.h"
 #include "eval/tok13a.h"
 #include "test.h"
@@ -44,8 +45,8 @@ int main(void) {
   CHECK_MSG(!strcmp(low, "\xc3\xa4rger \xc3\xbc" "ber stra\xc3\x9f" "e"), "lower: %s", low);
   free(low);
   size_t bad;
-  CHECK(utf8_valid("ok \xc3\xa4", 5, &bad));
-  CHECK(!utf8_valid("ab\xc3(", 4, &bad) && bad == 2);
-  CHECK(!utf8_valid("\xed\xa0\x80", 3, &bad)); /* a surrogate */
+  CHECK(fs_utf8_valid("ok \xc3\xa4", 5, &bad));
+  CHECK(!fs_utf8_valid("ab\xc3(", 4, &bad) && bad == 2);
+  CHECK(!fs_utf8_valid("\xed\xa0\x80", 3, &bad)); /* a surrogate */
   return test_summary();
 }

@@ -1,0 +1,156 @@
+#include "text/corpus.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "core/utf8.h"
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static void push(fs_text *t, int *capacity, char *line) {
+  if (t->count == *capacity) {
+    *capacity = *capacity ? 2 * *capacity : 1024;
+    t->lines = realloc(t->lines, sizeof *t->lines * *capacity);
+  }
+  t->lines[t->count++] = line;
+}
+
+/* Collapses runs of ASCII whitespace into one space and trims, in place. */
+static void collapse_ascii_space(char *s) {
+  char *o = s;
+  bool space = true; /* drops leading space */
+  for (const char *p = s; *p; p++) {
+    bool ws = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v';
+    if (ws) {
+      if (!space) *o++ = ' ';
+      space = true;
+    } else {
+      *o++ = *p;
+      space = false;
+    }
+  }
+  if (o > s && o[-1] == ' ') o--;
+  *o = '\0';
+}
+
+/* The text of a "<seg ...>text</seg>" line, malloc'd, or NULL when the line has no segment. */
+static char *sgml_segment(const char *line) {
+  const char *open = strstr(line, "<seg");
+  if (!open) return NULL;
+  const char *start = strchr(open, '>');
+  const char *end = start ? strstr(start, "</seg>") : NULL;
+  if (!end) return NULL;
+  char *text = strndup(start + 1, end - start - 1);
+  collapse_ascii_space(text);
+  return text;
+}
+
+/* Column `col` (1-based) of a TAB-separated line, malloc'd, or NULL when it has fewer columns. */
+static char *tsv_column(const char *line, int col) {
+  const char *p = line;
+  for (int c = 1; c < col; c++) {
+    p = strchr(p, '\t');
+    if (!p) return NULL;
+    p++;
+  }
+  const char *end = strchr(p, '\t');
+  return strndup(p, end ? (size_t)(end - p) : strlen(p));
+}
+
+fs_status fs_text_read(const char *spec, fs_text *out) {
+  memset(out, 0, sizeof *out);
+  char *path = strdup(spec);
+  int column = 0;
+  char *colon = strrchr(path, ':');
+  if (colon && (ends_with(path, ".tsv") || strstr(path, ".tsv:") || strstr(path, ".tsv.gz:"))) {
+    column = atoi(colon + 1);
+    *colon = '\0';
+    if (column < 1) {
+      free(path);
+      return fs_error(FS_ERR_ARG, "%s: a TSV input needs a column number, as in FILE.tsv:2", spec);
+    }
+  }
+  bool sgml = ends_with(path, ".sgm") || ends_with(path, ".sgm.gz") || ends_with(path, ".sgml");
+  if (!column && (ends_with(path, ".tsv") || ends_with(path, ".tsv.gz"))) {
+    free(path);
+    return fs_error(FS_ERR_ARG, "%s: name the column of the TSV file, as in %s:2", spec, spec);
+  }
+  gzFile f = gzopen(path, "rb"); /* reads plain files as they are, too */
+  if (!f) {
+    fs_status s = fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
+    free(path);
+    return s;
+  }
+  gzbuffer(f, 1 << 17);
+  int capacity = 0, line_no = 0;
+  size_t cap = 4096;
+  char *buf = malloc(cap);
+  fs_status s = FS_OK;
+  while (s == FS_OK) {
+    size_t len = 0;
+    bool got = false;
+    while (gzgets(f, buf + len, (int)(cap - len))) { /* whole line, however long */
+      got = true;
+      len += strlen(buf + len);
+      if (len && buf[len - 1] == '\n') break;
+      cap *= 2;
+      buf = realloc(buf, cap);
+    }
+    if (!got) break;
+    line_no++;
+    if (len && buf[len - 1] == '\n') buf[--len] = '\0';
+    if (len && buf[len - 1] == '\r') buf[--len] = '\0';
+    size_t bad;
+    if (!fs_utf8_valid(buf, len, &bad)) {
+      s = fs_error(FS_ERR_FORMAT, "%s:%d: invalid UTF-8 at byte %zu", path, line_no, bad + 1);
+      break;
+    }
+    char *text;
+    if (sgml) {
+      if (!(text = sgml_segment(buf))) continue;
+    } else if (column) {
+      if (!(text = tsv_column(buf, column))) {
+        s = fs_error(FS_ERR_FORMAT, "%s:%d: expected at least %d TAB-separated columns", path, line_no, column);
+        break;
+      }
+    } else {
+      text = strdup(buf);
+      for (char *p = text; *p; p++)
+        if (*p == '\t') *p = ' '; /* a TAB inside a sentence is a space (Multi30k train.de:7366) */
+    }
+    push(out, &capacity, text);
+  }
+  int err;
+  const char *msg = gzerror(f, &err);
+  if (s == FS_OK && err != Z_OK && err != Z_STREAM_END) s = fs_error(FS_ERR_FORMAT, "%s: %s", path, msg);
+  gzclose(f);
+  free(buf);
+  free(path);
+  if (s != FS_OK) fs_text_free(out);
+  return s;
+}
+
+void fs_text_free(fs_text *t) {
+  for (int i = 0; i < t->count; i++) free(t->lines[i]);
+  free(t->lines);
+  memset(t, 0, sizeof *t);
+}
+
+fs_status fs_parallel_read(const char *src_spec, const char *tgt_spec, fs_text *src, fs_text *tgt) {
+  FS_TRY(fs_text_read(src_spec, src));
+  fs_status s = fs_text_read(tgt_spec, tgt);
+  if (s == FS_OK && src->count != tgt->count)
+    s = fs_error(FS_ERR_FORMAT, "%s has %d sentences but %s has %d: the sides of a parallel corpus must match line for line",
+                 src_spec, src->count, tgt_spec, tgt->count);
+  if (s != FS_OK) {
+    fs_text_free(src);
+    fs_text_free(tgt);
+  }
+  return s;
+}
