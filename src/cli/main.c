@@ -11,6 +11,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    {"vocab", cmd_vocab, "train a joint SentencePiece model from raw text"},
     {"bleu", cmd_bleu, "sacreBLEU-compatible BLEU / chrF, signatures, paired bootstrap"},
     {"info", cmd_info, "version, build options, BLAS core and compute backend"},
 };

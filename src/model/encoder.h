@@ -3,7 +3,7 @@
 #ifndef FLOWSEQ_MODEL_ENCODER_H
 #define FLOWSEQ_MODEL_ENCODER_H
 
-#include "model/batch.h"
+#include "data/batch.h"
 #include "model/hparams.h"
 #include "nn/layers.h"
 #include "nn/positions.h"

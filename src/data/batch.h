@@ -1,8 +1,8 @@
 /* A batch as the model reads it (host memory): source = tokens + EOS, target = tokens + EOS
  * fillers up to a multiple of the length unit (spec §0), both right-padded with PAD; masks are
  * 1 on real positions (EOS fillers included). */
-#ifndef FLOWSEQ_MODEL_BATCH_H
-#define FLOWSEQ_MODEL_BATCH_H
+#ifndef FLOWSEQ_DATA_BATCH_H
+#define FLOWSEQ_DATA_BATCH_H
 
 #include <stdint.h>
 
