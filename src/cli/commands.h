@@ -6,5 +6,6 @@
 int cmd_info(int argc, char **argv);
 int cmd_bleu(int argc, char **argv);
 int cmd_vocab(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ typedef struct {
 
 static const command commands[] = {
     {"vocab", cmd_vocab, "train a joint SentencePiece model from raw text"},
+    {"train", cmd_train, "train a FlowSeq model from a YAML configuration"},
     {"bleu", cmd_bleu, "sacreBLEU-compatible BLEU / chrF, signatures, paired bootstrap"},
     {"info", cmd_info, "version, build options, BLAS core and compute backend"},
 };

@@ -31,11 +31,10 @@ static void plan(fs_batcher *b) {
   uint64_t stream = (uint64_t)b->epoch << 40;
   if (b->o.shuffle) {
     shuffle(b->order, n, b->o.seed, stream);
-    int window = 0; /* about 100 batches of pairs of average length */
-    long total = 0;
+    long total = 0; /* sort windows of about 100 batches of pairs of average length */
     for (int i = 0; i < n; i++) total += p->tgt_len[i] + 1;
-    int avg = n ? (int)(total / n) + 1 : 1;
-    window = 100 * (b->o.max_tokens / avg + 1);
+    long avg = n ? total / n + 1 : 1, wide = 100 * ((long)b->o.max_tokens / avg + 1);
+    int window = wide < n ? (int)wide : (n ? n : 1);
     sort_pairs = p;
     for (int start = 0; start < n; start += window)
       qsort(b->order + start, (size_t)(n - start < window ? n - start : window), sizeof(int), by_length);

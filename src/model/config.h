@@ -1,0 +1,55 @@
+/* The YAML configuration of a model and its training (DESIGN.md §3-4): `model:` maps onto
+ * flowseq_hparams, `train:` onto fs_train_config. Several files merge in order (later values
+ * win), then command-line overrides `--train.lr 1e-4`; unknown keys and ill-typed values are
+ * errors naming the file, line and key. fs_config_dump writes the effective YAML, which loads
+ * back to the same values. */
+#ifndef FLOWSEQ_MODEL_CONFIG_H
+#define FLOWSEQ_MODEL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "model/hparams.h"
+
+#define FS_PATH_MAX 1024
+
+typedef struct {
+  char train_src[FS_PATH_MAX], train_tgt[FS_PATH_MAX]; /* raw text: .txt/.gz/.sgm/.tsv:N */
+  char valid_src[FS_PATH_MAX], valid_tgt[FS_PATH_MAX];
+  char spm[FS_PATH_MAX];    /* SentencePiece model (flowseq vocab) */
+  char output[FS_PATH_MAX]; /* checkpoint / model directory */
+  int max_tokens;           /* padded target tokens per batch */
+  int max_length;           /* training pairs longer than this (subword tokens) are dropped */
+  double max_ratio;
+  int seed;
+  double lr, beta1, beta2, eps, weight_decay;
+  bool amsgrad;
+  char schedule[16];        /* expo | inv_sqrt */
+  double gamma;             /* expo decay per update */
+  int warmup;               /* linear warm-up updates (pre-training: min(4000, init_steps)) */
+  double grad_clip;
+  int init_steps;           /* auto-encoder pre-training updates */
+  int init_batch_size;      /* sentences for the data-dependent inits */
+  int kl_warmup_steps;
+  int max_updates;          /* main-phase updates */
+  int log_every, valid_every, patience;
+  int valid_samples;        /* posterior samples for validation NLL (spec §6: 3) */
+  int arena_mb;             /* activation arena per step */
+} fs_train_config;
+
+typedef struct {
+  flowseq_hparams model;
+  fs_train_config train;
+} fs_config;
+
+/* The built-in defaults (the paper's optimisation settings, spec §9.2). */
+void fs_config_defaults(fs_config *c);
+/* Merges one YAML file into c. */
+fs_status fs_config_load(fs_config *c, const char *path);
+/* Applies one "--section.key value" override. */
+fs_status fs_config_override(fs_config *c, const char *dotted_key, const char *value);
+/* Cross-field checks (heads divide widths, flow levels vs steps, ...). */
+fs_status fs_config_validate(const fs_config *c);
+void fs_config_dump(FILE *out, const fs_config *c);
+
+#endif

@@ -1,0 +1,316 @@
+#include "train/trainer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "data/batcher.h"
+#include "train/checkpoint.h"
+#include "train/schedule.h"
+#include "train/signals.h"
+
+typedef struct {
+  fs_config *cfg;
+  fs_spm *spm;
+  fs_pairs train, valid;
+  fs_batcher batcher;
+  flowseq_model model;
+  fs_adamw adamw;
+  fs_engine engine;
+  fs_progress progress;
+  FILE *metrics;
+  double started;
+  long sentences, target_tokens;
+  double sum_recon, sum_kl, sum_length, window_start;
+  long window_tokens, window_sentences;
+} trainer;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static fs_status load_side(trainer *t, const char *src, const char *tgt, bool clean, fs_pairs *out, const char *what) {
+  fs_text s, g;
+  FS_TRY(fs_parallel_read(src, tgt, &s, &g));
+  fs_clean_options o = {clean ? t->cfg->train.max_length : 0, clean ? t->cfg->train.max_ratio : 0, false};
+  fs_clean_counts c;
+  fs_status st = fs_pairs_encode(t->spm, &s, &g, &o, out, &c);
+  fs_text_free(&s);
+  fs_text_free(&g);
+  if (st == FS_OK)
+    fs_log("data", "%s: %d pairs read, %d kept (%d empty, %d too long, %d bad length ratio)", what, c.read, c.kept, c.empty,
+           c.too_long, c.bad_ratio);
+  if (st == FS_OK && c.kept == 0) st = fs_error(FS_ERR_ARG, "%s: no pair is left after cleaning", what);
+  return st;
+}
+
+/* A batch of up to n training sentences drawn by the seed (for the data-dependent inits). */
+static fs_status init_batch(trainer *t, int n, uint64_t stream, flowseq_batch *out, fs_batcher *b) {
+  fs_batcher_options o = t->batcher.o;
+  o.max_tokens = 1 << 30;
+  o.max_sentences = n;
+  o.seed = t->cfg->train.seed + stream;
+  FS_TRY(fs_batcher_init(b, &t->train, &o, 0));
+  fs_batcher_get(b, 0, out, NULL);
+  return FS_OK;
+}
+
+static fs_status save(trainer *t) {
+  t->progress.rng_offset = t->engine.rng_offset;
+  t->progress.skipped = t->adamw.skipped;
+  fs_status s = fs_checkpoint_save(t->cfg->train.output, t->cfg, &t->model, &t->adamw, &t->progress, t->cfg->train.spm);
+  if (s == FS_OK) fs_log("train", "checkpoint saved to %s", t->cfg->train.output);
+  return s;
+}
+
+/* Validation NLL per target token (unsmoothed reconstruction + KL averaged over
+ * valid_samples posterior samples, spec §6) and its perplexity. */
+static fs_status validate(trainer *t, double *nll, double *ppl) {
+  fs_batcher b;
+  fs_batcher_options o = t->batcher.o;
+  o.shuffle = false;
+  FS_TRY(fs_batcher_init(&b, &t->valid, &o, 0));
+  flowseq_model *m = &t->model;
+  float smoothing = m->h.label_smoothing;
+  m->h.label_smoothing = 0.0f;
+  bool training = t->engine.training, grad = t->engine.grad_enabled;
+  t->engine.training = false;
+  t->engine.grad_enabled = false;
+  FS_TRY(flow_prior_sync(&m->prior));
+  double total = 0.0;
+  long tokens = 0;
+  fs_status s = FS_OK;
+  int k_samples = t->cfg->train.valid_samples > 0 ? t->cfg->train.valid_samples : 1;
+  float *buf = malloc(sizeof(float) * 2 * 4096);
+  for (int k = 0; s == FS_OK && k < b.n_batches; k++) {
+    flowseq_batch batch;
+    fs_batcher_get(&b, k, &batch, NULL);
+    for (int r = 0; r < batch.batch * batch.tgt_len; r++) tokens += batch.tgt_mask[r] != 0.0f;
+    for (int sample = 0; s == FS_OK && sample < k_samples; sample++) {
+      fs_engine_reset(&t->engine);
+      flowseq_losses l;
+      s = flowseq_loss(&t->engine, m, &batch, FLOWSEQ_MAIN, 1.0f, &l);
+      if (s == FS_OK && batch.batch <= 4096) {
+        fs_tensor_to_host(&t->engine, l.recon, buf);
+        fs_tensor_to_host(&t->engine, l.kl, buf + batch.batch);
+        for (int r = 0; r < batch.batch; r++) total += (buf[r] + buf[batch.batch + r]) / k_samples;
+      }
+    }
+  }
+  free(buf);
+  m->h.label_smoothing = smoothing;
+  t->engine.training = training;
+  t->engine.grad_enabled = grad;
+  fs_batcher_free(&b);
+  *nll = tokens ? total / tokens : 0.0;
+  *ppl = exp(*nll);
+  return s;
+}
+
+static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, double grad_norm) {
+  fs_progress *g = &t->progress;
+  double elapsed = now() - t->window_start, tok_s = t->window_tokens / (elapsed > 0 ? elapsed : 1);
+  long remaining = g->phase == FS_PHASE_PRETRAIN
+                       ? t->cfg->train.init_steps - g->update + t->cfg->train.max_updates
+                       : t->cfg->train.max_updates - g->update;
+  double per_update = elapsed / t->cfg->train.log_every, eta = remaining * per_update;
+  double n = t->window_sentences ? t->window_sentences : 1;
+  fs_log("train",
+         "%s ep %d upd %ld | recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f lr %.2e |g| %.3f | %.0f tgt tok/s | "
+         "ETA %.0fh%02.0fm",
+         g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->epoch, g->update, t->sum_recon / n, t->sum_kl / n,
+         t->sum_length / n, kl_weight, fs_lr_at(sched, g->update - 1), grad_norm, tok_s, floor(eta / 3600),
+         fmod(eta / 60, 60));
+  fprintf(t->metrics, "%ld\t%d\t%s\t%.6f\t%.6f\t%.6f\t%.6f\t%.6e\t%.6f\t%.1f\t\t\n", g->total_updates, g->epoch,
+          g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main", t->sum_recon / n, t->sum_kl / n, t->sum_length / n,
+          kl_weight, fs_lr_at(sched, g->update - 1), grad_norm, tok_s);
+  fflush(t->metrics);
+  t->sum_recon = t->sum_kl = t->sum_length = 0;
+  t->window_tokens = t->window_sentences = 0;
+  t->window_start = now();
+}
+
+/* One optimizer update on the next batch; advances the data position. */
+static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *sched, double kl_weight,
+                        double *grad_norm) {
+  fs_progress *g = &t->progress;
+  if (g->next_batch >= t->batcher.n_batches) {
+    g->epoch++;
+    g->next_batch = 0;
+    fs_batcher_set_epoch(&t->batcher, g->epoch);
+  }
+  flowseq_batch batch;
+  fs_batcher_get(&t->batcher, g->next_batch++, &batch, NULL);
+  fs_params_zero_grad(&t->model.params);
+  fs_engine_reset(&t->engine);
+  t->engine.training = true;
+  flowseq_losses l;
+  FS_TRY(flowseq_loss(&t->engine, &t->model, &batch, phase, (float)kl_weight, &l));
+  FS_TRY(fs_backward(&t->engine, l.loss));
+  float parts[3 * 4096];
+  if (batch.batch <= 4096) {
+    fs_tensor_to_host(&t->engine, l.recon, parts);
+    fs_tensor_to_host(&t->engine, l.length, parts + batch.batch);
+    if (l.kl) fs_tensor_to_host(&t->engine, l.kl, parts + 2 * batch.batch);
+    for (int r = 0; r < batch.batch; r++) {
+      t->sum_recon += parts[r];
+      t->sum_length += parts[batch.batch + r];
+      if (l.kl) t->sum_kl += parts[2 * batch.batch + r];
+    }
+  }
+  for (int r = 0; r < batch.batch * batch.tgt_len; r++) t->window_tokens += batch.tgt_mask[r] != 0.0f;
+  t->window_sentences += batch.batch;
+  fs_param_filter filter = {phase == FLOWSEQ_PRETRAIN ? "prior." : NULL};
+  if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), 1.0, &filter, grad_norm))
+    fs_log("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->update, t->adamw.skipped);
+  g->update++;
+  g->total_updates++;
+  return FS_OK;
+}
+
+/* Validation, best-model tracking and early stopping; returns whether to stop. */
+static bool validate_and_track(trainer *t) {
+  double nll, ppl;
+  if (validate(t, &nll, &ppl) != FS_OK) {
+    fs_log("valid", "validation failed: %s", fs_last_error());
+    return false;
+  }
+  fs_progress *g = &t->progress;
+  bool better = g->best_valid_nll == 0 || nll < g->best_valid_nll;
+  if (better) {
+    g->best_valid_nll = nll;
+    g->bad_validations = 0;
+  } else {
+    g->bad_validations++;
+  }
+  fs_log("valid", "update %ld: NLL %.4f per token, perplexity %.2f%s", g->total_updates, nll, ppl,
+         better ? " (best)" : "");
+  fprintf(t->metrics, "%ld\t%d\tvalid\t\t\t\t\t\t\t\t%.6f\t%.4f\n", g->total_updates, g->epoch, nll, ppl);
+  fflush(t->metrics);
+  if (better) {
+    char *best = malloc(strlen(t->cfg->train.output) + 8);
+    sprintf(best, "%s.best", t->cfg->train.output); /* beside the checkpoint, which is replaced whole */
+    if (fs_checkpoint_save(best, t->cfg, &t->model, NULL, NULL, t->cfg->train.spm) != FS_OK)
+      fs_log("valid", "could not save the best model: %s", fs_last_error());
+    free(best);
+  }
+  return t->cfg->train.patience > 0 && g->bad_validations >= t->cfg->train.patience;
+}
+
+static fs_status run_phases(trainer *t) {
+  fs_train_config *tc = &t->cfg->train;
+  fs_progress *g = &t->progress;
+  flowseq_batch b;
+  fs_batcher ib;
+  if (g->phase == FS_PHASE_INIT) {
+    FS_TRY(init_batch(t, tc->init_batch_size, 1, &b, &ib));
+    fs_engine_reset(&t->engine);
+    fs_status s = flowseq_init_posterior_mean(&t->engine, &t->model, &b);
+    fs_batcher_free(&ib);
+    FS_TRY(s);
+    fs_log("train", "posterior mean head initialised from %d sentences", b.batch);
+    g->phase = FS_PHASE_PRETRAIN; /* with init_steps = 0 it goes straight on to the prior init */
+    g->update = 0;
+  }
+  while (g->phase == FS_PHASE_PRETRAIN) {
+    int warm = tc->init_steps < 4000 ? tc->init_steps : 4000;
+    fs_lr_schedule sched = {tc->lr, !strcmp(tc->schedule, "inv_sqrt"), tc->gamma, strcmp(tc->schedule, "inv_sqrt") ? warm : tc->warmup};
+    double norm = 0;
+    while (g->update < tc->init_steps && !fs_stop_requested()) {
+      FS_TRY(update(t, FLOWSEQ_PRETRAIN, &sched, 0.0, &norm));
+      if (g->update % tc->log_every == 0) log_line(t, &sched, 0.0, norm);
+      if (g->update % tc->valid_every == 0) FS_TRY(save(t));
+    }
+    if (fs_stop_requested()) return save(t);
+    FS_TRY(init_batch(t, tc->init_batch_size, 2, &b, &ib));
+    fs_engine_reset(&t->engine);
+    fs_status s = flowseq_init_prior(&t->engine, &t->model, &b);
+    fs_batcher_free(&ib);
+    FS_TRY(s);
+    fs_log("train", "prior initialised (log-variance head, ActNorms, coupling outputs) from %d sentences", b.batch);
+    fs_adamw_reset(&t->adamw); /* the main phase starts a fresh optimiser */
+    g->phase = FS_PHASE_MAIN;
+    g->update = 0;
+    FS_TRY(save(t));
+  }
+  fs_lr_schedule sched = {tc->lr, !strcmp(tc->schedule, "inv_sqrt"), tc->gamma, !strcmp(tc->schedule, "inv_sqrt") ? tc->warmup : 0};
+  double norm = 0;
+  bool stop = false;
+  while (g->phase == FS_PHASE_MAIN && g->update < tc->max_updates && !stop && !fs_stop_requested()) {
+    double w = fs_kl_weight(g->update, tc->kl_warmup_steps);
+    FS_TRY(update(t, FLOWSEQ_MAIN, &sched, w, &norm));
+    if (g->update % tc->log_every == 0) log_line(t, &sched, w, norm);
+    if (g->update % tc->valid_every == 0) {
+      stop = validate_and_track(t);
+      FS_TRY(save(t));
+    }
+  }
+  if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);
+  if (g->phase == FS_PHASE_MAIN && (stop || g->update >= tc->max_updates)) g->phase = FS_PHASE_DONE;
+  return save(t);
+}
+
+fs_status fs_train(fs_config *cfg) {
+  trainer t;
+  memset(&t, 0, sizeof t);
+  t.cfg = cfg;
+  fs_train_config *tc = &cfg->train;
+  FS_TRY(fs_spm_load(tc->spm, &t.spm));
+  cfg->model.vocab = fs_spm_vocab_size(t.spm);
+  FS_TRY(fs_config_validate(cfg));
+  fs_status s = load_side(&t, tc->train_src, tc->train_tgt, true, &t.train, "train");
+  if (s == FS_OK) s = load_side(&t, tc->valid_src, tc->valid_tgt, false, &t.valid, "valid");
+  const fs_backend *be = fs_backend_default();
+  if (s == FS_OK) s = flowseq_model_create(&t.model, &cfg->model, be, (uint64_t)tc->seed, 3);
+  fs_adamw_options ao = {tc->beta1, tc->beta2, tc->eps, tc->weight_decay, tc->grad_clip, tc->amsgrad};
+  if (s == FS_OK) s = fs_adamw_init(&t.adamw, &t.model.params, &ao);
+  if (s == FS_OK) s = fs_engine_init(&t.engine, be, (size_t)tc->arena_mb << 20, 256 << 20);
+  t.engine.seed = (uint64_t)tc->seed;
+  char *resume = s == FS_OK ? fs_checkpoint_find(tc->output) : NULL;
+  if (resume) {
+    s = fs_checkpoint_load(resume, &t.model, &t.adamw, &t.progress);
+    t.engine.rng_offset = t.progress.rng_offset;
+    t.adamw.skipped = t.progress.skipped;
+    if (s == FS_OK)
+      fs_log("train", "resumed from %s: phase %d, update %ld, epoch %d", resume, t.progress.phase, t.progress.update,
+             t.progress.epoch);
+    free(resume);
+  }
+  fs_batcher_options bo = {tc->max_tokens, 0, flowseq_length_unit(&cfg->model), cfg->model.pad_id, cfg->model.eos_id,
+                           (uint64_t)tc->seed, true};
+  if (s == FS_OK) s = fs_batcher_init(&t.batcher, &t.train, &bo, t.progress.epoch);
+  if (s == FS_OK) {
+    mkdir(tc->output, 0755);
+    char *metrics = malloc(strlen(tc->output) + 16);
+    sprintf(metrics, "%s.metrics.tsv", tc->output);
+    bool fresh = access(metrics, F_OK) != 0;
+    t.metrics = fopen(metrics, "a");
+    if (t.metrics && fresh)
+      fprintf(t.metrics, "update\tepoch\tphase\trecon\tkl\tlength\tkl_weight\tlr\tgrad_norm\ttok_per_s\tvalid_nll\tvalid_ppl\n");
+    if (!t.metrics) s = fs_error(FS_ERR_IO, "%s: cannot open the metrics file", metrics);
+    free(metrics);
+  }
+  if (s == FS_OK) {
+    fs_log("train", "%lld parameters, %d batches per epoch, backend %s", (long long)t.model.params.total,
+           t.batcher.n_batches, be->name);
+    fs_signals_install();
+    t.window_start = now();
+    s = run_phases(&t);
+  }
+  if (t.metrics) fclose(t.metrics);
+  fs_batcher_free(&t.batcher);
+  fs_engine_free(&t.engine);
+  fs_adamw_free(&t.adamw);
+  flowseq_model_free(&t.model);
+  fs_pairs_free(&t.train);
+  fs_pairs_free(&t.valid);
+  fs_spm_free(t.spm);
+  return s;
+}

@@ -1,0 +1,13 @@
+/* The training loop (flowseq-spec.md §7, DESIGN.md §3): posterior-mean init, auto-encoder
+ * pre-training, prior init, then the ELBO with KL warm-up; logging, a metrics TSV, validation
+ * (NLL / perplexity), best-model tracking, early stopping, atomic checkpoints, automatic resume
+ * and a clean stop on SIGINT/SIGTERM. */
+#ifndef FLOWSEQ_TRAIN_TRAINER_H
+#define FLOWSEQ_TRAIN_TRAINER_H
+
+#include "model/config.h"
+
+/* Trains per cfg, resuming from cfg->train.output when it holds a checkpoint. */
+fs_status fs_train(fs_config *cfg);
+
+#endif
