@@ -13,6 +13,8 @@ typedef struct {
 static const command commands[] = {
     {"vocab", cmd_vocab, "train a joint SentencePiece model from raw text"},
     {"train", cmd_train, "train a FlowSeq model from a YAML configuration"},
+    {"translate", cmd_translate, "raw text in, translations out (argmax, npd or iwd decoding)"},
+    {"sample", cmd_sample, "several diverse translations per sentence (n-best format)"},
     {"bleu", cmd_bleu, "sacreBLEU-compatible BLEU / chrF, signatures, paired bootstrap"},
     {"info", cmd_info, "version, build options, BLAS core and compute backend"},
 };

@@ -1,0 +1,73 @@
+#include "cli/decode_args.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/utf8.h"
+#include "text/corpus.h"
+
+int decode_args_parse(int argc, char **argv, decode_args *a, const char *command, const char *usage_text) {
+  memset(a, 0, sizeof *a);
+  a->run.decode = flowseq_decode_defaults(FLOWSEQ_DECODE_ARGMAX);
+  a->run.max_tokens = 4096;
+  a->run.max_length = 250;
+  a->arena_mb = 4096;
+  a->n_best = 5;
+  bool lengths_set = false, samples_set = false, tau_set = false;
+  for (int i = 1; i < argc; i++) {
+    const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+      fputs(usage_text, stdout);
+      return -1;
+    }
+    if (!strcmp(o, "--quiet")) {
+      a->run.quiet = true;
+      fs_log_quiet(1);
+      continue;
+    }
+    if (!v) return fprintf(stderr, "flowseq %s: %s needs a value (see --help)\n", command, o), 2;
+    i++;
+    if (!strcmp(o, "-m") || !strcmp(o, "--model")) a->model = v;
+    else if (!strcmp(o, "-i") || !strcmp(o, "--input")) a->input = v;
+    else if (!strcmp(o, "-o") || !strcmp(o, "--output")) a->output = v;
+    else if (!strcmp(o, "--decode")) {
+      flowseq_decode_mode mode = !strcmp(v, "argmax") ? FLOWSEQ_DECODE_ARGMAX
+                                 : !strcmp(v, "npd")  ? FLOWSEQ_DECODE_NPD
+                                 : !strcmp(v, "iwd")  ? FLOWSEQ_DECODE_IWD
+                                                      : (flowseq_decode_mode)-1;
+      if ((int)mode < 0) return fprintf(stderr, "flowseq %s: --decode expects argmax, npd or iwd\n", command), 2;
+      flowseq_decode_options d = flowseq_decode_defaults(mode);
+      d.seed = a->run.decode.seed;
+      if (lengths_set) d.lengths = a->run.decode.lengths;
+      if (samples_set) d.samples = a->run.decode.samples;
+      if (tau_set) d.tau = a->run.decode.tau;
+      d.iw_samples = a->run.decode.iw_samples;
+      a->run.decode = d;
+    } else if (!strcmp(o, "--lengths")) a->run.decode.lengths = atoi(v), lengths_set = true;
+    else if (!strcmp(o, "--samples")) a->run.decode.samples = atoi(v), samples_set = true;
+    else if (!strcmp(o, "--tau")) a->run.decode.tau = (float)atof(v), tau_set = true;
+    else if (!strcmp(o, "--iw-samples")) a->run.decode.iw_samples = atoi(v);
+    else if (!strcmp(o, "--seed")) a->run.decode.seed = strtoull(v, NULL, 10);
+    else if (!strcmp(o, "--max-tokens")) a->run.max_tokens = atoi(v);
+    else if (!strcmp(o, "--max-length")) a->run.max_length = atoi(v);
+    else if (!strcmp(o, "--arena-mb")) a->arena_mb = atoi(v);
+    else if (!strcmp(o, "-n")) a->n_best = atoi(v);
+    else return fprintf(stderr, "flowseq %s: unknown option %s (see --help)\n", command, o), 2;
+  }
+  if (!a->model) return fprintf(stderr, "flowseq %s: -m MODEL_DIR is required\n", command), 2;
+  flowseq_decode_options *d = &a->run.decode;
+  if (d->lengths < 1 || d->samples < 1 || d->iw_samples < 1 || d->tau < 0 || a->run.max_tokens < 1 || a->run.max_length < 1)
+    return fprintf(stderr, "flowseq %s: --lengths, --samples, --iw-samples, --max-tokens, --max-length must be positive "
+                   "and --tau non-negative\n", command), 2;
+  return 0;
+}
+
+fs_status decode_args_read_input(const decode_args *a, char ***lines, int *n) {
+  fs_text t;
+  FS_TRY(fs_text_read(a->input && strcmp(a->input, "-") ? a->input : "/dev/stdin", &t));
+  *lines = t.lines;
+  *n = t.count;
+  return FS_OK;
+}

@@ -1,0 +1,40 @@
+/* What translate, sample and score share: a loaded model directory (config, weights, tokenizer)
+ * and decoding a list of raw sentences in length-sorted, token-bounded batches while keeping
+ * every result at its input position. */
+#ifndef FLOWSEQ_DECODE_RUNNER_H
+#define FLOWSEQ_DECODE_RUNNER_H
+
+#include "decode/decode.h"
+#include "model/config.h"
+#include "text/spm.h"
+
+typedef struct {
+  fs_config cfg;
+  flowseq_model model;
+  fs_spm *spm;
+  fs_engine engine;
+} flowseq_runner;
+
+/* Loads DIR/config.yaml, DIR/model.safetensors and DIR/spm.model; a missing or mismatched file
+ * is an error naming it. arena_mb sizes the activation arena. */
+fs_status flowseq_runner_open(flowseq_runner *r, const char *dir, int arena_mb);
+void flowseq_runner_close(flowseq_runner *r);
+
+/* Called once per input sentence, in input order, with its candidates (n of them, best first is
+ * NOT implied: `best` indexes the chosen one). Empty inputs get n = 0. */
+typedef fs_status (*flowseq_result_fn)(void *ctx, int index, const flowseq_candidate *c, int n, int best);
+
+typedef struct {
+  flowseq_decode_options decode;
+  int max_tokens;   /* source tokens per batch */
+  int max_length;   /* longer inputs are truncated (with a warning) to this many tokens */
+  bool quiet;
+} flowseq_run_options;
+
+fs_status flowseq_runner_decode(flowseq_runner *r, char **lines, int n, const flowseq_run_options *o,
+                                flowseq_result_fn on_result, void *ctx);
+
+/* Detokenized text of a candidate's output (tokens before the first EOS), malloc'd. */
+char *flowseq_runner_text(const flowseq_runner *r, const flowseq_candidate *c);
+
+#endif
