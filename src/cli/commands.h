@@ -9,5 +9,6 @@ int cmd_vocab(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_translate(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 
 #endif

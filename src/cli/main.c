@@ -15,6 +15,7 @@ static const command commands[] = {
     {"train", cmd_train, "train a FlowSeq model from a YAML configuration"},
     {"translate", cmd_translate, "raw text in, translations out (argmax, npd or iwd decoding)"},
     {"sample", cmd_sample, "several diverse translations per sentence (n-best format)"},
+    {"score", cmd_score, "model log-likelihood of given translations (importance-weighted)"},
     {"bleu", cmd_bleu, "sacreBLEU-compatible BLEU / chrF, signatures, paired bootstrap"},
     {"info", cmd_info, "version, build options, BLAS core and compute backend"},
 };

@@ -285,3 +285,41 @@ fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, con
   *n = count;
   return FS_OK;
 }
+
+fs_status flowseq_score_pairs(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,
+                              int src_len, const int32_t *const *tgt, const int *tgt_len, int K, uint64_t seed,
+                              double *logprob, double *length_logprob) {
+  bool grad = e->grad_enabled, training = e->training;
+  e->grad_enabled = false;
+  e->training = false;
+  e->seed = seed;
+  e->rng_offset = 0;
+  int *src_lengths = malloc(sizeof(int) * batch), classes = 2 * m->length.range + 1;
+  fs_engine_reset(e);
+  float *lp = length_log_probs(e, m, src, src_mask, batch, src_len, src_lengths);
+  fs_status s = lp ? FS_OK : fs_engine_status(e);
+  flowseq_candidate *c = calloc(batch ? batch : 1, sizeof *c);
+  for (int b = 0; s == FS_OK && b < batch; b++) {
+    int T = (tgt_len[b] + 1 + m->length.unit - 1) / m->length.unit * m->length.unit;
+    int k = T - src_lengths[b] + m->length.range;
+    c[b].sentence = b;
+    c[b].length = T;
+    c[b].length_logprob = k >= 0 && k < classes && lp[b * classes + k] > -1e8f ? lp[b * classes + k] : -INFINITY;
+    c[b].tokens = malloc(sizeof(int32_t) * T);
+    for (int t = 0; t < T; t++) c[b].tokens[t] = t < tgt_len[b] ? tgt[b][t] : m->h.eos_id;
+  }
+  free(lp);
+  if (s == FS_OK) {
+    fs_engine_reset(e);
+    s = importance_weights(e, m, src, src_mask, src_len, c, batch, K);
+  }
+  for (int b = 0; s == FS_OK && b < batch; b++) {
+    logprob[b] = c[b].iwd_logprob;
+    length_logprob[b] = c[b].length_logprob;
+  }
+  flowseq_candidates_free(c, batch);
+  free(src_lengths);
+  e->grad_enabled = grad;
+  e->training = training;
+  return s;
+}

@@ -52,4 +52,12 @@ fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, con
                          int *best);
 void flowseq_candidates_free(flowseq_candidate *c, int n);
 
+/* Scores given translations: for each pair, the importance-weighted estimate log p̂(y|x,T) with
+ * K posterior samples (spec §8.4) into logprob[b] and log P(T|x) into length_logprob[b], where
+ * T is the target's length with EOS fillers to the length unit (−inf beyond the predictor's range).
+ * tgt[b] holds tgt_len[b] ids without EOS. */
+fs_status flowseq_score_pairs(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,
+                              int src_len, const int32_t *const *tgt, const int *tgt_len, int K, uint64_t seed,
+                              double *logprob, double *length_logprob);
+
 #endif
