@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-# The sacreBLEU oracle used by integration tests; optional (tests skip without it).
-python3 -c 'import sacrebleu' 2>/dev/null || python3 -m pip install -q sacrebleu 2>/dev/null \
-  || python3 -m pip install -q --break-system-packages sacrebleu 2>/dev/null \
-  || echo "[test] sacrebleu could not be installed: its comparison tests will skip"
+# Python oracles for tests (sacreBLEU, safetensors); optional: those checks skip without them.
+python3 -c 'import sacrebleu, safetensors, numpy' 2>/dev/null || python3 -m pip install -q sacrebleu safetensors numpy 2>/dev/null \
+  || python3 -m pip install -q --break-system-packages sacrebleu safetensors numpy 2>/dev/null \
+  || echo "[test] Python oracles could not be installed: their cross-checks will skip"
 cd build && ctest --output-on-failure -j2 "$@"

@@ -26,7 +26,8 @@ typedef struct {
   bool amsgrad;
   char schedule[16];        /* expo | inv_sqrt */
   double gamma;             /* expo decay per update */
-  int warmup;               /* linear warm-up updates (pre-training: min(4000, init_steps)) */
+  int warmup;               /* pre-training: linear warm-up over min(warmup, init_steps) updates (spec: 4000);
+                             * inv_sqrt: flat updates before the decay */
   double grad_clip;
   int init_steps;           /* auto-encoder pre-training updates */
   int init_batch_size;      /* sentences for the data-dependent inits */

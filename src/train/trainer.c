@@ -220,7 +220,7 @@ static fs_status run_phases(trainer *t) {
     g->update = 0;
   }
   while (g->phase == FS_PHASE_PRETRAIN) {
-    int warm = tc->init_steps < 4000 ? tc->init_steps : 4000;
+    int warm = tc->init_steps < tc->warmup ? tc->init_steps : tc->warmup; /* spec §7: min(4000, init_steps) */
     fs_lr_schedule sched = {tc->lr, !strcmp(tc->schedule, "inv_sqrt"), tc->gamma, strcmp(tc->schedule, "inv_sqrt") ? warm : tc->warmup};
     double norm = 0;
     while (g->update < tc->init_steps && !fs_stop_requested()) {

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The whole pipeline on real data, small enough for CI: vocab -> train (tiny config) on 64
+# Multi30k pairs -> translate/sample/score/bleu; the tiny model overfits its 64 pairs; a training
+# killed with SIGTERM and resumed ends with exactly the parameters of an uninterrupted run; input
+# order and blank lines survive translation; bad model directories give one clear error.
+set -uo pipefail
+corpora="${FLOWSEQ_CORPORA:-${FLOWSEQ_SOURCE_DIR:-.}/../shared/corpora}"
+[ -f "$corpora/multi30k/train.de.gz" ] || { echo "SKIP: Multi30k not found under $corpora"; exit 77; }
+bin="${FLOWSEQ_BIN:?FLOWSEQ_BIN must name the flowseq binary}"
+src="${FLOWSEQ_SOURCE_DIR:-.}"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 # bit-identical runs for the resume check
+passed=0 failed=0
+check() { # description, command...
+  local what=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
+}
+gzip -dc "$corpora/multi30k/train.de.gz" | head -n 64 >"$dir/train.de"
+gzip -dc "$corpora/multi30k/train.en.gz" | head -n 64 >"$dir/train.en"
+"$bin" vocab -i "$corpora/multi30k/train.de.gz" -i "$corpora/multi30k/train.en.gz" --vocab-size 1000 --sample 20000 \
+  -o "$dir/spm.model" 2>/dev/null
+check "vocab writes a model" test -s "$dir/spm.model"
+
+# the binary itself (not a shell function) runs in the background, so $! is its pid for kill
+train_args=(train -c "$src/models/flowseq-tiny.yaml" --train.train_src "$dir/train.de" --train.train_tgt "$dir/train.en"
+  --train.valid_src "$dir/train.de" --train.valid_tgt "$dir/train.en" --train.spm "$dir/spm.model"
+  --train.max_tokens 2048 --train.init_steps 300 --train.max_updates 30 --train.lr 0.01 --train.warmup 20 --train.valid_every 15
+  --train.log_every 10 --model.label_smoothing 0 --model.posterior_token_dropout 0 --model.encoder_dropout 0
+  --model.posterior_dropout 0 --model.decoder_dropout 0)
+train() { "$bin" "${train_args[@]}" --train.output "$1"; }
+train "$dir/a" 2>"$dir/a.log"
+check "training finishes" grep -q "update 330: NLL" "$dir/a.log"
+first=$(awk -F'\t' '$3 == "pretrain" { print $4; exit }' "$dir/a.metrics.tsv")
+last=$(awk -F'\t' '$3 == "pretrain" { v = $4 } END { print v }' "$dir/a.metrics.tsv")
+check "pre-training overfits 64 pairs (reconstruction $first -> $last per sentence)" \
+  awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.1 * a) }'
+
+# interrupted and resumed: SIGTERM saves a checkpoint; the second run resumes from it
+"$bin" "${train_args[@]}" --train.output "$dir/b" 2>"$dir/b1.log" &
+pid=$!
+while ! grep -q "checkpoint saved" "$dir/b1.log" 2>/dev/null; do sleep 0.2; done
+sleep 1
+kill -TERM $pid
+wait $pid
+train "$dir/b" 2>"$dir/b2.log"
+check "the second run resumed" grep -q "resumed from" "$dir/b2.log"
+check "resumed parameters equal the uninterrupted run's" cmp -s "$dir/a/model.safetensors" "$dir/b/model.safetensors"
+
+# translation keeps order and blank lines
+printf 'Zwei junge Männer.\n\nEin Mann.\nEin kleines Mädchen klettert in ein Spielhaus aus Holz.\n\n' >"$dir/in.de"
+"$bin" translate -m "$dir/a" -i "$dir/in.de" -o "$dir/out.en" --quiet
+check "one output line per input line" test "$(wc -l <"$dir/out.en")" -eq 5
+check "blank lines stay blank" test -z "$(sed -n '2p;5p' "$dir/out.en")"
+for mode in npd iwd; do
+  "$bin" translate -m "$dir/a" -i "$dir/in.de" --decode $mode --quiet >"$dir/out.$mode"
+  check "$mode decoding writes 5 lines" test "$(wc -l <"$dir/out.$mode")" -eq 5
+done
+"$bin" translate -m "$dir/a" -i "$dir/in.de" --decode npd --seed 7 --quiet >"$dir/s1"
+"$bin" translate -m "$dir/a" -i "$dir/in.de" --decode npd --seed 7 --quiet >"$dir/s2"
+check "same seed, same output" cmp -s "$dir/s1" "$dir/s2"
+"$bin" sample -m "$dir/a" -n 4 -i "$dir/in.de" --quiet >"$dir/nbest"
+check "sample writes 4 candidates for each non-empty line" test "$(wc -l <"$dir/nbest")" -eq 12
+check "n-best format" grep -qE '^0 \|\|\| .* \|\|\| len=-?[0-9.]+ prior=-?[0-9.]+ dec=-?[0-9.]+ \|\|\| -?[0-9.]+$' "$dir/nbest"
+"$bin" score -m "$dir/a" -s "$dir/train.de" -t "$dir/train.en" --quiet >"$dir/scores"
+check "score writes one line per pair" test "$(wc -l <"$dir/scores")" -eq 64
+"$bin" translate -m "$dir/a" -i "$dir/train.de" --quiet >"$dir/train.hyp"
+"$bin" bleu "$dir/train.en" -i "$dir/train.hyp" -b -f text >"$dir/bleu"
+check "bleu scores the translation ($(cat "$dir/bleu"))" grep -qE '^[0-9]+[.][0-9]$' "$dir/bleu"
+
+# broken model directories
+mkdir -p "$dir/broken" && cp "$dir/a/config.yaml" "$dir/a/spm.model" "$dir/broken/"
+err=$("$bin" translate -m "$dir/broken" -i "$dir/in.de" 2>&1 >/dev/null)
+check "missing weights are named ($err)" grep -q "model.safetensors: missing" <<<"$err"
+cp "$dir/a/model.safetensors" "$dir/broken/" && cp "$dir/spm.model" "$dir/broken/spm.model"
+sed -i 's/^  d: .*/  d: 64/' "$dir/broken/config.yaml"
+err=$("$bin" translate -m "$dir/broken" -i "$dir/in.de" 2>&1 >/dev/null)
+check "mismatched weights are reported ($err)" grep -q "model.safetensors: tensor" <<<"$err"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
