@@ -36,6 +36,11 @@ last=$(awk -F'\t' '$3 == "pretrain" { v = $4 } END { print v }' "$dir/a.metrics.
 check "pre-training overfits 64 pairs (reconstruction $first -> $last per sentence)" \
   awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.1 * a) }'
 
+if command -v gnuplot >/dev/null; then
+  bash "$src/scripts/plot-metrics.sh" "$dir/a.metrics.tsv" "$dir/plot.png" >/dev/null
+  check "the metrics plot is a PNG" grep -q PNG <(head -c 8 "$dir/plot.png")
+fi
+
 # interrupted and resumed: SIGTERM saves a checkpoint; the second run resumes from it
 "$bin" "${train_args[@]}" --train.output "$dir/b" 2>"$dir/b1.log" &
 pid=$!

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job: translate German with the bundled FlowSeq model (argmax decoding, then the
+# importance-weighted reranking of 3 length candidates), from raw text to raw text.
+#   scripts/demo.sh [GERMAN_FILE]      (default: models/samples/captions.de)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=models/flowseq-small-multi30k
+input=${1:-models/samples/captions.de}
+[ -f "$model/model.safetensors" ] || { echo "demo: the bundled model $model is missing" >&2; exit 1; }
+echo "== German input ($input)"
+cat "$input"
+echo "== English, argmax decoding"
+./build/flowseq translate -m "$model" -i "$input" --quiet
+echo "== English, importance-weighted decoding (3 lengths)"
+./build/flowseq translate -m "$model" -i "$input" --decode iwd --lengths 3 --quiet
