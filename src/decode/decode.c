@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/losses.h"
+
 flowseq_decode_options flowseq_decode_defaults(flowseq_decode_mode mode) {
   flowseq_decode_options o = {mode, 1, 1, 0.0f, 4, 1, NULL, NULL};
   if (mode == FLOWSEQ_DECODE_NPD) {
@@ -191,7 +193,7 @@ static fs_status importance_weights(fs_engine *e, flowseq_model *m, const int32_
     flow_input fin = {rows, T, hb.tgt_mask, src_enc, in.src_mask};
     fs_tensor *log_p = flow_prior_log_density(e, &m->prior, z, &fin);
     fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
-    fs_tensor *nll = logits ? fs_sum(e, fs_mul(e, fs_reshape(e, fs_cross_entropy(e, fs_reshape(e, logits, 2, (int[]){rows * T, m->h.vocab}), in.tgt_ids, 0.0f), 2, (int[]){rows, T}), in.tgt_mask), 1, false) : NULL;
+    fs_tensor *nll = nn_sentence_cross_entropy(e, logits, in.tgt_ids, in.tgt_mask, 0.0f);
     fs_tensor *log_w = fs_sub(e, fs_sub(e, log_p, nll), log_q);
     s = fs_tensor_to_host(e, log_w, weights);
   }

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/philox.h"
 #include "flow/logdet.h"
 
 fs_status flow_actnorm_declare(flow_actnorm *a, fs_params *p, const char *name, int features) {
@@ -17,14 +16,9 @@ fs_status flow_actnorm_declare(flow_actnorm *a, fs_params *p, const char *name, 
   return a->log_scale && a->bias ? FS_OK : FS_ERR_ARG;
 }
 
-fs_status flow_actnorm_init(flow_actnorm *a, const fs_backend *be, uint64_t seed, uint64_t *stream) {
-  int f = a->features;
-  float *host = malloc(sizeof(float) * f);
-  if (!host) return fs_error(FS_ERR_MEMORY, "actnorm init: out of memory");
-  for (int j = 0; j < f; j++) host[j] = 0.05f * fs_rand_normal(seed, (*stream)++);
-  be->upload(a->log_scale->data, host, sizeof(float) * f);
-  be->fill(a->bias->data, f, 0.0f);
-  free(host);
+fs_status flow_actnorm_init(flow_actnorm *a, nn_init_rng *r) {
+  FS_TRY(nn_init_normal(r, a->log_scale, 0.05f));
+  nn_init_const(r->be, a->bias, 0.0f);
   return FS_OK;
 }
 
@@ -53,30 +47,22 @@ fs_tensor *flow_actnorm_init_data(fs_engine *e, flow_actnorm *a, fs_tensor *x, c
   fs_tensor *y = flow_actnorm_normalise(e, a, x, lvl, &unused);
   if (!y) return NULL;
   int f = a->features;
-  int64_t rows = y->numel / f;
-  float *out = malloc(sizeof(float) * y->numel), *s = malloc(sizeof(float) * f), *b = malloc(sizeof(float) * f);
-  if (!out || !s || !b) {
-    free(out);
-    free(s);
-    free(b);
-    return fs_fail(e, FS_ERR_MEMORY, "actnorm init: out of memory");
+  double *mean = malloc(sizeof(double) * f), *sd = malloc(sizeof(double) * f);
+  float *s = malloc(sizeof(float) * f), *b = malloc(sizeof(float) * f);
+  fs_status st = mean && sd && s && b ? nn_feature_stats(e, y, mean, sd) : fs_error(FS_ERR_MEMORY, "actnorm init: out of memory");
+  if (st == FS_OK) {
+    e->be->download(s, a->log_scale->data, sizeof(float) * f);
+    e->be->download(b, a->bias->data, sizeof(float) * f);
+    for (int j = 0; j < f; j++) {
+      s[j] += (float)log(1.0 / (sd[j] + 1e-6));
+      b[j] = (float)((b[j] - mean[j]) / (sd[j] + 1e-6));
+    }
+    e->be->upload(a->log_scale->data, s, sizeof(float) * f);
+    e->be->upload(a->bias->data, b, sizeof(float) * f);
   }
-  fs_tensor_to_host(e, y, out);
-  e->be->download(s, a->log_scale->data, sizeof(float) * f);
-  e->be->download(b, a->bias->data, sizeof(float) * f);
-  for (int j = 0; j < f; j++) {
-    double sum = 0.0, sq = 0.0;
-    for (int64_t r = 0; r < rows; r++) sum += out[r * f + j];
-    double mean = sum / rows;
-    for (int64_t r = 0; r < rows; r++) sq += (out[r * f + j] - mean) * (out[r * f + j] - mean);
-    double sd = rows > 1 ? sqrt(sq / (rows - 1)) : 0.0; /* unbiased, as torch.std */
-    s[j] += (float)log(1.0 / (sd + 1e-6));
-    b[j] = (float)((b[j] - mean) / (sd + 1e-6));
-  }
-  e->be->upload(a->log_scale->data, s, sizeof(float) * f);
-  e->be->upload(a->bias->data, b, sizeof(float) * f);
-  free(out);
+  free(mean);
+  free(sd);
   free(s);
   free(b);
-  return flow_actnorm_normalise(e, a, x, lvl, &unused);
+  return st == FS_OK ? flow_actnorm_normalise(e, a, x, lvl, &unused) : fs_fail(e, st, "%s", fs_last_error());
 }

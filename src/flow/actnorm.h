@@ -4,6 +4,7 @@
 #define FLOWSEQ_FLOW_ACTNORM_H
 
 #include "flow/level.h"
+#include "nn/init.h"
 #include "ops/params.h"
 
 typedef struct {
@@ -13,8 +14,8 @@ typedef struct {
 } flow_actnorm;
 
 fs_status flow_actnorm_declare(flow_actnorm *a, fs_params *p, const char *name, int features);
-/* s ~ N(0, 0.05²), b = 0 (spec §2.6), from the host random stream (seed, *stream). */
-fs_status flow_actnorm_init(flow_actnorm *a, const fs_backend *be, uint64_t seed, uint64_t *stream);
+/* s ~ N(0, 0.05²), b = 0 (spec §2.6). */
+fs_status flow_actnorm_init(flow_actnorm *a, nn_init_rng *r);
 
 /* normalise z -> v: y = (x ⊙ e^s + b) ⊙ mask, logdet += n_valid · Σ s */
 fs_tensor *flow_actnorm_normalise(fs_engine *e, const flow_actnorm *a, fs_tensor *x, const flow_level *lvl,

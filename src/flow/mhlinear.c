@@ -1,10 +1,8 @@
 #include "flow/mhlinear.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/philox.h"
 #include "flow/logdet.h"
 
 int flow_mhlinear_head_dim(int features) {
@@ -28,30 +26,10 @@ fs_status flow_mhlinear_declare(flow_mhlinear *m, fs_params *p, const char *name
   return m->weight ? FS_OK : FS_ERR_ARG;
 }
 
-/* Random orthogonal matrix: Gram-Schmidt (twice, for stability) on a Gaussian matrix's rows. */
-static void random_orthogonal(int n, uint64_t seed, uint64_t *stream, double *q) {
-  for (int i = 0; i < n * n; i++) q[i] = fs_rand_normal(seed, (*stream)++);
-  for (int i = 0; i < n; i++) {
-    for (int pass = 0; pass < 2; pass++)
-      for (int j = 0; j < i; j++) {
-        double dot = 0.0;
-        for (int k = 0; k < n; k++) dot += q[i * n + k] * q[j * n + k];
-        for (int k = 0; k < n; k++) q[i * n + k] -= dot * q[j * n + k];
-      }
-    double norm = 0.0;
-    for (int k = 0; k < n; k++) norm += q[i * n + k] * q[i * n + k];
-    norm = sqrt(norm);
-    for (int k = 0; k < n; k++) q[i * n + k] /= norm;
-  }
-}
-
-fs_status flow_mhlinear_init(flow_mhlinear *m, const fs_backend *be, uint64_t seed, uint64_t *stream) {
+fs_status flow_mhlinear_init(flow_mhlinear *m, nn_init_rng *r) {
+  const fs_backend *be = r->be;
   int n = m->head_dim;
-  double q[FLOW_HEAD_DIM_MAX * FLOW_HEAD_DIM_MAX];
-  float w[FLOW_HEAD_DIM_MAX * FLOW_HEAD_DIM_MAX];
-  random_orthogonal(n, seed, stream, q);
-  for (int i = 0; i < n * n; i++) w[i] = (float)q[i];
-  be->upload(m->weight->data, w, sizeof(float) * n * n);
+  FS_TRY(nn_init_orthogonal(r, m->weight));
   if (!m->inverse.data) {
     m->inverse.ndim = 2;
     m->inverse.shape[0] = m->inverse.shape[1] = n;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "flow/level.h"
+#include "nn/init.h"
 #include "ops/params.h"
 
 #define FLOW_HEAD_DIM_MAX 32
@@ -29,7 +30,7 @@ int flow_mhlinear_head_dim(int features);
 
 fs_status flow_mhlinear_declare(flow_mhlinear *m, fs_params *p, const char *name, int features, bool strided);
 /* W = random orthogonal (spec §2.6); allocates the inverse buffer and syncs it. */
-fs_status flow_mhlinear_init(flow_mhlinear *m, const fs_backend *be, uint64_t seed, uint64_t *stream);
+fs_status flow_mhlinear_init(flow_mhlinear *m, nn_init_rng *r);
 /* Recomputes W⁻¹ and log|det W| from the current W. */
 fs_status flow_mhlinear_sync(flow_mhlinear *m, const fs_backend *be);
 void flow_mhlinear_free(flow_mhlinear *m, const fs_backend *be);

@@ -110,8 +110,8 @@ fs_status flow_prior_init(flow_prior *f, nn_init_rng *r) {
     for (int i = 0; i < f->n_layers[k]; i++) {
       flow_layer *l = &f->layers[k][i];
       switch (l->kind) {
-        case FLOW_LAYER_ACTNORM: FS_TRY(flow_actnorm_init(&l->actnorm, r->be, r->seed, &r->stream)); break;
-        case FLOW_LAYER_MHLINEAR: FS_TRY(flow_mhlinear_init(&l->mhlinear, r->be, r->seed, &r->stream)); break;
+        case FLOW_LAYER_ACTNORM: FS_TRY(flow_actnorm_init(&l->actnorm, r)); break;
+        case FLOW_LAYER_MHLINEAR: FS_TRY(flow_mhlinear_init(&l->mhlinear, r)); break;
         case FLOW_LAYER_COUPLING: FS_TRY(flow_coupling_init(&l->coupling, r)); break;
       }
     }

@@ -1,5 +1,7 @@
 #include "model/flowseq.h"
 
+#include "nn/losses.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,16 +71,6 @@ static void lengths(const flowseq_batch *b, int *src, int *tgt) {
   }
 }
 
-/* Σ_t mask · LS_CE(logits, y) per sentence [B]. */
-static fs_tensor *reconstruction(fs_engine *e, const flowseq_model *m, fs_tensor *logits, const flowseq_inputs *in,
-                                 float eps) {
-  if (!logits) return NULL;
-  int B = in->batch, T = in->tgt_len;
-  fs_tensor *rows = fs_reshape(e, logits, 2, (int[]){B * T, m->h.vocab});
-  fs_tensor *ce = fs_reshape(e, fs_cross_entropy(e, rows, in->tgt_ids, eps), 2, (int[]){B, T});
-  return fs_sum(e, fs_mul(e, ce, in->tgt_mask), 1, false);
-}
-
 fs_status flowseq_loss(fs_engine *e, flowseq_model *m, const flowseq_batch *b, flowseq_phase phase, float kl_weight,
                        flowseq_losses *out) {
   memset(out, 0, sizeof *out);
@@ -95,7 +87,7 @@ fs_status flowseq_loss(fs_engine *e, flowseq_model *m, const flowseq_batch *b, f
   if (hidden) flowseq_posterior_heads(e, &m->posterior, hidden, &in, &mu, &logvar);
   fs_tensor *z = flowseq_posterior_sample(e, mu, logvar, &in, phase == FLOWSEQ_PRETRAIN, &log_q);
   fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
-  out->recon = reconstruction(e, m, logits, &in, m->h.label_smoothing);
+  out->recon = nn_sentence_cross_entropy(e, logits, in.tgt_ids, in.tgt_mask, m->h.label_smoothing);
   fs_tensor *total = fs_add(e, out->recon, out->length);
   if (phase == FLOWSEQ_MAIN) {
     flow_input fin = {b->batch, b->tgt_len, b->tgt_mask, src_enc, in.src_mask};
