@@ -36,6 +36,28 @@ static inline void test_fill_uniform(float *x, int64_t n, float lo, float hi, un
   }
 }
 
+/* log|det| of the n x n matrix m (overwritten) by LU with partial pivoting, in double: the
+ * reference for small-matrix and Jacobian checks. */
+static inline double test_logabsdet_lu(int n, double *m) {
+  double logdet = 0.0;
+  for (int c = 0; c < n; c++) {
+    int p = c;
+    for (int r = c + 1; r < n; r++)
+      if (fabs(m[r * n + c]) > fabs(m[p * n + c])) p = r;
+    for (int j = 0; j < n; j++) {
+      double t = m[c * n + j];
+      m[c * n + j] = m[p * n + j];
+      m[p * n + j] = t;
+    }
+    logdet += log(fabs(m[c * n + c]));
+    for (int r = c + 1; r < n; r++) {
+      double f = m[r * n + c] / m[c * n + c];
+      for (int j = c; j < n; j++) m[r * n + j] -= f * m[c * n + j];
+    }
+  }
+  return logdet;
+}
+
 /* Runs forward and returns L = sum w*out in double (and leaves tensors in `ts`). */
 static inline double gradcheck_loss(fs_engine *e, gradcheck_fn fwd, void *ctx, int n, gradcheck_input *in,
                              fs_tensor **ts, fs_tensor **out_t, bool with_grad) {

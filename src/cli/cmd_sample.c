@@ -5,7 +5,6 @@
 
 #include "cli/commands.h"
 #include "cli/decode_args.h"
-#include "core/fileio.h"
 
 static const char *usage_text =
     "usage: flowseq sample -m MODEL_DIR -n N [-i FILE] [-o FILE] [--lengths L] [--tau T] [--seed S]\n\n"
@@ -14,11 +13,6 @@ static const char *usage_text =
     "  id ||| text ||| len=log P(T|x) prior=log p(z|x) dec=log p(y|z,x) ||| total\n"
     "with total their sum. Sentence ids count from 0.\n";
 
-typedef struct {
-  flowseq_runner *runner;
-  FILE *out;
-} writer;
-
 static int by_score(const void *a, const void *b) {
   const flowseq_candidate *x = a, *y = b;
   return (x->score > y->score) - (x->score < y->score);
@@ -26,7 +20,7 @@ static int by_score(const void *a, const void *b) {
 
 static fs_status write_nbest(void *ctx, int index, const flowseq_candidate *c, int n, int best) {
   (void)best;
-  writer *w = ctx;
+  decode_output *w = ctx;
   flowseq_candidate *sorted = malloc(sizeof *sorted * (n ? n : 1));
   memcpy(sorted, c, sizeof *sorted * n);
   qsort(sorted, n, sizeof *sorted, by_score);
@@ -46,28 +40,8 @@ int cmd_sample(int argc, char **argv) {
   int rc = decode_args_parse(argc, argv, &a, "sample", usage_text);
   if (rc) return rc < 0 ? 0 : rc;
   flowseq_decode_options *d = &a.run.decode;
-  int lengths = d->mode == FLOWSEQ_DECODE_ARGMAX ? 1 : d->lengths; /* --lengths given: kept by the parser */
-  *d = (flowseq_decode_options){FLOWSEQ_DECODE_NPD, lengths, (a.n_best + lengths - 1) / lengths,
-                                d->mode == FLOWSEQ_DECODE_ARGMAX && d->tau == 0 ? 1.0f : d->tau, 1, d->seed, NULL, NULL};
-  flowseq_runner r;
-  char **lines = NULL;
-  int n = 0;
-  fs_status s = decode_args_read_input(&a, &lines, &n);
-  if (s == FS_OK) s = flowseq_runner_open(&r, a.model, a.arena_mb);
-  fs_atomic_file out = {0};
-  bool to_file = a.output && strcmp(a.output, "-");
-  if (s == FS_OK && to_file) s = fs_atomic_open(&out, a.output);
-  if (s == FS_OK) {
-    writer w = {&r, to_file ? out.file : stdout};
-    s = flowseq_runner_decode(&r, lines, n, &a.run, write_nbest, &w);
-    if (to_file) s = s == FS_OK ? fs_atomic_commit(&out) : (fs_atomic_abort(&out), s);
-  }
-  for (int i = 0; i < n; i++) free(lines[i]);
-  free(lines);
-  if (s != FS_OK) {
-    fprintf(stderr, "flowseq sample: %s\n", fs_last_error());
-    return 1;
-  }
-  flowseq_runner_close(&r);
-  return 0;
+  /* N samples = L lengths x ceil(N / L) latent samples each, at temperature 1 unless --tau */
+  *d = (flowseq_decode_options){FLOWSEQ_DECODE_NPD, d->lengths, (a.n_best + d->lengths - 1) / d->lengths,
+                                a.tau_given ? d->tau : 1.0f, 1, d->seed, NULL, NULL};
+  return decode_args_run(&a, "sample", write_nbest);
 }

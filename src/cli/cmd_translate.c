@@ -5,7 +5,6 @@
 
 #include "cli/commands.h"
 #include "cli/decode_args.h"
-#include "core/fileio.h"
 
 static const char *usage_text =
     "usage: flowseq translate -m MODEL_DIR [-i FILE] [-o FILE] [options]\n\n"
@@ -21,14 +20,9 @@ static const char *usage_text =
     "  --arena-mb N             activation memory (4096)\n"
     "  --quiet                  no progress on stderr\n";
 
-typedef struct {
-  flowseq_runner *runner;
-  FILE *out;
-} writer;
-
 static fs_status write_best(void *ctx, int index, const flowseq_candidate *c, int n, int best) {
   (void)index;
-  writer *w = ctx;
+  decode_output *w = ctx;
   if (n == 0) return fputc('\n', w->out) == EOF ? fs_error(FS_ERR_IO, "write failed") : FS_OK;
   char *text = flowseq_runner_text(w->runner, &c[best]);
   int rc = fprintf(w->out, "%s\n", text);
@@ -40,25 +34,5 @@ int cmd_translate(int argc, char **argv) {
   decode_args a;
   int rc = decode_args_parse(argc, argv, &a, "translate", usage_text);
   if (rc) return rc < 0 ? 0 : rc;
-  flowseq_runner r;
-  char **lines = NULL;
-  int n = 0;
-  fs_status s = decode_args_read_input(&a, &lines, &n);
-  if (s == FS_OK) s = flowseq_runner_open(&r, a.model, a.arena_mb);
-  fs_atomic_file out = {0};
-  bool to_file = a.output && strcmp(a.output, "-");
-  if (s == FS_OK && to_file) s = fs_atomic_open(&out, a.output);
-  if (s == FS_OK) {
-    writer w = {&r, to_file ? out.file : stdout};
-    s = flowseq_runner_decode(&r, lines, n, &a.run, write_best, &w);
-    if (to_file) s = s == FS_OK ? fs_atomic_commit(&out) : (fs_atomic_abort(&out), s);
-  }
-  for (int i = 0; i < n; i++) free(lines[i]);
-  free(lines);
-  if (s != FS_OK) {
-    fprintf(stderr, "flowseq translate: %s\n", fs_last_error());
-    return 1;
-  }
-  flowseq_runner_close(&r);
-  return 0;
+  return decode_args_run(&a, "translate", write_best);
 }

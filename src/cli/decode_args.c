@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
-#include "core/utf8.h"
 #include "text/corpus.h"
 
 int decode_args_parse(int argc, char **argv, decode_args *a, const char *command, const char *usage_text) {
@@ -47,7 +47,7 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
       a->run.decode = d;
     } else if (!strcmp(o, "--lengths")) a->run.decode.lengths = atoi(v), lengths_set = true;
     else if (!strcmp(o, "--samples")) a->run.decode.samples = atoi(v), samples_set = true;
-    else if (!strcmp(o, "--tau")) a->run.decode.tau = (float)atof(v), tau_set = true;
+    else if (!strcmp(o, "--tau")) a->run.decode.tau = (float)atof(v), tau_set = a->tau_given = true;
     else if (!strcmp(o, "--iw-samples")) a->run.decode.iw_samples = atoi(v);
     else if (!strcmp(o, "--seed")) a->run.decode.seed = strtoull(v, NULL, 10);
     else if (!strcmp(o, "--max-tokens")) a->run.max_tokens = atoi(v);
@@ -64,10 +64,25 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
   return 0;
 }
 
-fs_status decode_args_read_input(const decode_args *a, char ***lines, int *n) {
-  fs_text t;
-  FS_TRY(fs_text_read(a->input && strcmp(a->input, "-") ? a->input : "/dev/stdin", &t));
-  *lines = t.lines;
-  *n = t.count;
-  return FS_OK;
+int decode_args_run(const decode_args *a, const char *command, flowseq_result_fn on_result) {
+  flowseq_runner r;
+  fs_text input = {0};
+  bool opened = false;
+  fs_status s = fs_text_read(a->input && strcmp(a->input, "-") ? a->input : "/dev/stdin", &input);
+  if (s == FS_OK) s = flowseq_runner_open(&r, a->model, a->arena_mb), opened = s == FS_OK;
+  fs_atomic_file file = {0};
+  bool to_file = a->output && strcmp(a->output, "-");
+  if (s == FS_OK && to_file) s = fs_atomic_open(&file, a->output);
+  if (s == FS_OK) {
+    decode_output out = {&r, to_file ? file.file : stdout};
+    s = flowseq_runner_decode(&r, input.lines, input.count, &a->run, on_result, &out);
+    if (to_file) s = s == FS_OK ? fs_atomic_commit(&file) : (fs_atomic_abort(&file), s);
+  }
+  if (input.lines) fs_text_free(&input);
+  if (opened) flowseq_runner_close(&r);
+  if (s != FS_OK) {
+    fprintf(stderr, "flowseq %s: %s\n", command, fs_last_error());
+    return 1;
+  }
+  return 0;
 }

@@ -3,18 +3,29 @@
 #ifndef FLOWSEQ_CLI_DECODE_ARGS_H
 #define FLOWSEQ_CLI_DECODE_ARGS_H
 
+#include <stdio.h>
+
 #include "decode/runner.h"
 
 typedef struct {
   const char *model, *input, *output;
   flowseq_run_options run;
   int arena_mb, n_best;
+  bool tau_given; /* --tau was on the command line */
 } decode_args;
 
 /* Parses argv; returns 0 when done, -1 for --help (usage printed), else an exit code. */
 int decode_args_parse(int argc, char **argv, decode_args *a, const char *command, const char *usage_text);
 
-/* Reads the input lines (a file or stdin) into *lines / *n. */
-fs_status decode_args_read_input(const decode_args *a, char ***lines, int *n);
+/* Where a command's results go: the runner (for detokenizing) and the output stream. */
+typedef struct {
+  flowseq_runner *runner;
+  FILE *out;
+} decode_output;
+
+/* The body every decoding command shares: read the input, open the model, decode with
+ * on_result(decode_output *, ...) writing each sentence, output written atomically with -o.
+ * Returns the exit code (errors printed as "flowseq COMMAND: message"). */
+int decode_args_run(const decode_args *a, const char *command, flowseq_result_fn on_result);
 
 #endif
