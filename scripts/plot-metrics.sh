@@ -24,7 +24,9 @@ plot "$tmp/train" using 1:4 with lines title "reconstruction", \
      "$tmp/train" using 1:6 with lines title "length"
 set ylabel "validation perplexity"
 set logscale y
-plot "$tmp/valid" using 1:12 with linespoints title "valid PPL"
+set y2label "BLEU"
+set y2tics
+plot "$tmp/valid" using 1:12 with linespoints title "valid PPL" axes x1y1, "$tmp/valid" using 1:13 with linespoints title "valid BLEU" axes x1y2
 unset multiplot
 GP
 echo "[plot] wrote $png"

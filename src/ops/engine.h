@@ -42,6 +42,7 @@ struct fs_engine {
   fs_status status;  /* sticky: first failure of this step */
   uint64_t seed;     /* random ops draw stream elements from (seed, rng_offset) */
   uint64_t rng_offset;
+  double gemm_flops; /* matrix-product FLOPs issued so far, forward and backward (throughput reports) */
 };
 
 /* Token ids on the device (int32), e.g. a batch's source ids. */

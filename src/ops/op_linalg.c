@@ -21,6 +21,8 @@ static void matmul_backward(fs_engine *e, void *rec) {
   const int lda = ld(r->ta, m, k), ldb = ld(r->tb, k, n);
   const int64_t sa = (int64_t)m * k, sb = r->shared_b ? 0 : (int64_t)k * n, sc = (int64_t)m * n;
   const float *dc = r->c->grad;
+  double flops = 2.0 * m * n * k * r->batch;
+  e->gemm_flops += flops * (r->a->requires_grad + r->b->requires_grad);
   if (r->a->requires_grad) {
     float *da = fs_grad(e, r->a);
     if (!da) return;
@@ -67,6 +69,7 @@ fs_tensor *fs_matmul(fs_engine *e, fs_tensor *a, fs_tensor *b, bool trans_a, boo
   fs_tensor *c = fs_tensor_new(e, a->ndim, shape);
   if (!c) return NULL;
   const int lda = ld(trans_a, m, k), ldb = ld(trans_b, k, n);
+  e->gemm_flops += 2.0 * m * n * k * batch;
   if (shared_b && !trans_a) /* fold the batch into M: one large GEMM */
     e->be->gemm(false, trans_b, batch * m, n, k, 1.0f, a->data, lda, b->data, ldb, 0.0f, c->data, n);
   else

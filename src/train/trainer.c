@@ -10,6 +10,8 @@
 
 #include "core/log.h"
 #include "data/batcher.h"
+#include "decode/decode.h"
+#include "eval/bleu.h"
 #include "train/checkpoint.h"
 #include "train/schedule.h"
 #include "train/signals.h"
@@ -18,6 +20,7 @@ typedef struct {
   fs_config *cfg;
   fs_spm *spm;
   fs_pairs train, valid;
+  fs_text valid_refs; /* raw validation references, for BLEU */
   fs_batcher batcher;
   flowseq_model model;
   fs_adamw adamw;
@@ -26,7 +29,7 @@ typedef struct {
   FILE *metrics;
   double started;
   long sentences, target_tokens;
-  double sum_recon, sum_kl, sum_length, window_start;
+  double sum_recon, sum_kl, sum_length, window_start, window_flops;
   long window_tokens, window_sentences;
 } trainer;
 
@@ -36,14 +39,17 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static fs_status load_side(trainer *t, const char *src, const char *tgt, bool clean, fs_pairs *out, const char *what) {
+/* Reads and encodes a parallel corpus; keep_tgt (if not NULL) receives the raw target side. */
+static fs_status load_side(trainer *t, const char *src, const char *tgt, bool clean, fs_pairs *out, const char *what,
+                           fs_text *keep_tgt) {
   fs_text s, g;
   FS_TRY(fs_parallel_read(src, tgt, &s, &g));
   fs_clean_options o = {clean ? t->cfg->train.max_length : 0, clean ? t->cfg->train.max_ratio : 0, false};
   fs_clean_counts c;
   fs_status st = fs_pairs_encode(t->spm, &s, &g, &o, out, &c);
   fs_text_free(&s);
-  fs_text_free(&g);
+  if (keep_tgt) *keep_tgt = g;
+  else fs_text_free(&g);
   if (st == FS_OK)
     fs_log("data", "%s: %d pairs read, %d kept (%d empty, %d too long, %d bad length ratio)", what, c.read, c.kept, c.empty,
            c.too_long, c.bad_ratio);
@@ -114,27 +120,69 @@ static fs_status validate(trainer *t, double *nll, double *ppl) {
   return s;
 }
 
+/* Detokenized sacreBLEU of argmax decoding on the validation set (flow inverses synced by the
+ * caller). Decoding draws from its own seed, so the training random stream is put back after. */
+static fs_status validation_bleu(trainer *t, double *bleu) {
+  fs_batcher b;
+  fs_batcher_options o = t->batcher.o;
+  o.shuffle = false;
+  FS_TRY(fs_batcher_init(&b, &t->valid, &o, 0));
+  uint64_t seed = t->engine.seed, offset = t->engine.rng_offset;
+  flowseq_decode_options d = flowseq_decode_defaults(FLOWSEQ_DECODE_ARGMAX);
+  int n = t->valid.count;
+  char **hyps = calloc(n, sizeof *hyps);
+  const char **refs = malloc(sizeof *refs * n);
+  fs_status s = FS_OK;
+  for (int k = 0; s == FS_OK && k < b.n_batches; k++) {
+    flowseq_batch batch;
+    const int *rows;
+    fs_batcher_get(&b, k, &batch, &rows);
+    flowseq_candidate *c;
+    int count, *best = malloc(sizeof(int) * batch.batch);
+    s = flowseq_decode(&t->engine, &t->model, batch.src, batch.src_mask, batch.batch, batch.src_len, &d, &c, &count, best);
+    for (int r = 0; s == FS_OK && r < batch.batch; r++)
+      s = fs_spm_decode(t->spm, c[best[r]].tokens, c[best[r]].output_length, &hyps[rows[r]]);
+    if (s == FS_OK || count) flowseq_candidates_free(c, count);
+    free(best);
+  }
+  for (int i = 0; i < n; i++) refs[i] = t->valid_refs.lines[t->valid.line[i] - 1];
+  if (s == FS_OK) {
+    fs_bleu_options bo = fs_bleu_defaults();
+    const char *const *ref_streams[1] = {refs};
+    *bleu = fs_bleu_corpus(&bo, (const char *const *)hyps, ref_streams, 1, n).score;
+  }
+  for (int i = 0; i < n; i++) free(hyps[i]);
+  free(hyps);
+  free(refs);
+  fs_batcher_free(&b);
+  t->engine.seed = seed;
+  t->engine.rng_offset = offset;
+  return s;
+}
+
 static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, double grad_norm) {
   fs_progress *g = &t->progress;
   double elapsed = now() - t->window_start, tok_s = t->window_tokens / (elapsed > 0 ? elapsed : 1);
+  double gflops = (t->engine.gemm_flops - t->window_flops) / (elapsed > 0 ? elapsed : 1) / 1e9;
   long remaining = g->phase == FS_PHASE_PRETRAIN
                        ? t->cfg->train.init_steps - g->update + t->cfg->train.max_updates
                        : t->cfg->train.max_updates - g->update;
   double per_update = elapsed / t->cfg->train.log_every, eta = remaining * per_update;
   double n = t->window_sentences ? t->window_sentences : 1;
   fs_log("train",
-         "%s ep %d upd %ld | recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f lr %.2e |g| %.3f | %.0f tgt tok/s | "
-         "ETA %.0fh%02.0fm",
+         "%s ep %d upd %ld | recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f lr %.2e |g| %.3f | %.0f tgt tok/s, "
+         "%.1f GEMM GFLOP/s | ETA %.0fh%02.0fm",
          g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->epoch, g->update, t->sum_recon / n, t->sum_kl / n,
-         t->sum_length / n, kl_weight, fs_lr_at(sched, g->update - 1), grad_norm, tok_s, floor(eta / 3600),
+         t->sum_length / n, kl_weight, fs_lr_at(sched, g->update - 1), grad_norm, tok_s, gflops, floor(eta / 3600),
          fmod(eta / 60, 60));
-  fprintf(t->metrics, "%ld\t%d\t%s\t%.6f\t%.6f\t%.6f\t%.6f\t%.6e\t%.6f\t%.1f\t\t\n", g->total_updates, g->epoch,
+  fprintf(t->metrics, "%ld\t%d\t%s\t%.6f\t%.6f\t%.6f\t%.6f\t%.6e\t%.6f\t%.1f\t\t\t\n", g->total_updates, g->epoch,
           g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main", t->sum_recon / n, t->sum_kl / n, t->sum_length / n,
           kl_weight, fs_lr_at(sched, g->update - 1), grad_norm, tok_s);
   fflush(t->metrics);
   t->sum_recon = t->sum_kl = t->sum_length = 0;
   t->window_tokens = t->window_sentences = 0;
   t->window_start = now();
+  t->window_flops = t->engine.gemm_flops;
 }
 
 /* One optimizer update on the next batch; advances the data position. */
@@ -190,9 +238,11 @@ static bool validate_and_track(trainer *t) {
   } else {
     g->bad_validations++;
   }
-  fs_log("valid", "update %ld: NLL %.4f per token, perplexity %.2f%s", g->total_updates, nll, ppl,
-         better ? " (best)" : "");
-  fprintf(t->metrics, "%ld\t%d\tvalid\t\t\t\t\t\t\t\t%.6f\t%.4f\n", g->total_updates, g->epoch, nll, ppl);
+  double bleu = 0.0;
+  if (validation_bleu(t, &bleu) != FS_OK) fs_log("valid", "validation decoding failed: %s", fs_last_error());
+  fs_log("valid", "update %ld: NLL %.4f per token, perplexity %.2f, BLEU %.2f (argmax, sacreBLEU 13a)%s",
+         g->total_updates, nll, ppl, bleu, better ? " (best)" : "");
+  fprintf(t->metrics, "%ld\t%d\tvalid\t\t\t\t\t\t\t\t%.6f\t%.4f\t%.2f\n", g->total_updates, g->epoch, nll, ppl, bleu);
   fflush(t->metrics);
   if (better) {
     char *best = malloc(strlen(t->cfg->train.output) + 8);
@@ -265,8 +315,8 @@ fs_status fs_train(fs_config *cfg) {
   FS_TRY(fs_spm_load(tc->spm, &t.spm));
   cfg->model.vocab = fs_spm_vocab_size(t.spm);
   FS_TRY(fs_config_validate(cfg));
-  fs_status s = load_side(&t, tc->train_src, tc->train_tgt, true, &t.train, "train");
-  if (s == FS_OK) s = load_side(&t, tc->valid_src, tc->valid_tgt, false, &t.valid, "valid");
+  fs_status s = load_side(&t, tc->train_src, tc->train_tgt, true, &t.train, "train", NULL);
+  if (s == FS_OK) s = load_side(&t, tc->valid_src, tc->valid_tgt, false, &t.valid, "valid", &t.valid_refs);
   const fs_backend *be = fs_backend_default();
   if (s == FS_OK) s = flowseq_model_create(&t.model, &cfg->model, be, (uint64_t)tc->seed, 3);
   fs_adamw_options ao = {tc->beta1, tc->beta2, tc->eps, tc->weight_decay, tc->grad_clip, tc->amsgrad};
@@ -293,7 +343,7 @@ fs_status fs_train(fs_config *cfg) {
     bool fresh = access(metrics, F_OK) != 0;
     t.metrics = fopen(metrics, "a");
     if (t.metrics && fresh)
-      fprintf(t.metrics, "update\tepoch\tphase\trecon\tkl\tlength\tkl_weight\tlr\tgrad_norm\ttok_per_s\tvalid_nll\tvalid_ppl\n");
+      fprintf(t.metrics, "update\tepoch\tphase\trecon\tkl\tlength\tkl_weight\tlr\tgrad_norm\ttok_per_s\tvalid_nll\tvalid_ppl\tvalid_bleu\n");
     if (!t.metrics) s = fs_error(FS_ERR_IO, "%s: cannot open the metrics file", metrics);
     free(metrics);
   }
@@ -311,6 +361,7 @@ fs_status fs_train(fs_config *cfg) {
   flowseq_model_free(&t.model);
   fs_pairs_free(&t.train);
   fs_pairs_free(&t.valid);
+  if (t.valid_refs.lines) fs_text_free(&t.valid_refs);
   fs_spm_free(t.spm);
   return s;
 }

@@ -30,7 +30,7 @@ train_args=(train -c "$src/models/flowseq-tiny.yaml" --train.train_src "$dir/tra
   --model.posterior_dropout 0 --model.decoder_dropout 0)
 train() { "$bin" "${train_args[@]}" --train.output "$1"; }
 train "$dir/a" 2>"$dir/a.log"
-check "training finishes" grep -q "update 330: NLL" "$dir/a.log"
+check "training finishes with validation NLL and BLEU" grep -qE "update 330: NLL .* BLEU [0-9]" "$dir/a.log"
 first=$(awk -F'\t' '$3 == "pretrain" { print $4; exit }' "$dir/a.metrics.tsv")
 last=$(awk -F'\t' '$3 == "pretrain" { v = $4 } END { print v }' "$dir/a.metrics.tsv")
 check "pre-training overfits 64 pairs (reconstruction $first -> $last per sentence)" \
