@@ -29,7 +29,7 @@ static const config_key keys[] = {
     {"model", "flow_steps", KEY_INT_LIST, offsetof(fs_config, model.flow_steps), FLOW_MAX_LEVELS},
     M(flow_hidden, KEY_INT), M(flow_heads, KEY_INT), M(max_length, KEY_INT), M(share_embed, KEY_BOOL),
     M(tie_weights, KEY_BOOL),
-    TS(train_src), TS(train_tgt), TS(valid_src), TS(valid_tgt), TS(spm), TS(output), T(max_tokens, KEY_INT),
+    TS(train_src), TS(train_tgt), TS(valid_src), TS(valid_tgt), TS(spm), TS(output), T(max_tokens, KEY_INT), T(accumulate, KEY_INT),
     T(max_length, KEY_INT), T(max_ratio, KEY_DOUBLE), T(seed, KEY_INT), T(lr, KEY_DOUBLE), T(beta1, KEY_DOUBLE),
     T(beta2, KEY_DOUBLE), T(eps, KEY_DOUBLE), T(weight_decay, KEY_DOUBLE), T(amsgrad, KEY_BOOL), TS(schedule),
     T(gamma, KEY_DOUBLE), T(warmup, KEY_INT), T(grad_clip, KEY_DOUBLE), T(init_steps, KEY_INT),
@@ -56,7 +56,7 @@ void fs_config_defaults(fs_config *c) {
   m->share_embed = m->tie_weights = true;
   fs_train_config *t = &c->train;
   strcpy(t->output, "model");
-  t->max_tokens = 4096, t->max_length = 80, t->max_ratio = 3.0, t->seed = 1;
+  t->max_tokens = 4096, t->accumulate = 1, t->max_length = 80, t->max_ratio = 3.0, t->seed = 1;
   t->lr = 5e-4, t->beta1 = 0.9, t->beta2 = 0.999, t->eps = 1e-8, t->weight_decay = 1e-3, t->amsgrad = true;
   strcpy(t->schedule, "expo");
   t->gamma = 0.999995, t->warmup = 4000, t->grad_clip = 1.0;
@@ -208,7 +208,8 @@ fs_status fs_config_validate(const fs_config *c) {
     return fs_error(FS_ERR_ARG, "model: d/2 = %d must be divisible by 8 and by flow_heads = %d", m->d / 2, m->flow_heads);
   if (strcmp(c->train.schedule, "expo") && strcmp(c->train.schedule, "inv_sqrt"))
     return fs_error(FS_ERR_ARG, "train.schedule = %s: expected expo or inv_sqrt", c->train.schedule);
-  if (c->train.max_tokens < 1 || c->train.arena_mb < 16) return fs_error(FS_ERR_ARG, "train.max_tokens and train.arena_mb must be positive");
+  if (c->train.max_tokens < 1 || c->train.accumulate < 1 || c->train.arena_mb < 16)
+    return fs_error(FS_ERR_ARG, "train.max_tokens, train.accumulate and train.arena_mb must be positive");
   return FS_OK;
 }
 

@@ -19,6 +19,7 @@ typedef struct {
   char spm[FS_PATH_MAX];    /* SentencePiece model (flowseq vocab) */
   char output[FS_PATH_MAX]; /* checkpoint / model directory */
   int max_tokens;           /* padded target tokens per batch */
+  int accumulate;           /* batches per update (gradient accumulation) */
   int max_length;           /* training pairs longer than this (subword tokens) are dropped */
   double max_ratio;
   int seed;

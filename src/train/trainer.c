@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "backend/profile.h"
 #include "data/batcher.h"
 #include "decode/decode.h"
 #include "eval/bleu.h"
@@ -185,9 +186,8 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
   t->window_flops = t->engine.gemm_flops;
 }
 
-/* One optimizer update on the next batch; advances the data position. */
-static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *sched, double kl_weight,
-                        double *grad_norm) {
+/* Forward and backward of the next batch, adding into the gradients; advances the data position. */
+static fs_status accumulate(trainer *t, flowseq_phase phase, double kl_weight) {
   fs_progress *g = &t->progress;
   if (g->next_batch >= t->batcher.n_batches) {
     g->epoch++;
@@ -196,7 +196,6 @@ static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *s
   }
   flowseq_batch batch;
   fs_batcher_get(&t->batcher, g->next_batch++, &batch, NULL);
-  fs_params_zero_grad(&t->model.params);
   fs_engine_reset(&t->engine);
   t->engine.training = true;
   flowseq_losses l;
@@ -215,8 +214,18 @@ static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *s
   }
   for (int r = 0; r < batch.batch * batch.tgt_len; r++) t->window_tokens += batch.tgt_mask[r] != 0.0f;
   t->window_sentences += batch.batch;
+  return FS_OK;
+}
+
+/* One optimizer update over train.accumulate batches (their mean gradient). */
+static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *sched, double kl_weight,
+                        double *grad_norm) {
+  fs_progress *g = &t->progress;
+  int micro = t->cfg->train.accumulate > 0 ? t->cfg->train.accumulate : 1;
+  fs_params_zero_grad(&t->model.params);
+  for (int k = 0; k < micro; k++) FS_TRY(accumulate(t, phase, kl_weight));
   fs_param_filter filter = {phase == FLOWSEQ_PRETRAIN ? "prior." : NULL};
-  if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), 1.0, &filter, grad_norm))
+  if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), micro, &filter, grad_norm))
     fs_log("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->update, t->adamw.skipped);
   g->update++;
   g->total_updates++;
@@ -254,7 +263,18 @@ static bool validate_and_track(trainer *t) {
   return t->cfg->train.patience > 0 && g->bad_validations >= t->cfg->train.patience;
 }
 
+/* With FLOWSEQ_PROFILE=1: where the phase's time went, then a fresh count for the next phase. */
+static void profile_phase(const char *phase, double *phase_start) {
+  const char *profile = getenv("FLOWSEQ_PROFILE");
+  if (!profile || strcmp(profile, "1")) return;
+  fs_log("train", "time split of the %s phase:", phase);
+  fs_profile_report(stderr, now() - *phase_start);
+  fs_profile_reset();
+  *phase_start = now();
+}
+
 static fs_status run_phases(trainer *t) {
+  double phase_start = now();
   fs_train_config *tc = &t->cfg->train;
   fs_progress *g = &t->progress;
   flowseq_batch b;
@@ -279,6 +299,7 @@ static fs_status run_phases(trainer *t) {
       if (g->update % tc->valid_every == 0) FS_TRY(save(t));
     }
     if (fs_stop_requested()) return save(t);
+    profile_phase("pre-training", &phase_start);
     FS_TRY(init_batch(t, tc->init_batch_size, 2, &b, &ib));
     fs_engine_reset(&t->engine);
     fs_status s = flowseq_init_prior(&t->engine, &t->model, &b);
@@ -302,6 +323,7 @@ static fs_status run_phases(trainer *t) {
       FS_TRY(save(t));
     }
   }
+  profile_phase("main", &phase_start);
   if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);
   if (g->phase == FS_PHASE_MAIN && (stop || g->update >= tc->max_updates)) g->phase = FS_PHASE_DONE;
   return save(t);
