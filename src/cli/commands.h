@@ -6,6 +6,7 @@
 int cmd_info(int argc, char **argv);
 int cmd_bleu(int argc, char **argv);
 int cmd_vocab(int argc, char **argv);
+int cmd_prep(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_translate(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

@@ -12,6 +12,7 @@ typedef struct {
 
 static const command commands[] = {
     {"vocab", cmd_vocab, "train a joint SentencePiece model from raw text"},
+    {"prep", cmd_prep, "raw parallel text -> cleaned, encoded, binarized dataset"},
     {"train", cmd_train, "train a FlowSeq model from a YAML configuration"},
     {"translate", cmd_translate, "raw text in, translations out (argmax, npd or iwd decoding)"},
     {"sample", cmd_sample, "several diverse translations per sentence (n-best format)"},

@@ -2,9 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* 64-bit FNV-1a of both sides' ids, for duplicate detection. */
-static uint64_t pair_hash(const int32_t *a, int na, const int32_t *b, int nb) {
+uint64_t fs_pair_hash(const int32_t *a, int na, const int32_t *b, int nb) {
   uint64_t h = 1469598103934665603ull;
   for (int i = 0; i < na; i++) h = (h ^ (uint32_t)a[i]) * 1099511628211ull;
   h = (h ^ 0xFFFFFFFFu) * 1099511628211ull; /* side separator */
@@ -51,7 +52,7 @@ fs_status fs_pairs_encode(const fs_spm *spm, const fs_text *src, const fs_text *
     if (a == 0 || b == 0) counts->empty++, keep = false;
     else if (o->max_length && (a > o->max_length || b > o->max_length)) counts->too_long++, keep = false;
     else if (o->max_ratio > 0 && (a > o->max_ratio * b || b > o->max_ratio * a)) counts->bad_ratio++, keep = false;
-    if (keep && seen) seen[n_seen++] = pair_hash(s_ids[i], a, t_ids[i], b);
+    if (keep && seen) seen[n_seen++] = fs_pair_hash(s_ids[i], a, t_ids[i], b);
     if (!keep) {
       free(s_ids[i]);
       free(t_ids[i]);
@@ -98,10 +99,11 @@ fs_status fs_pairs_encode(const fs_spm *spm, const fs_text *src, const fs_text *
 }
 
 void fs_pairs_free(fs_pairs *p) {
-  for (int i = 0; i < p->count; i++) {
+  for (int i = 0; !p->mapping && i < p->count; i++) {
     free(p->src[i]);
     free(p->tgt[i]);
   }
+  if (p->mapping) munmap(p->mapping, p->mapping_size);
   free(p->src);
   free(p->tgt);
   free(p->src_len);

@@ -15,6 +15,8 @@ typedef struct {
   int32_t **src, **tgt;
   int *src_len, *tgt_len;
   int *line; /* 1-based line of each kept pair in the input */
+  void *mapping; /* set when the ids live in a memory-mapped dataset (fs_dataset_load) */
+  size_t mapping_size;
 } fs_pairs;
 
 typedef struct {
@@ -31,5 +33,8 @@ typedef struct {
 fs_status fs_pairs_encode(const fs_spm *spm, const fs_text *src, const fs_text *tgt, const fs_clean_options *o,
                           fs_pairs *out, fs_clean_counts *counts);
 void fs_pairs_free(fs_pairs *p);
+
+/* 64-bit FNV-1a of a pair's ids (duplicate detection). */
+uint64_t fs_pair_hash(const int32_t *src, int n_src, const int32_t *tgt, int n_tgt);
 
 #endif

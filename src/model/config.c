@@ -29,7 +29,7 @@ static const config_key keys[] = {
     {"model", "flow_steps", KEY_INT_LIST, offsetof(fs_config, model.flow_steps), FLOW_MAX_LEVELS},
     M(flow_hidden, KEY_INT), M(flow_heads, KEY_INT), M(max_length, KEY_INT), M(share_embed, KEY_BOOL),
     M(tie_weights, KEY_BOOL),
-    TS(train_src), TS(train_tgt), TS(valid_src), TS(valid_tgt), TS(spm), TS(output), T(max_tokens, KEY_INT), T(accumulate, KEY_INT),
+    TS(train_src), TS(train_tgt), TS(train_data), TS(valid_src), TS(valid_tgt), TS(spm), TS(output), T(max_tokens, KEY_INT), T(accumulate, KEY_INT),
     T(max_length, KEY_INT), T(max_ratio, KEY_DOUBLE), T(seed, KEY_INT), T(lr, KEY_DOUBLE), T(beta1, KEY_DOUBLE),
     T(beta2, KEY_DOUBLE), T(eps, KEY_DOUBLE), T(weight_decay, KEY_DOUBLE), T(amsgrad, KEY_BOOL), TS(schedule),
     T(gamma, KEY_DOUBLE), T(warmup, KEY_INT), T(grad_clip, KEY_DOUBLE), T(init_steps, KEY_INT),

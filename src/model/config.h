@@ -15,6 +15,7 @@
 
 typedef struct {
   char train_src[FS_PATH_MAX], train_tgt[FS_PATH_MAX]; /* raw text: .txt/.gz/.sgm/.tsv:N */
+  char train_data[FS_PATH_MAX]; /* or a dataset from flowseq prep (used when set) */
   char valid_src[FS_PATH_MAX], valid_tgt[FS_PATH_MAX];
   char spm[FS_PATH_MAX];    /* SentencePiece model (flowseq vocab) */
   char output[FS_PATH_MAX]; /* checkpoint / model directory */

@@ -63,8 +63,16 @@ static char *tsv_column(const char *line, int col) {
   return strndup(p, end ? (size_t)(end - p) : strlen(p));
 }
 
-fs_status fs_text_read(const char *spec, fs_text *out) {
-  memset(out, 0, sizeof *out);
+struct fs_line_reader {
+  gzFile file;
+  char *path, *buf;
+  size_t cap;
+  int column, line_no;
+  bool sgml;
+};
+
+fs_status fs_line_reader_open(const char *spec, fs_line_reader **out) {
+  *out = NULL;
   char *path = strdup(spec);
   int column = 0;
   char *colon = strrchr(path, ':');
@@ -76,7 +84,6 @@ fs_status fs_text_read(const char *spec, fs_text *out) {
       return fs_error(FS_ERR_ARG, "%s: a TSV input needs a column number, as in FILE.tsv:2", spec);
     }
   }
-  bool sgml = ends_with(path, ".sgm") || ends_with(path, ".sgm.gz") || ends_with(path, ".sgml");
   if (!column && (ends_with(path, ".tsv") || ends_with(path, ".tsv.gz"))) {
     free(path);
     return fs_error(FS_ERR_ARG, "%s: name the column of the TSV file, as in %s:2", spec, spec);
@@ -88,50 +95,72 @@ fs_status fs_text_read(const char *spec, fs_text *out) {
     return s;
   }
   gzbuffer(f, 1 << 17);
-  int capacity = 0, line_no = 0;
-  size_t cap = 4096;
-  char *buf = malloc(cap);
-  fs_status s = FS_OK;
-  while (s == FS_OK) {
+  fs_line_reader *r = calloc(1, sizeof *r);
+  r->file = f;
+  r->path = path;
+  r->cap = 4096;
+  r->buf = malloc(r->cap);
+  r->column = column;
+  r->sgml = ends_with(path, ".sgm") || ends_with(path, ".sgm.gz") || ends_with(path, ".sgml");
+  *out = r;
+  return FS_OK;
+}
+
+fs_status fs_line_reader_next(fs_line_reader *r, char **sentence) {
+  *sentence = NULL;
+  for (;;) {
     size_t len = 0;
     bool got = false;
-    while (gzgets(f, buf + len, (int)(cap - len))) { /* whole line, however long */
+    while (gzgets(r->file, r->buf + len, (int)(r->cap - len))) { /* whole line, however long */
       got = true;
-      len += strlen(buf + len);
-      if (len && buf[len - 1] == '\n') break;
-      cap *= 2;
-      buf = realloc(buf, cap);
+      len += strlen(r->buf + len);
+      if (len && r->buf[len - 1] == '\n') break;
+      r->cap *= 2;
+      r->buf = realloc(r->buf, r->cap);
     }
-    if (!got) break;
-    line_no++;
+    if (!got) {
+      int err;
+      const char *msg = gzerror(r->file, &err);
+      return err != Z_OK && err != Z_STREAM_END ? fs_error(FS_ERR_FORMAT, "%s: %s", r->path, msg) : FS_OK;
+    }
+    r->line_no++;
+    char *buf = r->buf;
     if (len && buf[len - 1] == '\n') buf[--len] = '\0';
     if (len && buf[len - 1] == '\r') buf[--len] = '\0';
     size_t bad;
-    if (!fs_utf8_valid(buf, len, &bad)) {
-      s = fs_error(FS_ERR_FORMAT, "%s:%d: invalid UTF-8 at byte %zu", path, line_no, bad + 1);
-      break;
-    }
-    char *text;
-    if (sgml) {
-      if (!(text = sgml_segment(buf))) continue;
-    } else if (column) {
-      if (!(text = tsv_column(buf, column))) {
-        s = fs_error(FS_ERR_FORMAT, "%s:%d: expected at least %d TAB-separated columns", path, line_no, column);
-        break;
-      }
+    if (!fs_utf8_valid(buf, len, &bad))
+      return fs_error(FS_ERR_FORMAT, "%s:%d: invalid UTF-8 at byte %zu", r->path, r->line_no, bad + 1);
+    if (r->sgml) {
+      if (!(*sentence = sgml_segment(buf))) continue;
+    } else if (r->column) {
+      if (!(*sentence = tsv_column(buf, r->column)))
+        return fs_error(FS_ERR_FORMAT, "%s:%d: expected at least %d TAB-separated columns", r->path, r->line_no, r->column);
     } else {
-      text = strdup(buf);
-      for (char *p = text; *p; p++)
+      *sentence = strdup(buf);
+      for (char *p = *sentence; *p; p++)
         if (*p == '\t') *p = ' '; /* a TAB inside a sentence is a space (Multi30k train.de:7366) */
     }
-    push(out, &capacity, text);
+    return FS_OK;
   }
-  int err;
-  const char *msg = gzerror(f, &err);
-  if (s == FS_OK && err != Z_OK && err != Z_STREAM_END) s = fs_error(FS_ERR_FORMAT, "%s: %s", path, msg);
-  gzclose(f);
-  free(buf);
-  free(path);
+}
+
+void fs_line_reader_close(fs_line_reader *r) {
+  if (!r) return;
+  gzclose(r->file);
+  free(r->buf);
+  free(r->path);
+  free(r);
+}
+
+fs_status fs_text_read(const char *spec, fs_text *out) {
+  memset(out, 0, sizeof *out);
+  fs_line_reader *r;
+  FS_TRY(fs_line_reader_open(spec, &r));
+  int capacity = 0;
+  char *line;
+  fs_status s;
+  while ((s = fs_line_reader_next(r, &line)) == FS_OK && line) push(out, &capacity, line);
+  fs_line_reader_close(r);
   if (s != FS_OK) fs_text_free(out);
   return s;
 }

@@ -17,6 +17,13 @@ typedef struct {
 } fs_text;
 
 fs_status fs_text_read(const char *spec, fs_text *out);
+
+/* Streaming: one sentence at a time (bounded memory for corpora of any size). */
+typedef struct fs_line_reader fs_line_reader;
+fs_status fs_line_reader_open(const char *spec, fs_line_reader **out);
+/* *sentence receives the next sentence (malloc'd), or NULL at the end. */
+fs_status fs_line_reader_next(fs_line_reader *r, char **sentence);
+void fs_line_reader_close(fs_line_reader *r);
 void fs_text_free(fs_text *t);
 
 /* Both sides of a parallel corpus; differing line counts are an error naming both. */

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "backend/profile.h"
 #include "data/batcher.h"
+#include "data/dataset.h"
 #include "decode/decode.h"
 #include "eval/bleu.h"
 #include "train/checkpoint.h"
@@ -337,7 +338,13 @@ fs_status fs_train(fs_config *cfg) {
   FS_TRY(fs_spm_load(tc->spm, &t.spm));
   cfg->model.vocab = fs_spm_vocab_size(t.spm);
   FS_TRY(fs_config_validate(cfg));
-  fs_status s = load_side(&t, tc->train_src, tc->train_tgt, true, &t.train, "train", NULL);
+  fs_status s = FS_OK;
+  if (tc->train_data[0]) {
+    s = fs_dataset_load(tc->train_data, tc->spm, &t.train);
+    if (s == FS_OK) fs_log("data", "train: %d pairs from %s", t.train.count, tc->train_data);
+  } else {
+    s = load_side(&t, tc->train_src, tc->train_tgt, true, &t.train, "train", NULL);
+  }
   if (s == FS_OK) s = load_side(&t, tc->valid_src, tc->valid_tgt, false, &t.valid, "valid", &t.valid_refs);
   const fs_backend *be = fs_backend_default();
   if (s == FS_OK) s = flowseq_model_create(&t.model, &cfg->model, be, (uint64_t)tc->seed, 3);

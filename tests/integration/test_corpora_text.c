@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "data/batcher.h"
+#include "data/dataset.h"
 #include "eval/pytext.h"
 #include "text/corpus.h"
 #include "text/spm.h"
@@ -86,6 +88,32 @@ int main(void) {
   }
   CHECK_MSG(mismatches == 0, "%d of %d val lines did not round-trip", mismatches, lines);
   fs_spm_free(spm);
+
+  /* prep of the whole Multi30k training set, then one epoch of batches holds every pair once */
+  char data[80];
+  snprintf(data, sizeof data, "%s/train.fsd", dir);
+  fs_clean_options clean = {100, 0, false};
+  fs_clean_counts counts;
+  CHECK_MSG(fs_dataset_prep(model, in_corpora("multi30k/train.de.gz"), in_corpora("multi30k/train.en.gz"), &clean, data,
+                            &counts) == FS_OK, "%s", fs_last_error());
+  CHECK(counts.read == 29000 && counts.kept == 29000);
+  fs_pairs pairs;
+  CHECK_MSG(fs_dataset_load(data, model, &pairs) == FS_OK, "%s", fs_last_error());
+  fs_batcher batcher;
+  fs_batcher_options bo = {2048, 0, 4, 0, 2, 7, true};
+  CHECK(fs_batcher_init(&batcher, &pairs, &bo, 0) == FS_OK);
+  int *seen = calloc(pairs.count, sizeof(int)), once = 1;
+  for (int k = 0; k < batcher.n_batches; k++) {
+    flowseq_batch b;
+    const int *rows;
+    fs_batcher_get(&batcher, k, &b, &rows);
+    for (int r = 0; r < b.batch; r++) seen[rows[r]]++;
+  }
+  for (int i = 0; i < pairs.count; i++) once &= seen[i] == 1;
+  CHECK_MSG(once, "an epoch must hold every one of the %d pairs exactly once", pairs.count);
+  free(seen);
+  fs_batcher_free(&batcher);
+  fs_pairs_free(&pairs);
   CHECK(fs_spm_load("/nonexistent/spm.model", &spm) != FS_OK && strstr(fs_last_error(), "/nonexistent/spm.model"));
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
