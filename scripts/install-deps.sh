@@ -9,5 +9,5 @@ $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libopenblas-openmp-dev libyaml-dev libsentencepiece-dev sentencepiece zlib1g-dev \
-  python3 python3-pip gnuplot-nox ca-certificates curl >/dev/null
+  python3 python3-pip gnuplot-nox ca-certificates curl time >/dev/null
 echo "[deps] Debian packages installed"
