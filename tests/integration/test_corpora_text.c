@@ -114,6 +114,14 @@ int main(void) {
   free(seen);
   fs_batcher_free(&batcher);
   fs_pairs_free(&pairs);
+  /* the other raw forms go through prep too: WMT SGML on both sides, Tatoeba's TSV columns */
+  fs_clean_options none = {0, 0, false};
+  CHECK_MSG(fs_dataset_prep(model, in_corpora("wmt/newstest2013-src.de.sgm"), in_corpora("wmt/newstest2013-ref.en.sgm"),
+                            &none, data, &counts) == FS_OK && counts.read == 3000 && counts.kept == 3000,
+            "newstest2013 SGML: %s", fs_last_error());
+  CHECK_MSG(fs_dataset_prep(model, in_corpora("tatoeba-anki/deu-eng.tsv.gz:2"), in_corpora("tatoeba-anki/deu-eng.tsv.gz:1"),
+                            &none, data, &counts) == FS_OK && counts.read == 169813 && counts.kept == 169813,
+            "Tatoeba TSV: %s", fs_last_error());
   CHECK(fs_spm_load("/nonexistent/spm.model", &spm) != FS_OK && strstr(fs_last_error(), "/nonexistent/spm.model"));
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
