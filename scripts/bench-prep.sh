@@ -19,7 +19,8 @@ make_corpus() { # pairs -> $tmp/N.de, $tmp/N.en (Tatoeba repeated)
   gzip -dc "$corpora/tatoeba-anki/tatoeba.de.gz" >"$tmp/t.de"
   gzip -dc "$corpora/tatoeba-anki/tatoeba.en.gz" >"$tmp/t.en"
   for side in de en; do
-    while [ "$(wc -l <"$tmp/$n.$side" 2>/dev/null || echo 0)" -lt "$n" ]; do cat "$tmp/t.$side" >>"$tmp/$n.$side"; done
+    : >"$tmp/$n.$side"
+    while [ "$(wc -l <"$tmp/$n.$side")" -lt "$n" ]; do cat "$tmp/t.$side" >>"$tmp/$n.$side"; done
     head -n "$n" "$tmp/$n.$side" >"$tmp/x" && mv "$tmp/x" "$tmp/$n.$side"
   done
 }
