@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "eval/bootstrap.h"
+#include "eval/json.h"
 #include "eval/lines.h"
 #include "eval/metric.h"
 
@@ -14,8 +15,10 @@ static void usage(FILE *out) {
   fprintf(out,
           "usage: flowseq bleu REF [REF ...] [-i HYP [HYP ...]] [options]\n\n"
           "Scores hypotheses against references exactly as sacreBLEU 2.6 does (without Python).\n"
-          "Without -i the hypotheses are read from standard input. Line counts must match.\n\n"
-          "  -i, --input FILE...       system outputs (the first is the baseline in paired tests)\n"
+          "Without -i the hypotheses are read from standard input, one system per TAB-separated\n"
+          "column. Line counts must match.\n\n"
+          "  -i, --input FILE...       system outputs (the first is the baseline in paired tests;\n"
+          "                            several systems without a paired test give a score table)\n"
           "  -m, --metrics M...        bleu, chrf (default: bleu)\n"
           "  -f, --format text|json    output format (default: json, as sacreBLEU 2.x)\n"
           "  -b, --score-only          print the score only\n"
@@ -30,8 +33,9 @@ static void usage(FILE *out) {
           "  --chrf-beta N (2)  --chrf-whitespace  --chrf-lowercase  --chrf-eps-smoothing\n"
           "  --paired-bs               paired bootstrap resampling against the first system\n"
           "  --paired-bs-n N           resamples (default 1000)\n"
-          "  --seed S                  resampling seed (default 12345). Results match sacreBLEU\n"
-          "                            statistically, not bit for bit (a different RNG).\n");
+          "  --seed S                  resampling seed (default: $SACREBLEU_SEED, else 12345).\n"
+          "                            Results match sacreBLEU statistically, not bit for bit\n"
+          "                            (a different random number generator).\n");
 }
 
 typedef struct {
@@ -59,7 +63,8 @@ static int parse(int argc, char **argv, bleu_args *a) {
   a->width = 1;
   a->json = true;
   a->bs_n = 1000;
-  a->seed = 12345;
+  const char *env_seed = getenv("SACREBLEU_SEED");
+  a->seed = env_seed && *env_seed ? strtoull(env_seed, NULL, 10) : 12345;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i];
     const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -139,7 +144,6 @@ static int parse(int argc, char **argv, bleu_args *a) {
 #undef VALUE
   }
   if (!a->n_refs) return fail("no reference file given (references come before -i)", NULL);
-  if (!a->n_hyps) a->hyps[a->n_hyps++] = "-";
   /* sentence-level BLEU uses effective order, as sacreBLEU's CLI does */
   if (a->sentence_level && !a->effective_order_set) bleu.effective_order = true;
   for (int k = 0; k < n_wanted; k++) {
@@ -155,7 +159,7 @@ static int parse(int argc, char **argv, bleu_args *a) {
   }
   if (a->sentence_level && (a->n_metrics > 1 || a->n_hyps > 1 || a->paired_bs))
     return fail("sentence level takes one metric and one system, without paired tests", NULL);
-  if (a->paired_bs && a->n_hyps < 2) return fail("--paired-bs needs at least two systems after -i", NULL);
+  if (a->paired_bs && a->n_hyps == 1) return fail("--paired-bs needs at least two systems after -i", NULL);
   return 0;
 }
 
@@ -191,32 +195,31 @@ static void print_aligned(char lines[][1024], int n) {
   }
 }
 
-static void report_single(const bleu_args *a, fs_lines *sys, const fs_lines *refs) {
+static void report_single(const bleu_args *a, const fs_lines *sys, const fs_lines *refs) {
   char lines[2][1024], sig[256];
+  double sum[3 * FS_CHRF_MAX_ORDER];
   for (int k = 0; k < a->n_metrics; k++) {
     const fs_metric *m = &a->metrics[k];
-    int width = fs_metric_width(m);
-    double *stats = segment_stats(m, sys, refs, a->n_refs), sum[3 * FS_CHRF_MAX_ORDER];
-    summed(stats, sys->count, width, sum);
-    if (a->json) {
-      if (k == 0 && a->n_metrics > 1) printf("[\n");
-      fs_metric_json(stdout, m, sum, a->n_refs, a->width);
-      printf(k + 1 < a->n_metrics ? ",\n" : a->n_metrics > 1 ? "\n]\n" : "\n");
-    } else {
-      fs_metric_signature(m, a->n_refs, sig, sizeof sig);
-      fs_metric_format(m, sum, sig, a->width, a->score_only, lines[k], sizeof lines[k]);
-    }
+    double *stats = segment_stats(m, sys, refs, a->n_refs);
+    summed(stats, sys->count, fs_metric_width(m), sum);
     free(stats);
+    bool as_list = a->json && a->n_metrics > 1; /* sacreBLEU wraps several metrics in a list */
+    if (as_list && k == 0) printf("[\n");
+    if (a->json && !a->score_only) fs_metric_json(stdout, m, sum, a->n_refs, a->width);
+    fs_metric_signature(m, &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
+    fs_metric_format(m, sum, sig, a->width, a->score_only, lines[k], sizeof lines[k]);
+    if (a->json && a->score_only) fputs(lines[k], stdout); /* -b wins over JSON, as in sacreBLEU */
+    if (a->json) printf(k + 1 < a->n_metrics ? ",\n" : as_list ? "\n]\n" : "\n");
   }
   if (!a->json) print_aligned(lines, a->n_metrics);
 }
 
-static void report_sentences(const bleu_args *a, fs_lines *sys, const fs_lines *refs) {
+static void report_sentences(const bleu_args *a, const fs_lines *sys, const fs_lines *refs) {
   const fs_metric *m = &a->metrics[0];
   int width = fs_metric_width(m);
   double *stats = segment_stats(m, sys, refs, a->n_refs);
   char sig[256], line[1024];
-  fs_metric_signature(m, a->n_refs, sig, sizeof sig);
+  fs_metric_signature(m, &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
   for (int i = 0; i < sys->count; i++) {
     fs_metric_format(m, stats + (size_t)i * width, sig, a->width, a->score_only, line, sizeof line);
     puts(line);
@@ -224,21 +227,65 @@ static void report_sentences(const bleu_args *a, fs_lines *sys, const fs_lines *
   free(stats);
 }
 
-static void report_paired(const bleu_args *a, fs_lines *systems, const fs_lines *refs) {
+/* Several systems without a paired test: one row of scores per system. JSON is sacreBLEU's list
+ * of {"system", <metric name>: "<score>"} objects; text is a plain table (sacreBLEU draws a box
+ * grid) followed by the signatures. */
+static void report_table(const bleu_args *a, const fs_lines *systems, const fs_lines *refs) {
+  char names[2][32], score[64];
+  double sum[3 * FS_CHRF_MAX_ORDER];
+  for (int k = 0; k < a->n_metrics; k++) fs_metric_name(&a->metrics[k], names[k], sizeof names[k]);
+  int name_width = 6; /* "System" */
+  for (int s = 0; s < a->n_hyps; s++)
+    if ((int)strlen(systems[s].path) > name_width) name_width = (int)strlen(systems[s].path);
+  if (a->json) printf("[\n");
+  else {
+    printf("%*s", name_width, "System");
+    for (int k = 0; k < a->n_metrics; k++) printf("  %8s", names[k]);
+    printf("\n");
+  }
+  for (int s = 0; s < a->n_hyps; s++) {
+    if (a->json) {
+      printf("    {\n        \"system\": ");
+      fs_json_string(stdout, systems[s].path);
+    } else printf("%*s", name_width, systems[s].path);
+    for (int k = 0; k < a->n_metrics; k++) {
+      double *stats = segment_stats(&a->metrics[k], &systems[s], refs, a->n_refs);
+      summed(stats, systems[s].count, fs_metric_width(&a->metrics[k]), sum);
+      free(stats);
+      fs_metric_format(&a->metrics[k], sum, NULL, a->width, true, score, sizeof score);
+      if (a->json) printf(",\n        \"%s\": \"%s\"", names[k], score);
+      else printf("  %8s", score);
+    }
+    printf(a->json ? "\n    }%s\n" : "\n", s + 1 < a->n_hyps ? "," : "");
+  }
+  if (a->json) {
+    printf("]\n");
+    return;
+  }
+  printf("\n-----------------\nMetric signatures\n-----------------\n");
+  for (int k = 0; k < a->n_metrics; k++) {
+    char sig[256];
+    fs_metric_signature(&a->metrics[k], &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
+    printf(" - %-10s %s\n", names[k], sig);
+  }
+}
+
+static void report_paired(const bleu_args *a, const fs_lines *systems, const fs_lines *refs) {
   printf("Paired bootstrap resampling: %d resamples, seed %llu; mean ± 95%% CI per system,\n"
          "p-value against the baseline (the first system); * marks p < 0.05.\n",
          a->bs_n, a->seed);
+  fs_signature_test test = {a->n_refs, a->bs_n, a->seed};
   for (int k = 0; k < a->n_metrics; k++) {
     const fs_metric *m = &a->metrics[k];
     char name[32], sig[256];
     fs_metric_name(m, name, sizeof name);
-    fs_metric_signature(m, a->n_refs, sig, sizeof sig);
+    fs_metric_signature(m, &test, sig, sizeof sig);
     double **stats = malloc(sizeof *stats * a->n_hyps);
     for (int s = 0; s < a->n_hyps; s++) stats[s] = segment_stats(m, &systems[s], refs, a->n_refs);
     fs_bootstrap_result *res = malloc(sizeof *res * a->n_hyps);
     fs_metric_stats ms = {fs_metric_width(m), fs_metric_score, m};
     fs_paired_bootstrap(&ms, (const double *const *)stats, a->n_hyps, systems[0].count, a->bs_n, a->seed, res);
-    printf("\n%s|%s|bs:%d|rs:%llu\n", name, sig, a->bs_n, a->seed);
+    printf("\n%s|%s\n", name, sig);
     for (int s = 0; s < a->n_hyps; s++) {
       printf("  %-10s %-30s %*.*f (μ = %.*f ± %.*f)", s ? "" : "baseline:", systems[s].path, a->width + 4, a->width,
              res[s].score, a->width, res[s].mean, a->width, res[s].ci);
@@ -251,35 +298,67 @@ static void report_paired(const bleu_args *a, fs_lines *systems, const fs_lines 
   }
 }
 
+/* Loads references and systems and checks that they line up; prints the error and returns 1. */
+static int load(const bleu_args *a, fs_lines *refs, fs_lines **systems, int *n_systems) {
+  for (int k = 0; k < a->n_refs; k++)
+    if (fs_lines_read(a->refs[k], &refs[k]) != FS_OK) {
+      fprintf(stderr, "flowseq bleu: %s\n", fs_last_error());
+      while (k-- > 0) fs_lines_free(&refs[k]);
+      return 1;
+    }
+  fs_status s = FS_OK;
+  if (a->n_hyps == 0) s = fs_lines_read_columns(stdin, systems, n_systems);
+  else {
+    *systems = calloc(a->n_hyps, sizeof **systems);
+    for (*n_systems = 0; s == FS_OK && *n_systems < a->n_hyps; ++*n_systems) s = fs_lines_read(a->hyps[*n_systems], &(*systems)[*n_systems]);
+    if (s != FS_OK) --*n_systems; /* the failed reader cleaned up after itself */
+  }
+  const char *problem = s != FS_OK ? fs_last_error() : NULL;
+  char message[1024];
+  for (int k = 1; !problem && k < a->n_refs; k++)
+    if (refs[k].count != refs[0].count) {
+      snprintf(message, sizeof message, "%s has %d lines but %s has %d", refs[k].path, refs[k].count, refs[0].path,
+               refs[0].count);
+      problem = message;
+    }
+  for (int k = 0; !problem && k < *n_systems; k++)
+    if ((*systems)[k].count != refs[0].count) {
+      snprintf(message, sizeof message, "system %s has %d lines but the references (%s) have %d", (*systems)[k].path,
+               (*systems)[k].count, refs[0].path, refs[0].count);
+      problem = message;
+    } else if (refs[0].count == 0) {
+      problem = "the references and systems are empty";
+    }
+  for (int k = 0; !problem && k < *n_systems; k++)
+    for (int j = 0; j < k; j++)
+      if (!strcmp((*systems)[k].path, (*systems)[j].path)) {
+        snprintf(message, sizeof message, "%s is given twice as a system", (*systems)[k].path);
+        problem = message;
+      }
+  if (!problem) return 0;
+  fprintf(stderr, "flowseq bleu: %s\n", problem);
+  for (int k = 0; k < a->n_refs; k++) fs_lines_free(&refs[k]);
+  for (int k = 0; k < *n_systems; k++) fs_lines_free(&(*systems)[k]);
+  free(*systems);
+  return 1;
+}
+
 int cmd_bleu(int argc, char **argv) {
   bleu_args a = {0};
   int rc = parse(argc, argv, &a);
   if (rc) return rc < 0 ? 0 : rc;
-  fs_lines refs[64], systems[64];
-  int loaded_refs = 0, loaded_sys = 0, status = 0;
-  for (; loaded_refs < a.n_refs && !status; loaded_refs++)
-    if (fs_lines_read(a.refs[loaded_refs], &refs[loaded_refs]) != FS_OK) status = 1;
-  for (; !status && loaded_sys < a.n_hyps; loaded_sys++)
-    if (fs_lines_read(a.hyps[loaded_sys], &systems[loaded_sys]) != FS_OK) status = 1;
-  if (status) fprintf(stderr, "flowseq bleu: %s\n", fs_last_error());
-  for (int k = 0; !status && k < a.n_refs; k++)
-    if (refs[k].count != refs[0].count) {
-      fprintf(stderr, "flowseq bleu: %s has %d lines but %s has %d\n", refs[k].path, refs[k].count, refs[0].path,
-              refs[0].count);
-      status = 1;
-    }
-  for (int s = 0; !status && s < a.n_hyps; s++)
-    if (systems[s].count != refs[0].count) {
-      fprintf(stderr, "flowseq bleu: system %s has %d lines but the references (%s) have %d\n",
-              strcmp(systems[s].path, "-") ? systems[s].path : "<stdin>", systems[s].count, refs[0].path, refs[0].count);
-      status = 1;
-    }
-  if (!status) {
-    if (a.sentence_level) report_sentences(&a, &systems[0], refs);
-    else if (a.paired_bs) report_paired(&a, systems, refs);
-    else report_single(&a, &systems[0], refs);
-  }
-  for (int k = 0; k < a.n_refs && k < loaded_refs; k++) fs_lines_free(&refs[k]);
-  for (int s = 0; s < loaded_sys; s++) fs_lines_free(&systems[s]);
-  return status;
+  fs_lines refs[64], *systems;
+  int n_systems;
+  if (load(&a, refs, &systems, &n_systems)) return 1;
+  a.n_hyps = n_systems;
+  if (a.sentence_level && n_systems > 1) rc = fail("sentence level takes one system", NULL);
+  else if (a.paired_bs && n_systems < 2) rc = fail("--paired-bs needs at least two systems", NULL);
+  else if (a.sentence_level) report_sentences(&a, &systems[0], refs);
+  else if (a.paired_bs) report_paired(&a, systems, refs);
+  else if (n_systems > 1) report_table(&a, systems, refs);
+  else report_single(&a, &systems[0], refs);
+  for (int k = 0; k < a.n_refs; k++) fs_lines_free(&refs[k]);
+  for (int s = 0; s < n_systems; s++) fs_lines_free(&systems[s]);
+  free(systems);
+  return rc;
 }

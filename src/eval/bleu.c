@@ -137,15 +137,20 @@ fs_bleu_score fs_bleu_corpus(const fs_bleu_options *o, const char *const *hyps, 
   return fs_bleu_score_of(o, &total);
 }
 
-void fs_bleu_signature(const fs_bleu_options *o, int n_refs, char *buf, size_t size) {
+void fs_bleu_signature_fields(const fs_bleu_options *o, char *buf, size_t size) {
   static const char *smooth_names[] = {"none", "floor", "add-k", "exp"};
   char smooth[32];
   if (o->smooth == FS_SMOOTH_FLOOR || o->smooth == FS_SMOOTH_ADD_K)
     snprintf(smooth, sizeof smooth, "%s[%.2f]", smooth_names[o->smooth], smooth_value(o));
   else snprintf(smooth, sizeof smooth, "%s", smooth_names[o->smooth]);
-  snprintf(buf, size, "nrefs:%d|case:%s|eff:%s|tok:%s|smooth:%s|version:%s", n_refs, o->lowercase ? "lc" : "mixed",
-           o->effective_order ? "yes" : "no", o->tokenize == FS_TOKENIZE_13A ? "13a" : "none", smooth,
-           FS_SACREBLEU_VERSION);
+  snprintf(buf, size, "case:%s|eff:%s|tok:%s|smooth:%s", o->lowercase ? "lc" : "mixed", o->effective_order ? "yes" : "no",
+           o->tokenize == FS_TOKENIZE_13A ? "13a" : "none", smooth);
+}
+
+void fs_bleu_signature(const fs_bleu_options *o, int n_refs, char *buf, size_t size) {
+  char fields[128];
+  fs_bleu_signature_fields(o, fields, sizeof fields);
+  fs_signature_compose(&(fs_signature_test){.n_refs = n_refs}, fields, buf, size);
 }
 
 void fs_bleu_format(const fs_bleu_score *s, const char *signature, int width, bool score_only, char *buf, size_t size) {

@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "eval/signature.h"
+
 #define FS_BLEU_ORDER 4
-/* The sacreBLEU version whose semantics and signature format this implements. */
-#define FS_SACREBLEU_VERSION "2.6.0"
 
 typedef enum { FS_SMOOTH_NONE, FS_SMOOTH_FLOOR, FS_SMOOTH_ADD_K, FS_SMOOTH_EXP } fs_smooth;
 typedef enum { FS_TOKENIZE_13A, FS_TOKENIZE_NONE } fs_tokenize;
@@ -50,6 +50,8 @@ fs_bleu_score fs_bleu_corpus(const fs_bleu_options *o, const char *const *hyps, 
 
 /* "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0" */
 void fs_bleu_signature(const fs_bleu_options *o, int n_refs, char *buf, size_t size);
+/* The BLEU-specific part: "case:mixed|eff:no|tok:13a|smooth:exp" (see eval/signature.h). */
+void fs_bleu_signature_fields(const fs_bleu_options *o, char *buf, size_t size);
 /* "BLEU|<sig> = 20.8 54.4/26.6/14.9/8.7 (BP = 1.000 ratio = 1.026 hyp_len = 62880 ref_len = 61287)",
  * or the score alone. `width` = decimals of the score. */
 void fs_bleu_format(const fs_bleu_score *s, const char *signature, int width, bool score_only, char *buf, size_t size);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/bleu.h"
 #include "eval/ngrams.h"
 #include "eval/pytext.h"
 
@@ -109,7 +108,10 @@ double fs_chrf_score_of(const fs_chrf_options *o, const fs_chrf_stats *st) {
   avg_prec /= effective;
   avg_rec /= effective;
   if (avg_prec + avg_rec == 0.0) return 0.0;
-  return 100.0 * (1 + factor) * avg_prec * avg_rec / (factor * avg_prec + avg_rec);
+  /* sacreBLEU's operation order, so that the last bits (and every printed digit) agree */
+  double f = (1 + factor) * avg_prec * avg_rec;
+  f /= factor * avg_prec + avg_rec;
+  return 100 * f;
 }
 
 double fs_chrf_corpus(const fs_chrf_options *o, const char *const *hyps, const char *const *const *refs, int n_refs, int n) {
@@ -130,10 +132,15 @@ void fs_chrf_name(const fs_chrf_options *o, char *buf, size_t size) {
   buf[n] = '\0';
 }
 
+void fs_chrf_signature_fields(const fs_chrf_options *o, char *buf, size_t size) {
+  snprintf(buf, size, "case:%s|eff:%s|nc:%d|nw:%d|space:%s", o->lowercase ? "lc" : "mixed", o->eps_smoothing ? "no" : "yes",
+           o->char_order, o->word_order, o->whitespace ? "yes" : "no");
+}
+
 void fs_chrf_signature(const fs_chrf_options *o, int n_refs, char *buf, size_t size) {
-  snprintf(buf, size, "nrefs:%d|case:%s|eff:%s|nc:%d|nw:%d|space:%s|version:%s", n_refs, o->lowercase ? "lc" : "mixed",
-           o->eps_smoothing ? "no" : "yes", o->char_order, o->word_order, o->whitespace ? "yes" : "no",
-           FS_SACREBLEU_VERSION);
+  char fields[128];
+  fs_chrf_signature_fields(o, fields, sizeof fields);
+  fs_signature_compose(&(fs_signature_test){.n_refs = n_refs}, fields, buf, size);
 }
 
 void fs_chrf_format(const fs_chrf_options *o, double score, const char *signature, int width, bool score_only, char *buf,

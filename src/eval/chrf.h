@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "eval/signature.h"
+
 #define FS_CHRF_MAX_ORDER 16
 
 typedef struct {
@@ -31,6 +33,8 @@ double fs_chrf_corpus(const fs_chrf_options *o, const char *const *hyps, const c
 void fs_chrf_name(const fs_chrf_options *o, char *buf, size_t size);
 /* "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0" */
 void fs_chrf_signature(const fs_chrf_options *o, int n_refs, char *buf, size_t size);
+/* The chrF-specific part: "case:mixed|eff:yes|nc:6|nw:0|space:no" (see eval/signature.h). */
+void fs_chrf_signature_fields(const fs_chrf_options *o, char *buf, size_t size);
 void fs_chrf_format(const fs_chrf_options *o, double score, const char *signature, int width, bool score_only, char *buf,
                     size_t size);
 

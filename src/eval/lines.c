@@ -49,3 +49,73 @@ void fs_lines_free(fs_lines *l) {
   free(l->path);
   memset(l, 0, sizeof *l);
 }
+
+/* Appends `line` to l (the line is taken over). */
+static void append(fs_lines *l, char *line) {
+  if ((l->count & (l->count - 1)) == 0) l->lines = realloc(l->lines, sizeof *l->lines * (l->count ? 2 * l->count : 1));
+  l->lines[l->count++] = line;
+}
+
+/* Splits one rstripped input line into the systems' columns; the first line creates them. */
+static fs_status split_columns(char *line, int line_no, fs_lines **systems, int *n_systems) {
+  int fields = 1;
+  for (const char *p = line; *p; p++) fields += *p == '\t';
+  if (line_no == 1) {
+    *n_systems = fields;
+    *systems = calloc(fields, sizeof **systems);
+    for (int k = 0; k < fields; k++) {
+      char name[32];
+      snprintf(name, sizeof name, "System %d", k + 1);
+      (*systems)[k].path = strdup(name);
+    }
+  } else if (fields != *n_systems) {
+    return fs_error(FS_ERR_FORMAT, "<stdin>:%d: %d tab-separated fields where the first line has %d", line_no, fields,
+                    *n_systems);
+  }
+  char *field = line;
+  for (int k = 0; k < fields; k++) {
+    char *tab = strchr(field, '\t');
+    if (tab) *tab = '\0';
+    char *copy = strdup(field);
+    if (line_no > 1) py_rstrip(copy); /* sacreBLEU strips the first line only as a whole */
+    append(&(*systems)[k], copy);
+    field = tab ? tab + 1 : field + strlen(field);
+  }
+  return FS_OK;
+}
+
+fs_status fs_lines_read_columns(FILE *in, fs_lines **systems, int *n_systems) {
+  *systems = NULL;
+  *n_systems = 0;
+  size_t n = 0, cap = 1 << 16, got;
+  char *text = malloc(cap);
+  while ((got = fread(text + n, 1, cap - n - 1, in)) > 0)
+    if ((n += got) + 1 == cap) text = realloc(text, cap *= 2);
+  text[n] = '\0';
+  fs_status s = FS_OK;
+  if (ferror(in)) s = fs_error(FS_ERR_IO, "<stdin>: read error: %s", strerror(errno));
+  else if (memchr(text, '\0', n)) s = fs_error(FS_ERR_FORMAT, "<stdin>: NUL byte in text");
+  /* Python yields one (empty) line even for empty input, so there is always a first line */
+  char *line = text;
+  for (int line_no = 1; s == FS_OK && (line_no == 1 || line < text + n); line_no++) {
+    size_t len = strcspn(line, "\r\n");
+    char *next = line + len + (line[len] == '\r' && line[len + 1] == '\n' ? 2 : line[len] ? 1 : 0);
+    line[len] = '\0';
+    size_t bad;
+    if (!fs_utf8_valid(line, len, &bad))
+      s = fs_error(FS_ERR_FORMAT, "<stdin>:%d: invalid UTF-8 at byte %zu", line_no, bad + 1);
+    else {
+      py_rstrip(line);
+      s = split_columns(line, line_no, systems, n_systems);
+    }
+    line = next;
+  }
+  free(text);
+  if (s != FS_OK) {
+    for (int k = 0; k < *n_systems; k++) fs_lines_free(&(*systems)[k]);
+    free(*systems);
+    *systems = NULL;
+    *n_systems = 0;
+  }
+  return s;
+}

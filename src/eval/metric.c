@@ -63,9 +63,11 @@ void fs_metric_name(const fs_metric *m, char *buf, size_t size) {
   else fs_chrf_name(&m->chrf, buf, size);
 }
 
-void fs_metric_signature(const fs_metric *m, int n_refs, char *buf, size_t size) {
-  if (m->kind == FS_METRIC_BLEU) fs_bleu_signature(&m->bleu, n_refs, buf, size);
-  else fs_chrf_signature(&m->chrf, n_refs, buf, size);
+void fs_metric_signature(const fs_metric *m, const fs_signature_test *test, char *buf, size_t size) {
+  char fields[128];
+  if (m->kind == FS_METRIC_BLEU) fs_bleu_signature_fields(&m->bleu, fields, sizeof fields);
+  else fs_chrf_signature_fields(&m->chrf, fields, sizeof fields);
+  fs_signature_compose(test, fields, buf, size);
 }
 
 void fs_metric_format(const fs_metric *m, const double *summed, const char *signature, int width, bool score_only,
@@ -94,7 +96,7 @@ static void python_float(double x, int width, char *buf, size_t size) {
 void fs_metric_json(FILE *out, const fs_metric *m, const double *summed, int n_refs, int width) {
   char name[32], sig[256], line[512], score[64];
   fs_metric_name(m, name, sizeof name);
-  fs_metric_signature(m, n_refs, sig, sizeof sig);
+  fs_metric_signature(m, &(fs_signature_test){.n_refs = n_refs}, sig, sizeof sig);
   python_float(fs_metric_score(m, summed), width, score, sizeof score);
   fprintf(out, "{\n \"name\": \"%s\",\n \"score\": %s,\n \"signature\": \"%s\",\n", name, score, sig);
   if (m->kind == FS_METRIC_BLEU) {

@@ -24,7 +24,7 @@ void fs_metric_segment(const fs_metric *m, const char *hyp, const char *const *r
 /* Score from summed statistics (signature fits fs_metric_stats.score). */
 double fs_metric_score(const void *metric, const double *summed);
 void fs_metric_name(const fs_metric *m, char *buf, size_t size);
-void fs_metric_signature(const fs_metric *m, int n_refs, char *buf, size_t size);
+void fs_metric_signature(const fs_metric *m, const fs_signature_test *test, char *buf, size_t size);
 /* sacreBLEU's text line for summed statistics ("NAME|sig = score [details]"), or the score only. */
 void fs_metric_format(const fs_metric *m, const double *summed, const char *signature, int width, bool score_only,
                       char *buf, size_t size);

@@ -32,6 +32,13 @@ int main(void) {
   fs_bleu_signature(&o, 1, sig, sizeof sig);
   CHECK_MSG(strstr(sig, "smooth:add-k[1.00]") != NULL, "%s", sig);
 
+  /* a paired bootstrap puts its fields right after nrefs, as sacreBLEU's fixed key order does */
+  char fields[128];
+  o = fs_bleu_defaults();
+  fs_bleu_signature_fields(&o, fields, sizeof fields);
+  fs_signature_compose(&(fs_signature_test){1, 1000, 12345}, fields, sig, sizeof sig);
+  CHECK_MSG(!strcmp(sig, "nrefs:1|bs:1000|seed:12345|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"), "%s", sig);
+
   /* the text line's layout */
   fs_bleu_score fake = {20.84, {54.4, 26.6, 14.94, 8.7}, 1.0, 1.026, 62880, 61287};
   fs_bleu_format(&fake, "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0", 1, false, line, sizeof line);
