@@ -1,40 +1,54 @@
 #include "model/config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
+
+#include "core/yaml_leaves.h"
 
 typedef enum { KEY_INT, KEY_FLOAT, KEY_DOUBLE, KEY_BOOL, KEY_STRING, KEY_INT_LIST } key_type;
 
+/* Allowed values of a number, checked where the value is read so the error names file:line. */
+typedef enum { ANY, NONNEG, POSITIVE, FRACTION /* [0, 1) */, DECAY /* (0, 1] */ } key_range;
+
 typedef struct {
-  const char *section, *name;
+  const char *name; /* "section.key" */
   key_type type;
-  size_t offset; /* into fs_config */
-  int size;      /* string capacity or list length */
+  key_range range;
+  size_t offset;    /* into fs_config */
+  int size;         /* string capacity or list capacity */
 } config_key;
 
-#define M(field, type) {"model", #field, type, offsetof(fs_config, model.field), 0}
-#define T(field, type) {"train", #field, type, offsetof(fs_config, train.field), 0}
-#define TS(field) {"train", #field, KEY_STRING, offsetof(fs_config, train.field), sizeof(((fs_train_config *)0)->field)}
+#define M(field, type, range) {"model." #field, type, range, offsetof(fs_config, model.field), 0}
+#define T(field, type, range) {"train." #field, type, range, offsetof(fs_config, train.field), 0}
+#define TS(field) {"train." #field, KEY_STRING, ANY, offsetof(fs_config, train.field), FS_PATH_MAX}
 
 static const config_key keys[] = {
-    M(vocab, KEY_INT), M(pad_id, KEY_INT), M(eos_id, KEY_INT), M(d, KEY_INT), M(ffn_hidden, KEY_INT),
-    M(encoder_layers, KEY_INT), M(encoder_heads, KEY_INT), M(encoder_dropout, KEY_FLOAT),
-    M(posterior_layers, KEY_INT), M(posterior_heads, KEY_INT), M(posterior_dropout, KEY_FLOAT),
-    M(posterior_token_dropout, KEY_FLOAT), M(decoder_layers, KEY_INT), M(decoder_heads, KEY_INT),
-    M(decoder_dropout, KEY_FLOAT), M(label_smoothing, KEY_FLOAT), M(length_range, KEY_INT),
-    M(length_dropout, KEY_FLOAT), M(flow_levels, KEY_INT),
-    {"model", "flow_steps", KEY_INT_LIST, offsetof(fs_config, model.flow_steps), FLOW_MAX_LEVELS},
-    M(flow_hidden, KEY_INT), M(flow_heads, KEY_INT), M(max_length, KEY_INT), M(share_embed, KEY_BOOL),
-    M(tie_weights, KEY_BOOL),
-    TS(train_src), TS(train_tgt), TS(train_data), TS(valid_src), TS(valid_tgt), TS(spm), TS(output), T(max_tokens, KEY_INT), T(accumulate, KEY_INT),
-    T(max_length, KEY_INT), T(max_ratio, KEY_DOUBLE), T(seed, KEY_INT), T(lr, KEY_DOUBLE), T(beta1, KEY_DOUBLE),
-    T(beta2, KEY_DOUBLE), T(eps, KEY_DOUBLE), T(weight_decay, KEY_DOUBLE), T(amsgrad, KEY_BOOL), TS(schedule),
-    T(gamma, KEY_DOUBLE), T(warmup, KEY_INT), T(grad_clip, KEY_DOUBLE), T(init_steps, KEY_INT),
-    T(init_batch_size, KEY_INT), T(kl_warmup_steps, KEY_INT), T(max_updates, KEY_INT), T(log_every, KEY_INT),
-    T(valid_every, KEY_INT), T(patience, KEY_INT), T(valid_samples, KEY_INT), T(arena_mb, KEY_INT),
+    M(vocab, KEY_INT, POSITIVE), M(pad_id, KEY_INT, NONNEG), M(eos_id, KEY_INT, NONNEG), M(d, KEY_INT, POSITIVE),
+    M(ffn_hidden, KEY_INT, POSITIVE), M(encoder_layers, KEY_INT, POSITIVE), M(encoder_heads, KEY_INT, POSITIVE),
+    M(encoder_dropout, KEY_FLOAT, FRACTION), M(posterior_layers, KEY_INT, POSITIVE),
+    M(posterior_heads, KEY_INT, POSITIVE), M(posterior_dropout, KEY_FLOAT, FRACTION),
+    M(posterior_token_dropout, KEY_FLOAT, FRACTION), M(decoder_layers, KEY_INT, POSITIVE),
+    M(decoder_heads, KEY_INT, POSITIVE), M(decoder_dropout, KEY_FLOAT, FRACTION),
+    M(label_smoothing, KEY_FLOAT, FRACTION), M(length_range, KEY_INT, POSITIVE), M(length_dropout, KEY_FLOAT, FRACTION),
+    M(flow_levels, KEY_INT, POSITIVE),
+    {"model.flow_steps", KEY_INT_LIST, NONNEG, offsetof(fs_config, model.flow_steps), FLOW_MAX_LEVELS},
+    M(flow_hidden, KEY_INT, POSITIVE), M(flow_heads, KEY_INT, POSITIVE), M(max_length, KEY_INT, POSITIVE),
+    M(share_embed, KEY_BOOL, ANY), M(tie_weights, KEY_BOOL, ANY),
+    TS(train_src), TS(train_tgt), TS(train_data), TS(valid_src), TS(valid_tgt), TS(spm), TS(output),
+    T(max_tokens, KEY_INT, POSITIVE), T(max_sentences, KEY_INT, NONNEG), T(accumulate, KEY_INT, POSITIVE),
+    T(max_length, KEY_INT, POSITIVE), T(max_ratio, KEY_DOUBLE, NONNEG), T(seed, KEY_INT, NONNEG),
+    T(lr, KEY_DOUBLE, POSITIVE), T(beta1, KEY_DOUBLE, FRACTION), T(beta2, KEY_DOUBLE, FRACTION),
+    T(eps, KEY_DOUBLE, POSITIVE), T(weight_decay, KEY_DOUBLE, NONNEG), T(amsgrad, KEY_BOOL, ANY),
+    {"train.schedule", KEY_STRING, ANY, offsetof(fs_config, train.schedule), sizeof(((fs_train_config *)0)->schedule)},
+    T(gamma, KEY_DOUBLE, DECAY), T(warmup, KEY_INT, NONNEG), T(grad_clip, KEY_DOUBLE, NONNEG),
+    T(init_steps, KEY_INT, NONNEG), T(init_batch_size, KEY_INT, POSITIVE), T(kl_warmup_steps, KEY_INT, NONNEG),
+    T(max_updates, KEY_INT, NONNEG), T(log_every, KEY_INT, POSITIVE), T(valid_every, KEY_INT, POSITIVE),
+    T(save_every, KEY_INT, NONNEG), T(patience, KEY_INT, NONNEG), T(valid_samples, KEY_INT, POSITIVE),
+    T(arena_mb, KEY_INT, POSITIVE),
 };
 static const int n_keys = (int)(sizeof keys / sizeof keys[0]);
 
@@ -52,6 +66,7 @@ void fs_config_defaults(fs_config *c) {
   m->label_smoothing = 0.1f;
   m->length_range = 20, m->length_dropout = 0.33f;
   m->flow_levels = 3, m->flow_steps[0] = 4, m->flow_steps[1] = 4, m->flow_steps[2] = 2;
+  c->n_flow_steps = 3;
   m->flow_hidden = 512, m->flow_heads = 8, m->max_length = 250;
   m->share_embed = m->tie_weights = true;
   fs_train_config *t = &c->train;
@@ -64,172 +79,184 @@ void fs_config_defaults(fs_config *c) {
   t->log_every = 100, t->valid_every = 1000, t->patience = 10, t->valid_samples = 3, t->arena_mb = 2048;
 }
 
-static const config_key *find_key(const char *section, const char *name) {
+static const config_key *find_key(const char *name) {
   for (int i = 0; i < n_keys; i++)
-    if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) return &keys[i];
+    if (!strcmp(keys[i].name, name)) return &keys[i];
   return NULL;
 }
 
-/* Parses `value` into the key's field; `where` prefixes error messages ("file:line"). */
-static fs_status set_value(fs_config *c, const config_key *k, const char *value, const char *where) {
-  char *field = (char *)c + k->offset, *end = NULL;
-  errno = 0;
-  switch (k->type) {
-    case KEY_INT: {
-      long v = strtol(value, &end, 10);
-      if (!*value || *end || errno) goto bad;
-      *(int *)field = (int)v;
-      return FS_OK;
-    }
-    case KEY_FLOAT:
-    case KEY_DOUBLE: {
-      double v = strtod(value, &end);
-      if (!*value || *end || errno) goto bad;
-      if (k->type == KEY_FLOAT) *(float *)field = (float)v;
-      else *(double *)field = v;
-      return FS_OK;
-    }
-    case KEY_BOOL:
-      if (!strcmp(value, "true") || !strcmp(value, "yes")) *(bool *)field = true;
-      else if (!strcmp(value, "false") || !strcmp(value, "no")) *(bool *)field = false;
-      else goto bad;
-      return FS_OK;
-    case KEY_STRING:
-      if ((int)strlen(value) >= k->size)
-        return fs_error(FS_ERR_FORMAT, "%s: %s.%s: value longer than %d characters", where, k->section, k->name, k->size - 1);
-      strcpy(field, value);
-      return FS_OK;
-    case KEY_INT_LIST: { /* "[4, 4, 2]" or "4,4,2" */
-      int *list = (int *)field, n = 0;
-      for (const char *p = value; *p;) {
-        while (*p == '[' || *p == ' ' || *p == ',') p++;
-        if (!*p || *p == ']') break;
-        long v = strtol(p, &end, 10);
-        if (end == p || n == k->size) goto bad;
-        list[n++] = (int)v;
-        p = end;
-      }
-      if (!n) goto bad;
-      return FS_OK;
-    }
+static bool in_range(key_range r, double v) {
+  switch (r) {
+    case NONNEG: return v >= 0;
+    case POSITIVE: return v > 0;
+    case FRACTION: return v >= 0 && v < 1;
+    case DECAY: return v > 0 && v <= 1;
+    default: return true;
   }
-bad:;
-  static const char *expected[] = {"an integer", "a number", "a number", "true or false", "a string",
-                                   "a list of integers like [4, 4, 2]"};
-  return fs_error(FS_ERR_FORMAT, "%s: %s.%s: expected %s, got \"%s\"", where, k->section, k->name, expected[k->type], value);
+}
+
+/* What a key accepts, for error messages. */
+static const char *expected(const config_key *k) {
+  static const char *ints[] = {"an integer", "an integer >= 0", "an integer >= 1", "", ""};
+  static const char *numbers[] = {"a number", "a number >= 0", "a number > 0", "a number in [0, 1)",
+                                  "a number in (0, 1]"};
+  switch (k->type) {
+    case KEY_INT: return ints[k->range];
+    case KEY_FLOAT:
+    case KEY_DOUBLE: return numbers[k->range];
+    case KEY_BOOL: return "true or false";
+    case KEY_STRING: return "a string";
+    default: return "a list of integers >= 0 like [4, 4, 2]";
+  }
+}
+
+static bool parse_int(const char *text, const char **end, int *out) {
+  char *e;
+  errno = 0;
+  long v = strtol(text, &e, 10);
+  *end = e;
+  if (e == text || errno || v < INT_MIN || v > INT_MAX) return false;
+  *out = (int)v;
+  return true;
+}
+
+/* "[4, 4, 2]", "4, 4, 2" (a YAML sequence as fs_yaml_read_leaves joins it) or "4". */
+static bool parse_int_list(const char *text, int *list, int capacity, int *count) {
+  int n = 0;
+  const char *p = text + strspn(text, " [");
+  while (*p && *p != ']') {
+    const char *end;
+    if (n == capacity || !parse_int(p, &end, &list[n]) || list[n] < 0) return false;
+    n++;
+    p = end + strspn(end, " ");
+    if (*p == ',') p += 1 + strspn(p + 1, " ");
+    else if (*p && *p != ']') return false;
+  }
+  if (*p == ']' && p[1 + strspn(p + 1, " ")]) return false;
+  *count = n;
+  return n > 0;
+}
+
+/* Parses `value` into the key's field; `where` prefixes error messages ("file:line"). */
+static fs_status set_value(fs_config *c, const config_key *k, const char *value, bool is_list, const char *where) {
+  char *field = (char *)c + k->offset;
+  const char *end;
+  bool ok = !is_list || k->type == KEY_INT_LIST;
+  double v = 0;
+  if (ok) switch (k->type) {
+      case KEY_INT: {
+        int i = 0;
+        ok = parse_int(value, &end, &i) && !*end && in_range(k->range, i);
+        if (ok) *(int *)field = i;
+        break;
+      }
+      case KEY_FLOAT:
+      case KEY_DOUBLE: {
+        char *e;
+        errno = 0;
+        v = strtod(value, &e);
+        ok = e != value && !*e && !errno && isfinite(v) && in_range(k->range, v);
+        if (ok && k->type == KEY_FLOAT) *(float *)field = (float)v;
+        else if (ok) *(double *)field = v;
+        break;
+      }
+      case KEY_BOOL:
+        ok = !strcmp(value, "true") || !strcmp(value, "false");
+        if (ok) *(bool *)field = !strcmp(value, "true");
+        break;
+      case KEY_STRING:
+        if ((int)strlen(value) >= k->size)
+          return fs_error(FS_ERR_FORMAT, "%s: %s: value longer than %d characters", where, k->name, k->size - 1);
+        strcpy(field, value);
+        break;
+      case KEY_INT_LIST: {
+        int list[FLOW_MAX_LEVELS], n = 0;
+        ok = parse_int_list(value, list, k->size, &n);
+        if (!ok) break;
+        memset(field, 0, sizeof(int) * k->size); /* no stale entries beyond the list */
+        memcpy(field, list, sizeof(int) * n);
+        c->n_flow_steps = n;
+        break;
+      }
+    }
+  if (ok) return FS_OK;
+  return fs_error(FS_ERR_FORMAT, "%s: %s: expected %s, got %s%s%s", where, k->name, expected(k), is_list ? "[" : "\"",
+                  value, is_list ? "]" : "\"");
 }
 
 fs_status fs_config_override(fs_config *c, const char *dotted, const char *value) {
-  char section[64];
-  const char *dot = strchr(dotted, '.');
-  if (!dot || dot - dotted >= (long)sizeof section)
-    return fs_error(FS_ERR_ARG, "--%s: expected --model.KEY or --train.KEY", dotted);
-  memcpy(section, dotted, dot - dotted);
-  section[dot - dotted] = '\0';
-  const config_key *k = find_key(section, dot + 1);
-  if (!k) return fs_error(FS_ERR_ARG, "--%s: unknown configuration key", dotted);
-  return set_value(c, k, value, "command line");
+  const config_key *k = find_key(dotted);
+  if (!k) return fs_error(FS_ERR_ARG, "--%s: unknown configuration key (expected --model.KEY or --train.KEY)", dotted);
+  return set_value(c, k, value, false, "command line");
 }
 
-/* Reads "section: {key: value ...}" mappings; flow-style sequences are read as one scalar. */
-fs_status fs_config_load(fs_config *c, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  yaml_parser_t parser;
-  yaml_parser_initialize(&parser);
-  yaml_parser_set_input_file(&parser, f);
-  fs_status s = FS_OK;
-  int depth = 0;
-  char section[64] = "", key[128] = "", list[256] = "";
-  bool in_list = false, have_key = false;
-  yaml_event_t ev;
-  while (s == FS_OK) {
-    if (!yaml_parser_parse(&parser, &ev)) {
-      s = fs_error(FS_ERR_FORMAT, "%s:%zu: YAML syntax error: %s", path, parser.problem_mark.line + 1,
-                   parser.problem ? parser.problem : "?");
-      break;
-    }
-    char where[FS_PATH_MAX + 32];
-    snprintf(where, sizeof where, "%s:%zu", path, ev.start_mark.line + 1);
-    yaml_event_type_t type = ev.type;
-    if (type == YAML_MAPPING_START_EVENT) {
-      depth++;
-      if (depth > 2) s = fs_error(FS_ERR_FORMAT, "%s: nesting deeper than section: key", where);
-    } else if (type == YAML_MAPPING_END_EVENT) {
-      depth--;
-      if (depth == 1) section[0] = '\0';
-    } else if (type == YAML_SEQUENCE_START_EVENT) {
-      if (depth != 2 || !have_key) s = fs_error(FS_ERR_FORMAT, "%s: a list is only allowed as a value", where);
-      in_list = true;
-      list[0] = '\0';
-    } else if (type == YAML_SEQUENCE_END_EVENT) {
-      in_list = false;
-      const config_key *k = find_key(section, key);
-      if (!k) s = fs_error(FS_ERR_FORMAT, "%s: unknown key %s.%s", where, section, key);
-      else s = set_value(c, k, list, where);
-      have_key = false;
-    } else if (type == YAML_SCALAR_EVENT) {
-      const char *v = (const char *)ev.data.scalar.value;
-      if (in_list) {
-        if (strlen(list) + strlen(v) + 2 < sizeof list) strcat(strcat(list, v), ",");
-      } else if (depth == 1) {
-        if (strcmp(v, "model") && strcmp(v, "train"))
-          s = fs_error(FS_ERR_FORMAT, "%s: unknown section \"%s\" (expected model or train)", where, v);
-        snprintf(section, sizeof section, "%s", v);
-      } else if (depth == 2 && !have_key) {
-        snprintf(key, sizeof key, "%s", v);
-        have_key = true;
-      } else if (depth == 2) {
-        const config_key *k = find_key(section, key);
-        if (!k) s = fs_error(FS_ERR_FORMAT, "%s: unknown key %s.%s", where, section, key);
-        else s = set_value(c, k, v, where);
-        have_key = false;
-      }
-    }
-    yaml_event_delete(&ev);
-    if (type == YAML_STREAM_END_EVENT) break;
-  }
-  yaml_parser_delete(&parser);
-  fclose(f);
-  return s;
+static fs_status load_leaf(void *ctx, const fs_yaml_leaf *leaf) {
+  const config_key *k = find_key(leaf->key);
+  if (!k) return fs_error(FS_ERR_FORMAT, "%s: unknown key %s", leaf->where, leaf->key);
+  return set_value(ctx, k, leaf->value, leaf->is_list, leaf->where);
 }
 
+fs_status fs_config_load(fs_config *c, const char *path) { return fs_yaml_read_leaves(path, load_leaf, c); }
+
+/* Heads must divide the width they split: d for the transformer stacks, d/2 for the flow's
+ * feature-half couplings; the MH-linear cuts d into heads of 32, 16 or 8 (spec §5.2, §5.4). */
 fs_status fs_config_validate(const fs_config *c) {
   const flowseq_hparams *m = &c->model;
-  if (m->d < 16 || m->d % 2) return fs_error(FS_ERR_ARG, "model.d = %d: must be even and at least 16", m->d);
+  if (m->d % 2) return fs_error(FS_ERR_ARG, "model.d = %d: must be even (the flow splits features in halves)", m->d);
+  if (!flow_mhlinear_head_dim(m->d))
+    return fs_error(FS_ERR_ARG, "model.d = %d: the flow's multi-head linear needs d divisible by 8", m->d);
+  const char *stacks[] = {"encoder", "posterior", "decoder"};
   int heads[] = {m->encoder_heads, m->posterior_heads, m->decoder_heads};
   for (int i = 0; i < 3; i++)
-    if (heads[i] < 1 || m->d % heads[i]) return fs_error(FS_ERR_ARG, "model: %d heads do not divide d = %d", heads[i], m->d);
-  if (m->flow_levels < 1 || m->flow_levels > FLOW_MAX_LEVELS)
-    return fs_error(FS_ERR_ARG, "model.flow_levels = %d: expected 1..%d", m->flow_levels, FLOW_MAX_LEVELS);
-  for (int k = 0; k < m->flow_levels; k++)
-    if (m->flow_steps[k] < 0) return fs_error(FS_ERR_ARG, "model.flow_steps[%d] must be >= 0", k);
-  if ((m->d / 2) % 8 || (m->d / 2) % m->flow_heads)
-    return fs_error(FS_ERR_ARG, "model: d/2 = %d must be divisible by 8 and by flow_heads = %d", m->d / 2, m->flow_heads);
+    if (m->d % heads[i])
+      return fs_error(FS_ERR_ARG, "model.%s_heads = %d: does not divide model.d = %d", stacks[i], heads[i], m->d);
+  if ((m->d / 2) % m->flow_heads)
+    return fs_error(FS_ERR_ARG, "model.flow_heads = %d: does not divide d/2 = %d", m->flow_heads, m->d / 2);
+  if (m->flow_levels > FLOW_MAX_LEVELS)
+    return fs_error(FS_ERR_ARG, "model.flow_levels = %d: at most %d are supported", m->flow_levels, FLOW_MAX_LEVELS);
+  if (c->n_flow_steps != m->flow_levels)
+    return fs_error(FS_ERR_ARG, "model.flow_steps has %d entries but model.flow_levels = %d (one per level)",
+                    c->n_flow_steps, m->flow_levels);
+  if (m->pad_id == m->eos_id || m->pad_id >= m->vocab || m->eos_id >= m->vocab)
+    return fs_error(FS_ERR_ARG, "model.pad_id = %d, model.eos_id = %d: must differ and lie below model.vocab = %d",
+                    m->pad_id, m->eos_id, m->vocab);
+  int unit = flowseq_length_unit(m);
+  if (m->max_length < c->train.max_length + unit) /* tokens + EOS, padded to the length unit (spec §0) */
+    return fs_error(FS_ERR_ARG, "model.max_length = %d: must be at least train.max_length + %d = %d", m->max_length,
+                    unit, c->train.max_length + unit);
   if (strcmp(c->train.schedule, "expo") && strcmp(c->train.schedule, "inv_sqrt"))
     return fs_error(FS_ERR_ARG, "train.schedule = %s: expected expo or inv_sqrt", c->train.schedule);
-  if (c->train.max_tokens < 1 || c->train.accumulate < 1 || c->train.arena_mb < 16)
-    return fs_error(FS_ERR_ARG, "train.max_tokens, train.accumulate and train.arena_mb must be positive");
+  if (c->train.arena_mb < 16) return fs_error(FS_ERR_ARG, "train.arena_mb = %d: at least 16 MB", c->train.arena_mb);
   return FS_OK;
 }
 
 void fs_config_dump(FILE *out, const fs_config *c) {
   const char *section = "";
+  size_t section_len = 0;
   for (int i = 0; i < n_keys; i++) {
     const config_key *k = &keys[i];
-    if (strcmp(section, k->section)) fprintf(out, "%s:\n", section = k->section);
+    const char *dot = strchr(k->name, '.');
+    if ((size_t)(dot - k->name) != section_len || strncmp(section, k->name, section_len)) {
+      section = k->name, section_len = (size_t)(dot - k->name);
+      fprintf(out, "%.*s:\n", (int)section_len, section);
+    }
     const char *field = (const char *)c + k->offset;
-    fprintf(out, "  %s: ", k->name);
+    fprintf(out, "  %s: ", dot + 1);
     switch (k->type) {
       case KEY_INT: fprintf(out, "%d\n", *(const int *)field); break;
       case KEY_FLOAT: fprintf(out, "%.9g\n", *(const float *)field); break;
       case KEY_DOUBLE: fprintf(out, "%.17g\n", *(const double *)field); break;
       case KEY_BOOL: fprintf(out, "%s\n", *(const bool *)field ? "true" : "false"); break;
-      case KEY_STRING: fprintf(out, "\"%s\"\n", field); break;
+      case KEY_STRING: { /* double-quoted YAML: escape what would end or change the string */
+        fputc('"', out);
+        for (const char *p = field; *p; p++) fprintf(out, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+        fputs("\"\n", out);
+        break;
+      }
       case KEY_INT_LIST:
-        fprintf(out, "[");
-        for (int j = 0; j < c->model.flow_levels; j++) fprintf(out, j ? ", %d" : "%d", ((const int *)field)[j]);
-        fprintf(out, "]\n");
+        fputc('[', out);
+        for (int j = 0; j < c->n_flow_steps; j++) fprintf(out, j ? ", %d" : "%d", ((const int *)field)[j]);
+        fputs("]\n", out);
         break;
     }
   }

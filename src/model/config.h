@@ -1,8 +1,8 @@
 /* The YAML configuration of a model and its training (DESIGN.md §3-4): `model:` maps onto
  * flowseq_hparams, `train:` onto fs_train_config. Several files merge in order (later values
- * win), then command-line overrides `--train.lr 1e-4`; unknown keys and ill-typed values are
- * errors naming the file, line and key. fs_config_dump writes the effective YAML, which loads
- * back to the same values. */
+ * win), then command-line overrides `--train.lr 1e-4`; unknown keys and ill-typed or
+ * out-of-range values are errors naming the file, line and key. fs_config_dump writes the
+ * effective YAML, which loads back to the same struct. */
 #ifndef FLOWSEQ_MODEL_CONFIG_H
 #define FLOWSEQ_MODEL_CONFIG_H
 
@@ -20,9 +20,10 @@ typedef struct {
   char spm[FS_PATH_MAX];    /* SentencePiece model (flowseq vocab) */
   char output[FS_PATH_MAX]; /* checkpoint / model directory */
   int max_tokens;           /* padded target tokens per batch */
+  int max_sentences;        /* sentences per batch, 0 = no cap (spec §9.2 counts sentences) */
   int accumulate;           /* batches per update (gradient accumulation) */
   int max_length;           /* training pairs longer than this (subword tokens) are dropped */
-  double max_ratio;
+  double max_ratio;         /* and pairs whose length ratio exceeds this (0 = no ratio filter) */
   int seed;
   double lr, beta1, beta2, eps, weight_decay;
   bool amsgrad;
@@ -30,12 +31,14 @@ typedef struct {
   double gamma;             /* expo decay per update */
   int warmup;               /* pre-training: linear warm-up over min(warmup, init_steps) updates (spec: 4000);
                              * inv_sqrt: flat updates before the decay */
-  double grad_clip;
+  double grad_clip;         /* global gradient norm limit, 0 = no clipping */
   int init_steps;           /* auto-encoder pre-training updates */
   int init_batch_size;      /* sentences for the data-dependent inits */
   int kl_warmup_steps;
   int max_updates;          /* main-phase updates */
-  int log_every, valid_every, patience;
+  int log_every, valid_every;
+  int save_every;           /* updates between checkpoints, 0 = at every validation */
+  int patience;             /* validations without improvement before stopping, 0 = never stop early */
   int valid_samples;        /* posterior samples for validation NLL (spec §6: 3) */
   int arena_mb;             /* activation arena per step */
 } fs_train_config;
@@ -43,13 +46,14 @@ typedef struct {
 typedef struct {
   flowseq_hparams model;
   fs_train_config train;
+  int n_flow_steps; /* entries given for model.flow_steps: must equal model.flow_levels */
 } fs_config;
 
-/* The built-in defaults (the paper's optimisation settings, spec §9.2). */
+/* The built-in defaults: FlowSeq-base WMT14 (spec §9.1) with the README's optimisation (§9.2). */
 void fs_config_defaults(fs_config *c);
 /* Merges one YAML file into c. */
 fs_status fs_config_load(fs_config *c, const char *path);
-/* Applies one "--section.key value" override. */
+/* Applies one "--section.key value" override (dotted_key without the dashes). */
 fs_status fs_config_override(fs_config *c, const char *dotted_key, const char *value);
 /* Cross-field checks (heads divide widths, flow levels vs steps, ...). */
 fs_status fs_config_validate(const fs_config *c);

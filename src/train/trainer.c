@@ -274,6 +274,9 @@ static void profile_phase(const char *phase, double *phase_start) {
   *phase_start = now();
 }
 
+/* Updates between checkpoints: train.save_every, else one per validation. */
+static int save_interval(const fs_train_config *tc) { return tc->save_every > 0 ? tc->save_every : tc->valid_every; }
+
 static fs_status run_phases(trainer *t) {
   double phase_start = now();
   fs_train_config *tc = &t->cfg->train;
@@ -297,7 +300,7 @@ static fs_status run_phases(trainer *t) {
     while (g->update < tc->init_steps && !fs_stop_requested()) {
       FS_TRY(update(t, FLOWSEQ_PRETRAIN, &sched, 0.0, &norm));
       if (g->update % tc->log_every == 0) log_line(t, &sched, 0.0, norm);
-      if (g->update % tc->valid_every == 0) FS_TRY(save(t));
+      if (g->update % save_interval(tc) == 0) FS_TRY(save(t));
     }
     if (fs_stop_requested()) return save(t);
     profile_phase("pre-training", &phase_start);
@@ -319,10 +322,8 @@ static fs_status run_phases(trainer *t) {
     double w = fs_kl_weight(g->update, tc->kl_warmup_steps);
     FS_TRY(update(t, FLOWSEQ_MAIN, &sched, w, &norm));
     if (g->update % tc->log_every == 0) log_line(t, &sched, w, norm);
-    if (g->update % tc->valid_every == 0) {
-      stop = validate_and_track(t);
-      FS_TRY(save(t));
-    }
+    if (g->update % tc->valid_every == 0) stop = validate_and_track(t);
+    if (g->update % save_interval(tc) == 0) FS_TRY(save(t));
   }
   profile_phase("main", &phase_start);
   if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);
@@ -362,7 +363,7 @@ fs_status fs_train(fs_config *cfg) {
              t.progress.epoch);
     free(resume);
   }
-  fs_batcher_options bo = {tc->max_tokens, 0, flowseq_length_unit(&cfg->model), cfg->model.pad_id, cfg->model.eos_id,
+  fs_batcher_options bo = {tc->max_tokens, tc->max_sentences, flowseq_length_unit(&cfg->model), cfg->model.pad_id, cfg->model.eos_id,
                            (uint64_t)tc->seed, true};
   if (s == FS_OK) s = fs_batcher_init(&t.batcher, &t.train, &bo, t.progress.epoch);
   if (s == FS_OK) {

@@ -29,40 +29,6 @@ static void write_text(const char *path, const char *text) {
   fclose(f);
 }
 
-static void test_config(void) {
-  const char *presets[] = {"flowseq-tiny", "flowseq-small", "flowseq-base-iwslt14", "flowseq-base-wmt14", "flowseq-large-wmt14"};
-  char path[1024];
-  for (int i = 0; i < 5; i++) {
-    fs_config c;
-    fs_config_defaults(&c);
-    snprintf(path, sizeof path, "%s/models/%s.yaml", getenv("FLOWSEQ_SOURCE_DIR") ? getenv("FLOWSEQ_SOURCE_DIR") : ".", presets[i]);
-    CHECK_MSG(fs_config_load(&c, path) == FS_OK && fs_config_validate(&c) == FS_OK, "%s: %s", presets[i], fs_last_error());
-  }
-  fs_config c, d;
-  fs_config_defaults(&c);
-  write_text(at("a.yaml"), "model:\n  d: 64\n  flow_steps: [2, 1, 1]\ntrain:\n  lr: 0.002\n  spm: x.model\n");
-  CHECK(fs_config_load(&c, at("a.yaml")) == FS_OK && c.model.d == 64 && c.model.flow_steps[0] == 2 && c.train.lr == 0.002);
-  write_text(at("b.yaml"), "train:\n  lr: 0.003\n"); /* a later file overrides */
-  CHECK(fs_config_load(&c, at("b.yaml")) == FS_OK && c.train.lr == 0.003 && c.model.d == 64);
-  CHECK(fs_config_override(&c, "train.max_tokens", "777") == FS_OK && c.train.max_tokens == 777);
-  CHECK(fs_config_override(&c, "train.lr", "fast") == FS_ERR_FORMAT && strstr(fs_last_error(), "train.lr: expected a number"));
-  CHECK(fs_config_override(&c, "model.nope", "1") == FS_ERR_ARG && strstr(fs_last_error(), "model.nope"));
-  write_text(at("bad.yaml"), "model:\n  d: 64\n  heads: 4\n");
-  CHECK(fs_config_load(&c, at("bad.yaml")) == FS_ERR_FORMAT && strstr(fs_last_error(), "bad.yaml:3: unknown key model.heads"));
-  write_text(at("bad2.yaml"), "train:\n  amsgrad: maybe\n");
-  CHECK(fs_config_load(&c, at("bad2.yaml")) == FS_ERR_FORMAT && strstr(fs_last_error(), "bad2.yaml:2: train.amsgrad: expected true or false"));
-  write_text(at("bad3.yaml"), "model: [1, 2\n");
-  CHECK(fs_config_load(&c, at("bad3.yaml")) != FS_OK && strstr(fs_last_error(), "bad3.yaml"));
-  c.model.encoder_heads = 5;
-  CHECK(fs_config_validate(&c) == FS_ERR_ARG && strstr(fs_last_error(), "5 heads"));
-  c.model.encoder_heads = 4;
-  FILE *f = fopen(at("dump.yaml"), "w");
-  fs_config_dump(f, &c);
-  fclose(f);
-  fs_config_defaults(&d);
-  CHECK(fs_config_load(&d, at("dump.yaml")) == FS_OK && !memcmp(&c, &d, sizeof c));
-}
-
 /* Spec §7's update in double for one scalar parameter. */
 static void reference_adam(double *p, double g, double *m, double *u, double *umax, double lr, double wd, int k) {
   *m = 0.9 * *m + 0.1 * g;
@@ -191,7 +157,6 @@ static void test_checkpoint(void) {
 
 int main(void) {
   if (!mkdtemp(dir)) return 1;
-  test_config();
   test_optimizer();
   test_safetensors();
   test_checkpoint();
