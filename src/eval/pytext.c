@@ -5,8 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 #include <wctype.h>
+
+#include "eval/casing.h"
 
 int py_space_len(const char *str) {
   const unsigned char *s = (const unsigned char *)str;
@@ -81,36 +82,60 @@ static char *join_tokens(const char *s, const char *sep) {
 char *py_normalize_space(const char *s) { return join_tokens(s, " "); }
 char *py_strip_all_space(const char *s) { return join_tokens(s, NULL); }
 
+int utf8_decode(const unsigned char *s, uint32_t *cp) {
+  if (s[0] < 0x80) return *cp = s[0], 1;
+  if (s[0] < 0xE0) return *cp = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F), 2;
+  if (s[0] < 0xF0) return *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F), 3;
+  *cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+  return 4;
+}
+
+static char *utf8_encode(uint32_t cp, char *o) {
+  if (cp < 0x80) *o++ = (char)cp;
+  else if (cp < 0x800) *o++ = (char)(0xC0 | cp >> 6), *o++ = (char)(0x80 | (cp & 0x3F));
+  else if (cp < 0x10000)
+    *o++ = (char)(0xE0 | cp >> 12), *o++ = (char)(0x80 | (cp >> 6 & 0x3F)), *o++ = (char)(0x80 | (cp & 0x3F));
+  else
+    *o++ = (char)(0xF0 | cp >> 18), *o++ = (char)(0x80 | (cp >> 12 & 0x3F)), *o++ = (char)(0x80 | (cp >> 6 & 0x3F)),
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  return o;
+}
+
+/* Python's Final_Sigma context for the capital sigma at cps[i]: a cased letter before it and none
+ * after it, looking past case-ignorable characters on both sides. */
+static bool final_sigma(const uint32_t *cps, int n, int i) {
+  int j = i - 1;
+  while (j >= 0 && fs_case_ignorable(cps[j])) j--;
+  if (j < 0 || !fs_cased(cps[j])) return false;
+  j = i + 1;
+  while (j < n && fs_case_ignorable(cps[j])) j++;
+  return j == n || !fs_cased(cps[j]);
+}
+
 char *py_lower(const char *s) {
-  /* the multibyte and case functions follow the thread's locale: switch to UTF-8 for this call */
+  /* simple case mappings from the C library's UTF-8 tables (the same Unicode version as Python
+   * 3.11); Python's two context or length changes on top: U+0130 and the final sigma */
   static locale_t utf8;
   if (!utf8) utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-  locale_t previous = utf8 ? uselocale(utf8) : (locale_t)0;
   size_t n = strlen(s);
+  uint32_t *cps = malloc(sizeof *cps * (n + 1));
+  int count = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p;) p += utf8_decode(p, &cps[count++]);
   char *out = malloc(n * 2 + 8), *o = out; /* a lowered code point takes at most 2x its bytes */
-  mbstate_t in_state, out_state;
-  memset(&in_state, 0, sizeof in_state);
-  memset(&out_state, 0, sizeof out_state);
-  const char *p = s;
-  while (*p) {
-    wchar_t wc;
-    size_t used = mbrtowc(&wc, p, n - (p - s), &in_state);
-    if (used == (size_t)-1 || used == (size_t)-2 || used == 0) { /* not UTF-8: copy the byte */
-      *o++ = *p++;
-      memset(&in_state, 0, sizeof in_state);
-      continue;
+  for (int i = 0; i < count; i++) {
+    uint32_t cp = cps[i];
+    if (cp == 0x130) { /* İ becomes i + COMBINING DOT ABOVE */
+      o = utf8_encode('i', o);
+      cp = 0x307;
+    } else if (cp == 0x3A3) {
+      cp = final_sigma(cps, count, i) ? 0x3C2 : 0x3C3;
+    } else if (utf8) {
+      cp = (uint32_t)towlower_l((wint_t)cp, utf8);
     }
-    wint_t lower = towlower((wint_t)wc);
-    size_t wrote = wcrtomb(o, (wchar_t)lower, &out_state);
-    if (wrote == (size_t)-1) {
-      memcpy(o, p, used);
-      wrote = used;
-    }
-    o += wrote;
-    p += used;
+    o = utf8_encode(cp, o);
   }
   *o = '\0';
-  if (utf8) uselocale(previous);
+  free(cps);
   return out;
 }
 

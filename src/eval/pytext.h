@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/status.h"
 
@@ -25,11 +26,15 @@ char *py_normalize_space(const char *s);
 /* ''.join(s.split()): the text with all whitespace removed, malloc'd. */
 char *py_strip_all_space(const char *s);
 
-/* str.lower() through the C library's Unicode case tables (simple case mappings); malloc'd. */
+/* str.lower() (valid UTF-8 in): the C library's Unicode case tables plus Python's special cases
+ * (U+0130, the final sigma); malloc'd. */
 char *py_lower(const char *s);
 
 /* Number of code points in valid UTF-8 s of byte length n; fills starts (if not NULL) with the
  * byte offset of each code point. */
 int utf8_code_points(const char *s, int n, int *starts);
+
+/* Decodes the code point at s (valid UTF-8); returns its byte length. */
+int utf8_decode(const unsigned char *s, uint32_t *cp);
 
 #endif

@@ -44,6 +44,21 @@ int main(void) {
   char *low = py_lower("\xc3\x84rger \xc3\x9c" "BER Stra\xc3\x9f" "e");
   CHECK_MSG(!strcmp(low, "\xc3\xa4rger \xc3\xbc" "ber stra\xc3\x9f" "e"), "lower: %s", low);
   free(low);
+  /* Python's special cases on top of simple case mapping: İ -> i + U+0307, and the final sigma
+   * (after a cased letter, not before one, looking past case-ignorable characters) */
+  static const char *lower_cases[][2] = {
+      {"\xc4\xb0stanbul", "i\xcc\x87stanbul"},
+      {"\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xce\xa3", "\xce\xbf\xce\xb4\xce\xbf\xcf\x82 \xcf\x83"},
+      {"A\xce\xa3'.", "a\xcf\x82'."},             /* ' and . are case-ignorable */
+      {"A\xce\xa3'B", "a\xcf\x83'b"},             /* a cased letter follows */
+      {"1\xce\xa3", "1\xcf\x83"},                 /* nothing cased before */
+      {"A\xcc\x81\xce\xa3", "a\xcc\x81\xcf\x82"}, /* a combining mark is skipped */
+  };
+  for (size_t i = 0; i < sizeof lower_cases / sizeof *lower_cases; i++) {
+    char *l = py_lower(lower_cases[i][0]);
+    CHECK_MSG(!strcmp(l, lower_cases[i][1]), "lower(\"%s\") = \"%s\"", lower_cases[i][0], l);
+    free(l);
+  }
   size_t bad;
   CHECK(fs_utf8_valid("ok \xc3\xa4", 5, &bad));
   CHECK(!fs_utf8_valid("ab\xc3(", 4, &bad) && bad == 2);
