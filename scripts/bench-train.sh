@@ -23,5 +23,5 @@ awk '/\[train\] (pre|main) / {
   match($0, /[0-9.]+ GEMM GFLOP\/s/); fl = substr($0, RSTART, RLENGTH); last[phase] = tok ", " fl }
   END { for (p in last) printf "%-5s %s\n", p, last[p] }' "$tmp/log"
 echo "time split (FLOWSEQ_PROFILE=1: every kernel timed to completion):"
-awk '/time split of the/ { print "  " $5 " phase:" } /\[profile\]/ { sub(/.*\[profile\] /, "    "); print }' "$tmp/log"
+awk '/time split of the/ { print "  " $8 " phase:" } /\[profile\]/ { sub(/.*\[profile\] /, "    "); print }' "$tmp/log"
 ./build/bench_ops | awk '/^4096x512x512/ { printf "raw sgemm 4096x512x512: %s GFLOP/s (the model'"'"'s GEMM rate is a fraction of it)\n", $3 }'
