@@ -37,9 +37,10 @@ __global__ void cross_entropy_backward_kernel(int vocab, float eps, const float 
   int64_t r = blockIdx.x;
   const float *z = logits + r * vocab;
   float *dz = dlogits + r * vocab, g = dloss[r], uniform = eps / vocab;
+  // the same two roundings as the CPU: the softmax term first, then the target's correction
   for (int v = threadIdx.x; v < vocab; v += kThreads) {
-    float d = expf(z[v] - logsumexp[r]) - uniform - (v == target[r] ? 1.0f - eps : 0.0f);
-    dz[v] += g * d;
+    float d = dz[v] + g * (expf(z[v] - logsumexp[r]) - uniform);
+    dz[v] = v == target[r] ? d - g * (1.0f - eps) : d;
   }
 }
 

@@ -41,16 +41,6 @@ __device__ inline float block_max(float v, float *scratch) {
   return m;
 }
 
-// 4-d index of linear element i of `shape`, dotted with `stride`.
-__device__ inline int64_t strided_offset(int64_t i, const int shape[4], const int64_t stride[4]) {
-  int64_t off = 0;
-  for (int d = 3; d >= 0; d--) {
-    off += (i % shape[d]) * stride[d];
-    i /= shape[d];
-  }
-  return off;
-}
-
 // Kernel arguments by value (small structs of arrays travel as kernel parameters).
 struct Shape4 {
   int v[4];
@@ -58,6 +48,39 @@ struct Shape4 {
 struct Strides4 {
   int64_t v[4];
 };
+
+// The 4-d index of linear element i of `shape` (row-major), computed once per element and then
+// dotted with each operand's strides.
+struct Index4 {
+  int64_t v[4];
+};
+__device__ inline Index4 unravel(int64_t i, const Shape4 &shape) {
+  Index4 idx;
+  for (int d = 3; d >= 0; d--) {
+    idx.v[d] = i % shape.v[d];
+    i /= shape.v[d];
+  }
+  return idx;
+}
+__device__ inline int64_t offset_of(const Index4 &idx, const Strides4 &stride) {
+  return idx.v[0] * stride.v[0] + idx.v[1] * stride.v[1] + idx.v[2] * stride.v[2] + idx.v[3] * stride.v[3];
+}
+
+// Host side: copies the table's int[4] / int64_t[4] arguments into kernel parameters and returns
+// the element count.
+inline int64_t pack_shape(const int shape[4], Shape4 *out) {
+  int64_t n = 1;
+  for (int d = 0; d < 4; d++) {
+    out->v[d] = shape[d];
+    n *= shape[d];
+  }
+  return n;
+}
+inline Strides4 pack_strides(const int64_t stride[4]) {
+  Strides4 s;
+  for (int d = 0; d < 4; d++) s.v[d] = stride[d];
+  return s;
+}
 
 // ---- entry points, one family per file ----
 void cuda_gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,

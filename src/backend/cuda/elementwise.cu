@@ -16,22 +16,16 @@ __global__ void binary_kernel(fs_binop op, Shape4 shape, int64_t n, float *out, 
                               const float *b, Strides4 b_str) {
   int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
   if (i >= n) return;
-  out[i] = fs_apply_binary(op, a[strided_offset(i, shape.v, a_str.v)], b[strided_offset(i, shape.v, b_str.v)]);
+  Index4 idx = unravel(i, shape);
+  out[i] = fs_apply_binary(op, a[offset_of(idx, a_str)], b[offset_of(idx, b_str)]);
 }
 
 void cuda_binary(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4], const float *b,
                  const int64_t b_str[4]) {
   Shape4 s;
-  Strides4 sa, sb;
-  int64_t n = 1;
-  for (int d = 0; d < 4; d++) {
-    s.v[d] = shape[d];
-    sa.v[d] = a_str[d];
-    sb.v[d] = b_str[d];
-    n *= shape[d];
-  }
+  int64_t n = pack_shape(shape, &s);
   if (n <= 0) return;
-  binary_kernel<<<cuda_blocks(n), kThreads>>>(op, s, n, out, a, sa, b, sb);
+  binary_kernel<<<cuda_blocks(n), kThreads>>>(op, s, n, out, a, pack_strides(a_str), b, pack_strides(b_str));
   CUDA_CHECK_LAUNCH("binary");
 }
 

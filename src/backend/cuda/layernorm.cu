@@ -1,5 +1,5 @@
-// Layer norm: one block per row forward and for dx; the parameter gradients take one thread per
-// column summing over rows in order (deterministic, no atomics).
+// Layer norm: one block per row forward and for dx; the parameter gradients are column sums over
+// the rows in a fixed order (deterministic, no atomics).
 #include "backend/cuda/cuda_common.cuh"
 
 __global__ void layernorm_kernel(int cols, float eps, const float *x, const float *gamma, const float *beta, float *y,
@@ -45,24 +45,39 @@ __global__ void layernorm_dx_kernel(int cols, const float *x, const float *gamma
   }
 }
 
+// A block of 32 columns x kRowLanes row lanes: lane ty sums rows ty, ty + kRowLanes, ... of its
+// column (a warp reads 32 adjacent floats per row), then the lanes' partial sums are added in
+// lane order. The order is fixed, so dgamma/dbeta are deterministic without atomics.
+constexpr int kRowLanes = 32;
+
 __global__ void layernorm_dparams_kernel(int64_t rows, int cols, const float *x, const float *mean, const float *rstd,
                                          const float *dy, float *dgamma, float *dbeta) {
-  int j = blockIdx.x * blockDim.x + threadIdx.x;
-  if (j >= cols) return;
+  __shared__ double part_g[kRowLanes][32], part_b[kRowLanes][32];
+  int tx = threadIdx.x, ty = threadIdx.y, j = blockIdx.x * 32 + tx;
   double dg = 0.0, db = 0.0;
-  for (int64_t r = 0; r < rows; r++) {
-    float d = dy[r * cols + j];
-    dg += d * (x[r * cols + j] - mean[r]) * rstd[r];
-    db += d;
+  if (j < cols)
+    for (int64_t r = ty; r < rows; r += kRowLanes) {
+      float d = dy[r * cols + j];
+      dg += d * (x[r * cols + j] - mean[r]) * rstd[r];
+      db += d;
+    }
+  part_g[ty][tx] = dg;
+  part_b[ty][tx] = db;
+  __syncthreads();
+  if (ty == 0 && j < cols) {
+    for (int l = 1; l < kRowLanes; l++) {
+      dg += part_g[l][tx];
+      db += part_b[l][tx];
+    }
+    dgamma[j] += (float)dg;
+    dbeta[j] += (float)db;
   }
-  dgamma[j] += (float)dg;
-  dbeta[j] += (float)db;
 }
 
 void cuda_layernorm_backward(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
                              const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta) {
   if (rows <= 0) return;
   layernorm_dx_kernel<<<(unsigned)rows, kThreads>>>(cols, x, gamma, mean, rstd, dy, dx);
-  layernorm_dparams_kernel<<<cuda_blocks(cols), kThreads>>>(rows, cols, x, mean, rstd, dy, dgamma, dbeta);
+  layernorm_dparams_kernel<<<(cols + 31) / 32, dim3(32, kRowLanes)>>>(rows, cols, x, mean, rstd, dy, dgamma, dbeta);
   CUDA_CHECK_LAUNCH("layernorm backward");
 }

@@ -17,14 +17,21 @@ __global__ void softmax_kernel(int cols, const float *x, const float *mask, int6
     for (int j = threadIdx.x; j < cols; j += kThreads) yr[j] = 0.0f;
     return;
   }
+  // As on the CPU: one expf per element, summed in double; softmax keeps the unnormalised weights
+  // in y (each thread rescales only the entries it wrote) and multiplies by 1/sum.
   double local_sum = 0.0;
-  for (int j = threadIdx.x; j < cols; j += kThreads)
-    if (!m || m[j] != 0.0f) local_sum += exp((double)xr[j] - max);
-  float log_sum = (float)log(block_sum(local_sum, dscratch));
   for (int j = threadIdx.x; j < cols; j += kThreads) {
-    bool keep = !m || m[j] != 0.0f;
-    if (want_log) yr[j] = keep ? xr[j] - max - log_sum : -INFINITY;
-    else yr[j] = keep ? expf(xr[j] - max - log_sum) : 0.0f;
+    float w = !m || m[j] != 0.0f ? expf(xr[j] - max) : 0.0f;
+    if (!want_log) yr[j] = w;
+    local_sum += w;
+  }
+  double sum = block_sum(local_sum, dscratch);
+  if (want_log) {
+    float log_sum = (float)log(sum);
+    for (int j = threadIdx.x; j < cols; j += kThreads) yr[j] = !m || m[j] != 0.0f ? xr[j] - max - log_sum : -INFINITY;
+  } else {
+    float inv = (float)(1.0 / sum);
+    for (int j = threadIdx.x; j < cols; j += kThreads) yr[j] *= inv;
   }
 }
 
