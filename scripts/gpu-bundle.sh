@@ -1,20 +1,49 @@
 #!/usr/bin/env bash
 # Builds flowseq with CUDA here (where the Debian libraries are) and collects what a bare GPU
-# machine needs to run the GPU checks into build-gpu-bundle/: the test and benchmark binaries
-# and the shared libraries they load (OpenBLAS, libyaml, SentencePiece, OpenMP runtime, ...).
-# The CUDA runtime and cuBLAS are not bundled: the GPU machine's image has CUDA 13 with cuBLAS,
-# and cuBLAS alone would exceed what a loan can carry (64 MiB).
+# machine needs for scripts/gpu-check.sh into build-gpu-bundle/ (DESIGN.md §6):
+#   bin/           the CLI, the GPU tests, the unit tests and the op benchmark
+#   lib/           the shared libraries they load that such a machine lacks (OpenBLAS, libyaml,
+#                  SentencePiece, zlib, OpenMP, gfortran, and the CUDA runtime we compiled against)
+#   lib/fallback/  libstdc++ / libgcc_s, used there only if the machine has none of its own (a
+#                  newer system copy must win: the machine's cuBLAS may need its newer symbols)
+#   MANIFEST       commit, compiler and library versions
+# cuBLAS is not bundled: it is over 500 MB, and the GPU image has CUDA 13 with cuBLAS.
+# The bundle is also packed into build-gpu/bundle.tar.xz (about a quarter of the size), which is
+# what to carry when the working tree and the bundle together would exceed a loan's transfer
+# limit; gpu-check.sh unpacks it when build-gpu-bundle/ is absent.
+# Usage: scripts/gpu-bundle.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DFLOWSEQ_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
-cmake --build build-gpu -j"$(nproc)" >/dev/null
-rm -rf build-gpu-bundle
-mkdir -p build-gpu-bundle/bin build-gpu-bundle/lib
-cp build-gpu/flowseq build-gpu/bench_ops build-gpu/gpu_test_* build-gpu/unit_test_* build-gpu-bundle/bin/
-# every non-system library the binaries link against (glibc and the loader stay the machine's)
-for bin in build-gpu-bundle/bin/*; do
-  ldd "$bin" | awk '/=> \// {print $3}'
-done | sort -u | grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*|libcuda[^/]*|libcublas[^/]*)\.so' | while read -r lib; do
-  cp -L "$lib" build-gpu-bundle/lib/
+build=build-gpu bundle=build-gpu-bundle
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DFLOWSEQ_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+rm -rf "$bundle"
+mkdir -p "$bundle/bin" "$bundle/lib/fallback"
+cp "$build"/flowseq "$build"/bench_ops "$build"/gpu_test_* "$build"/unit_test_* "$bundle/bin/"
+
+# Every library the binaries resolve here, minus glibc's own (the machine's must be used) and
+# cuBLAS (the machine's). A library ldd cannot find here is a broken build: stop.
+libs=$(for bin in "$bundle"/bin/*; do ldd "$bin"; done | sort -u)
+if grep -q 'not found' <<<"$libs"; then
+  grep 'not found' <<<"$libs" >&2
+  echo "[gpu-bundle] unresolved libraries above" >&2
+  exit 1
+fi
+awk '/=> \// {print $3}' <<<"$libs" | sort -u | while read -r lib; do
+  case "$(basename "$lib")" in
+    libc.so* | libm.so* | libpthread.so* | libdl.so* | librt.so* | ld-linux* | libcublas*) ;;
+    libstdc++.so* | libgcc_s.so*) cp -L "$lib" "$bundle/lib/fallback/" ;;
+    *) cp -L "$lib" "$bundle/lib/" ;;
+  esac
 done
-du -sh build-gpu-bundle | awk '{print "[gpu-bundle] " $1 " in build-gpu-bundle/"}'
+{
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+  echo "built: $(date -u +%FT%TZ) on $(uname -m)"
+  echo "nvcc: $(nvcc --version | tail -1)"
+  echo "cuda architectures: $(grep -m1 '^CMAKE_CUDA_ARCHITECTURES' "$build/CMakeCache.txt" | cut -d= -f2)"
+  echo "glibc: $(ldd --version | head -1)"
+  echo "libraries:"
+  (cd "$bundle/lib" && find . -type f | sort | sed 's/^/  /')
+} >"$bundle/MANIFEST"
+XZ_OPT=-T0 tar -cJf "$build/bundle.tar.xz" "$bundle"
+echo "[gpu-bundle] $(du -sh "$bundle" | cut -f1) in $bundle/, packed: $(du -sh "$build/bundle.tar.xz" | cut -f1) in $build/bundle.tar.xz"

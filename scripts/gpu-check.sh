@@ -1,38 +1,100 @@
 #!/usr/bin/env bash
-# The one prepared check for a short GPU loan (DESIGN.md §6). Run here first:
-#   bash scripts/gpu-bundle.sh
-# then on the GPU machine, carrying build-gpu-bundle:
-#   bash scripts/gpu-check.sh            (writes its logs under $OUT, or ./gpu-check-out)
-# It runs the CPU/CUDA parity test, the unit tests on the bundle, and the op benchmark on both
-# backends. Exit status: non-zero if any check failed or no GPU was usable.
+# The one prepared check for a short GPU loan (DESIGN.md §6). The GPU machine has CUDA but no
+# Debian packages, so the binaries are built here with their libraries:
+#   scripts/gpu-bundle.sh                  (here: builds and fills build-gpu-bundle/)
+#   scripts/gpu-check.sh                   (there, with build-gpu-bundle, or its packed form
+#                                           build-gpu/bundle.tar.xz, carried along)
+# It runs the gpu-labelled tests (CPU/CUDA parity), the unit tests on the CUDA backend, and the
+# op benchmark on both backends, and writes under $OUT (default ./gpu-check-out):
+#   summary.txt  one line per step, PASS / FAIL / SKIP     device.txt  GPU, bundle, libraries
+#   gpu-tests.txt  unit.txt  bench-ops.txt                  the steps' own output
+# Exit status: 0 all passed; 1 a check failed; 2 no bundle; 3 libraries missing; 4 no usable GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-gpu-check-out}"
-mkdir -p "$out"
 bundle=build-gpu-bundle
+mkdir -p "$out"
+: >"$out/summary.txt"
+say() { echo "[gpu-check] $*" | tee -a "$out/summary.txt"; }
+
+if [ ! -x "$bundle/bin/gpu_test_parity" ] && [ -f build-gpu/bundle.tar.xz ]; then
+  tar -xJf build-gpu/bundle.tar.xz && say "unpacked build-gpu/bundle.tar.xz"
+fi
 if [ ! -x "$bundle/bin/gpu_test_parity" ]; then
-  echo "gpu-check: $bundle is missing; run scripts/gpu-bundle.sh where the libraries are and carry it" >&2
+  say "FAIL: $bundle/bin is missing: run scripts/gpu-bundle.sh where the libraries are and carry $bundle or build-gpu/bundle.tar.xz"
   exit 2
 fi
-# bundled host libraries first; CUDA's own from the machine's toolkit
-cuda_lib=$(dirname "$(command -v nvcc 2>/dev/null || echo /usr/local/cuda/bin/nvcc)")/../lib64
-export LD_LIBRARY_PATH="$PWD/$bundle/lib:$cuda_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-status=0
-{ nvidia-smi || echo "nvidia-smi not available"; "$bundle/bin/flowseq" info; } >"$out/device.txt" 2>&1
-"$bundle/bin/gpu_test_parity" >"$out/parity.txt" 2>&1
-rc=$?
-if [ $rc -eq 77 ]; then echo "gpu-check: no usable GPU (see $out/parity.txt)" >&2; status=1
-elif [ $rc -ne 0 ]; then echo "gpu-check: parity FAILED (see $out/parity.txt)" >&2; status=1
-fi
-for t in "$bundle"/bin/unit_test_*; do
-  echo "== $(basename "$t")"
-  FLOWSEQ_SOURCE_DIR="$PWD" "$t" || { echo "FAILED: $t"; status=1; }
-done >"$out/unit.txt" 2>&1
+
+# cuBLAS comes from the machine: the dynamic loader's cache, the toolkit, or the Python wheels.
+cublas_dir() {
+  local hit
+  hit=$(ldconfig -p 2>/dev/null | awk '/libcublas\.so\.13 /{print $NF; exit}')
+  [ -n "$hit" ] && { dirname "$hit"; return; }
+  local nvcc_root
+  nvcc_root=$(dirname "$(dirname "$(command -v nvcc 2>/dev/null || echo /usr/local/cuda/bin/nvcc)")")
+  for d in "$nvcc_root/lib64" "$nvcc_root/targets/x86_64-linux/lib" /usr/local/cuda/lib64 /usr/local/cuda/lib \
+    $(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null | sed 's#\(\S*\)#\1/nvidia/cu13/lib \1/nvidia/cublas/lib#g'); do
+    [ -e "$d/libcublas.so.13" ] && { echo "$d"; return; }
+  done
+}
+libpath="$PWD/$bundle/lib"
+cublas=$(cublas_dir)
+[ -n "$cublas" ] && libpath="$libpath:$cublas"
+# our libstdc++ only where the machine has none: a newer system one must win
+ldconfig -p 2>/dev/null | grep -q 'libstdc++\.so\.6 ' || libpath="$libpath:$PWD/$bundle/lib/fallback"
+export LD_LIBRARY_PATH="$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
 {
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$bundle/bin/bench_ops" --device cuda
-  echo
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$bundle/bin/bench_ops"
-} >"$out/bench-ops.txt" 2>&1 || status=1
-tail -n 3 "$out/parity.txt"
+  echo "== nvidia-smi"
+  nvidia-smi 2>&1 || echo "nvidia-smi not available"
+  echo "== bundle"
+  cat "$bundle/MANIFEST" 2>/dev/null
+  echo "cuBLAS from: ${cublas:-not found}"
+  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+  echo "== ldd gpu_test_parity"
+  ldd "$bundle/bin/gpu_test_parity"
+  echo "== flowseq info"
+  timeout 60 "$bundle/bin/flowseq" info 2>&1
+} >"$out/device.txt" 2>&1
+missing=$(for b in "$bundle"/bin/*; do ldd "$b"; done 2>/dev/null | grep 'not found' | sort -u)
+if [ -n "$missing" ]; then
+  say "FAIL: libraries not found on this machine (see device.txt):"
+  say "$missing"
+  exit 3
+fi
+
+status=0
+step() { # step NAME LOGFILE TIMEOUT COMMAND...: runs, appends to LOGFILE, records PASS/FAIL/SKIP
+  local name=$1 log=$2 limit=$3 rc
+  shift 3
+  echo "== $name" >>"$out/$log"
+  timeout "$limit" "$@" >>"$out/$log" 2>&1
+  rc=$?
+  case $rc in
+    0) say "PASS: $name" ;;
+    77) say "SKIP: $name" ;;
+    124) say "FAIL: $name (timed out after ${limit}s)"; status=1 ;;
+    *) say "FAIL: $name (exit $rc, see $log)"; status=1 ;;
+  esac
+  return $rc
+}
+
+# No device: say so once and stop; the rest would only re-run the CPU.
+step parity gpu-tests.txt 300 "$bundle/bin/gpu_test_parity"
+if [ $? -eq 77 ]; then
+  say "FAIL: no usable CUDA device (see gpu-tests.txt, device.txt): nothing else checked"
+  exit 4
+fi
+for t in "$bundle"/bin/gpu_test_*; do
+  [ "$(basename "$t")" = gpu_test_parity ] || step "$(basename "$t")" gpu-tests.txt 300 "$t"
+done
+# The unit tests pick the CUDA backend on their own (FLOWSEQ_DEVICE unset).
+for t in "$bundle"/bin/unit_test_*; do
+  step "$(basename "$t") (cuda)" unit.txt 120 env FLOWSEQ_SOURCE_DIR="$PWD" "$t"
+done
+# OpenBLAS picks its own kernel there (the variables that pin it here are dropped).
+step "bench_ops --device cuda" bench-ops.txt 300 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$bundle/bin/bench_ops" --device cuda
+step "bench_ops --device cpu" bench-ops.txt 300 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$bundle/bin/bench_ops" --device cpu
 cat "$out/bench-ops.txt"
+say "$([ $status -eq 0 ] && echo "all checks passed" || echo "some checks FAILED") (logs in $out)"
 exit $status

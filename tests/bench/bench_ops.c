@@ -1,6 +1,7 @@
 /* Engine op throughput against the raw library underneath, measured in the same run:
- * GEMM GFLOP/s through fs_matmul vs a direct cblas_sgemm (cuBLAS with --device cuda), and the
- * softmax / layer-norm kernels in GB/s. Best of several repetitions after a warm-up. */
+ * GEMM GFLOP/s through fs_linear / fs_matmul (forward, no tape) vs direct cblas_sgemm calls on
+ * the same data (cuBLAS with --device cuda), and the softmax / layer-norm kernels in GB/s. Best
+ * of several repetitions after a warm-up. Usage: bench_ops [--device cpu|cuda] */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,14 +34,17 @@ static double now(void) {
 
 int main(int argc, char **argv) {
   const fs_backend *be = fs_backend_cpu();
-  if (argc > 2 && !strcmp(argv[1], "--device") && !strcmp(argv[2], "cuda")) {
+  if (argc == 3 && !strcmp(argv[1], "--device") && !strcmp(argv[2], "cuda")) {
     be = fs_backend_cuda();
     if (!be) {
       fprintf(stderr, "bench_ops: no usable CUDA device\n");
       return 1;
     }
+  } else if (argc != 1 && !(argc == 3 && !strcmp(argv[1], "--device") && !strcmp(argv[2], "cpu"))) {
+    fprintf(stderr, "usage: bench_ops [--device cpu|cuda]\n");
+    return 2;
   }
-  int reps = 5;
+  int reps = 7;
   printf("backend: %s   openblas core: %s\n\n", be->name, openblas_get_corename());
   fs_engine e;
   if (fs_engine_init(&e, be, (size_t)1 << 30, 16 << 20) != FS_OK) {
@@ -50,34 +54,54 @@ int main(int argc, char **argv) {
   e.grad_enabled = false;
 
   printf("%-34s %12s %12s %8s\n", "GEMM (M x N x K [x batch])", "engine GF/s", "raw GF/s", "ratio");
-  const int gemms[][4] = {{4096, 512, 512, 1}, {4096, 2048, 512, 1}, {4096, 8000, 512, 1},
-                          {64, 64, 64, 256} /* attention scores, 64 sentences x 4 heads */,
-                          {64, 64, 64, 256} /* attention context */};
-  const char *names[] = {"4096x512x512", "4096x2048x512", "4096x8000x512", "scores 64x64x64 x256", "context 64x64x64 x256"};
-  for (int s = 0; s < 5; s++) {
-    int m = gemms[s][0], n = gemms[s][1], k = gemms[s][2], batch = gemms[s][3];
-    bool scores = s == 3;
+  /* The model's projections go through fs_linear (x · wᵀ); attention's two products are batched
+   * fs_matmul calls over 64 sentences x 4 heads: scores q · kᵀ and context p · v. */
+  const struct {
+    const char *name;
+    int m, n, k, batch;
+    bool trans_b;
+  } cases[] = {{"linear 4096x512x512", 4096, 512, 512, 1, true},
+               {"linear 4096x2048x512", 4096, 2048, 512, 1, true},
+               {"linear 4096x8000x512", 4096, 8000, 512, 1, true},
+               {"scores 64x64x64 x256", 64, 64, 64, 256, true},
+               {"context 64x64x64 x256", 64, 64, 64, 256, false}};
+  for (size_t s = 0; s < sizeof cases / sizeof *cases; s++) {
+    int m = cases[s].m, n = cases[s].n, k = cases[s].k, batch = cases[s].batch;
+    bool tb = cases[s].trans_b;
+    int ldb = tb ? k : n;
     fs_engine_reset(&e);
-    fs_tensor *a = fs_tensor_zeros(&e, 3, (int[]){batch, m, k});
-    fs_tensor *b = batch == 1 ? fs_tensor_zeros(&e, 2, scores ? (int[]){n, k} : (int[]){k, n})
-                              : fs_tensor_zeros(&e, 3, scores ? (int[]){batch, n, k} : (int[]){batch, k, n});
+    fs_tensor *a = fs_tensor_zeros(&e, batch == 1 ? 2 : 3, batch == 1 ? (int[]){m, k} : (int[]){batch, m, k});
+    fs_tensor *b = batch == 1 ? fs_tensor_zeros(&e, 2, (int[]){n, k})
+                              : fs_tensor_zeros(&e, 3, tb ? (int[]){batch, n, k} : (int[]){batch, k, n});
     float *c = fs_scratch(&e, (int64_t)batch * m * n);
+    if (fs_engine_status(&e) != FS_OK) {
+      fprintf(stderr, "bench_ops: %s\n", fs_last_error());
+      return 1;
+    }
+    be->rand_uniform(a->numel, 1, 0, a->data);
+    be->rand_uniform(b->numel, 2, 0, b->data);
     size_t mark = e.device.used;
     double flops = 2.0 * m * n * k * batch;
     double t_engine = BEST_OF(reps, be, {
-      e.device.used = mark;
-      fs_matmul(&e, a, b, false, scores);
+      e.device.used = mark; /* drop the previous repetition's output */
+      if (batch == 1) fs_linear(&e, a, b, NULL);
+      else fs_matmul(&e, a, b, false, tb);
     });
+    /* raw: the library itself (OpenBLAS's cblas_sgemm per matrix; on CUDA the table's cuBLAS call) */
     double t_raw = BEST_OF(reps, be, {
-      if (batch == 1) be->gemm(false, scores, m, n, k, 1, a->data, k, b->data, scores ? k : n, 0, c, n);
+      if (be != fs_backend_cpu())
+        be->gemm_batched(false, tb, m, n, k, 1, a->data, k, (int64_t)m * k, b->data, ldb, (int64_t)k * n, 0, c, n,
+                         (int64_t)m * n, batch);
       else
-        be->gemm_batched(false, scores, m, n, k, 1, a->data, k, (int64_t)m * k, b->data, scores ? k : n,
-                         (int64_t)k * n, 0, c, n, (int64_t)m * n, batch);
+        for (int i = 0; i < batch; i++)
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1,
+                      a->data + (int64_t)i * m * k, k, b->data + (int64_t)i * k * n, ldb, 0, c + (int64_t)i * m * n, n);
     });
-    if (be == fs_backend_cpu() && batch == 1) /* the library itself, not our table entry */
-      t_raw = BEST_OF(reps, be, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a->data, k, b->data,
-                                            n, 0, c, n));
-    printf("%-34s %12.1f %12.1f %8.3f\n", names[s], flops / t_engine / 1e9, flops / t_raw / 1e9, t_raw / t_engine);
+    printf("%-34s %12.1f %12.1f %8.3f\n", cases[s].name, flops / t_engine / 1e9, flops / t_raw / 1e9, t_raw / t_engine);
+  }
+  if (fs_engine_status(&e) != FS_OK || be->last_status() != FS_OK) {
+    fprintf(stderr, "bench_ops: %s\n", fs_last_error());
+    return 1;
   }
 
   printf("\n%-34s %12s\n", "memory-bound kernel", "GB/s");
