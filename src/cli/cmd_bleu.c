@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/commands.h"
 #include "eval/bootstrap.h"
@@ -23,12 +24,16 @@ static void usage(FILE *out) {
           "  -f, --format text|json    output format (default: json, as sacreBLEU 2.x)\n"
           "  -b, --score-only          print the score only\n"
           "  -w, --width N             decimals of the score (default 1)\n"
+          "  -sh, --short              abbreviated signature (text output)\n"
+          "  -q, --quiet               accepted for sacreBLEU compatibility (flowseq bleu logs nothing)\n"
+          "  -e, --encoding ENC        input encoding: utf-8 only\n"
           "  -sl, --sentence-level     one score per line (one metric, one system)\n"
           "  -lc                       lowercase (BLEU)\n"
           "  -tok, --tokenize 13a|none BLEU tokenizer (default 13a)\n"
           "  -s, --smooth-method exp|none|floor|add-k   BLEU smoothing (default exp)\n"
           "  -sv, --smooth-value X     value for floor (0.1) / add-k (1)\n"
-          "  -e, --effective-order     BLEU effective order (default on at sentence level only)\n"
+          "  --effective-order         BLEU effective order (default on at sentence level only;\n"
+          "                            not a sacreBLEU CLI option: it is its Python API's)\n"
           "  -cc, --chrf-char-order N  (6)    -cw, --chrf-word-order N (0; 2 = chrF++)\n"
           "  --chrf-beta N (2)  --chrf-whitespace  --chrf-lowercase  --chrf-eps-smoothing\n"
           "  --paired-bs               paired bootstrap resampling against the first system\n"
@@ -43,7 +48,7 @@ typedef struct {
   int n_refs, n_hyps;
   fs_metric metrics[2];
   int n_metrics;
-  bool json, score_only, sentence_level, paired_bs, effective_order_set;
+  bool json, score_only, sentence_level, paired_bs, effective_order_set, short_signature;
   int width, bs_n;
   unsigned long long seed;
 } bleu_args;
@@ -106,7 +111,14 @@ static int parse(int argc, char **argv, bleu_args *a) {
       const char *v = VALUE();
       if (!v) return 2;
       bleu.smooth_value = atof(v);
-    } else if (!strcmp(o, "-e") || !strcmp(o, "--effective-order")) {
+    } else if (!strcmp(o, "-sh") || !strcmp(o, "--short")) {
+      a->short_signature = true;
+    } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
+      /* nothing to silence */
+    } else if (!strcmp(o, "-e") || !strcmp(o, "--encoding")) {
+      const char *v = VALUE();
+      if (!v || (strcasecmp(v, "utf-8") && strcasecmp(v, "utf8"))) return fail("only UTF-8 input is supported", v);
+    } else if (!strcmp(o, "--effective-order")) {
       bleu.effective_order = a->effective_order_set = true;
     } else if (!strcmp(o, "-cc") || !strcmp(o, "--chrf-char-order") || !strcmp(o, "-cw") ||
                !strcmp(o, "--chrf-word-order") || !strcmp(o, "--chrf-beta")) {
@@ -163,6 +175,14 @@ static int parse(int argc, char **argv, bleu_args *a) {
   return 0;
 }
 
+/* The signature as the chosen output prints it (the short form only in text output). */
+static void signature(const bleu_args *a, const fs_metric *m, const fs_signature_test *test, char *buf, size_t size) {
+  char full[256];
+  fs_metric_signature(m, test, full, sizeof full);
+  if (a->short_signature && !a->json) fs_signature_short(full, buf, size);
+  else snprintf(buf, size, "%s", full);
+}
+
 /* Per-segment statistics of system `hyp` for metric m: n * width doubles, malloc'd. */
 static double *segment_stats(const fs_metric *m, const fs_lines *hyp, const fs_lines *refs, int n_refs) {
   int width = fs_metric_width(m);
@@ -206,7 +226,7 @@ static void report_single(const bleu_args *a, const fs_lines *sys, const fs_line
     bool as_list = a->json && a->n_metrics > 1; /* sacreBLEU wraps several metrics in a list */
     if (as_list && k == 0) printf("[\n");
     if (a->json && !a->score_only) fs_metric_json(stdout, m, sum, a->n_refs, a->width);
-    fs_metric_signature(m, &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
+    signature(a, m, &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
     fs_metric_format(m, sum, sig, a->width, a->score_only, lines[k], sizeof lines[k]);
     if (a->json && a->score_only) fputs(lines[k], stdout); /* -b wins over JSON, as in sacreBLEU */
     if (a->json) printf(k + 1 < a->n_metrics ? ",\n" : as_list ? "\n]\n" : "\n");
@@ -219,7 +239,7 @@ static void report_sentences(const bleu_args *a, const fs_lines *sys, const fs_l
   int width = fs_metric_width(m);
   double *stats = segment_stats(m, sys, refs, a->n_refs);
   char sig[256], line[1024];
-  fs_metric_signature(m, &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
+  signature(a, m, &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
   for (int i = 0; i < sys->count; i++) {
     fs_metric_format(m, stats + (size_t)i * width, sig, a->width, a->score_only, line, sizeof line);
     puts(line);
@@ -265,7 +285,7 @@ static void report_table(const bleu_args *a, const fs_lines *systems, const fs_l
   printf("\n-----------------\nMetric signatures\n-----------------\n");
   for (int k = 0; k < a->n_metrics; k++) {
     char sig[256];
-    fs_metric_signature(&a->metrics[k], &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
+    signature(a, &a->metrics[k], &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
     printf(" - %-10s %s\n", names[k], sig);
   }
 }
@@ -279,7 +299,7 @@ static void report_paired(const bleu_args *a, const fs_lines *systems, const fs_
     const fs_metric *m = &a->metrics[k];
     char name[32], sig[256];
     fs_metric_name(m, name, sizeof name);
-    fs_metric_signature(m, &test, sig, sizeof sig);
+    signature(a, m, &test, sig, sizeof sig);
     double **stats = malloc(sizeof *stats * a->n_hyps);
     for (int s = 0; s < a->n_hyps; s++) stats[s] = segment_stats(m, &systems[s], refs, a->n_refs);
     fs_bootstrap_result *res = malloc(sizeof *res * a->n_hyps);

@@ -19,4 +19,8 @@ typedef struct {
 /* Joins the test fields, `metric_fields` ("case:mixed|eff:no|...") and the version into buf. */
 void fs_signature_compose(const fs_signature_test *test, const char *metric_fields, char *buf, size_t size);
 
+/* sacreBLEU's short form (-sh): the same pairs with abbreviated keys, e.g.
+ * "#:1|c:mixed|e:no|tok:13a|s:exp|v:2.6.0" (bs stays bs, seed becomes rs). */
+void fs_signature_short(const char *signature, char *buf, size_t size);
+
 #endif

@@ -1,6 +1,7 @@
 """Writes perturbed versions of a reference file as test hypotheses for the sacreBLEU comparison:
 dropped, shuffled and truncated words, Unicode spaces, HTML entities, empty lines, tokenized
-text, case changes. Deterministic (fixed seed). Test helper only, not part of the product."""
+text, case changes, Greek/Turkish casing and characters that are line breaks only to Python's
+str.splitlines (kept inside a line by sacreBLEU's file reading). Deterministic (fixed seed). Test helper only, not part of the product."""
 import gzip
 import random
 import sys
@@ -9,6 +10,10 @@ src, out_dir = sys.argv[1], sys.argv[2]
 with gzip.open(src, "rt", encoding="utf-8") as f:
     refs = [line.rstrip("\n") for line in f]
 rng = random.Random(1234)
+# sigma in final and inner positions, dotted capital I, a soft hyphen, a combining accent
+UNICODE_WORDS = ["\u039f\u0394\u039f\u03a3", "\u03a3\u039f\u03a6\u039f\u03a3.", "\u0130STANBUL", "A\u03a3'B",
+                 "\u039d\u039f\u03a3\u00ad", "E\u0301\u03a3", "\u201cQUOTE\u201d"]
+INLINE_BREAKS = ["\r", "\u2028", "\x0b", "\x0c", "\x85"]
 SPACES = ["\u00a0", "\u2009", "\u3000", "\u202f", "\u200b", "\t", "\x1c", "\u0085"]
 
 
@@ -44,13 +49,18 @@ def perturb(line, kind):
         return " ".join(w for t in words for w in t.replace(",", " ,").replace(".", " .").split())
     if kind == "case":
         return line.upper() if rng.random() < 0.5 else line.lower()
+    if kind == "unicode":
+        words = [rng.choice(UNICODE_WORDS) if rng.random() < 0.15 else w for w in words]
+        if rng.random() < 0.1 and len(words) > 1:
+            words.insert(rng.randrange(1, len(words)), rng.choice(INLINE_BREAKS))
+        return " ".join(words)
     if kind == "mixed":
         return perturb(perturb(line, rng.choice(["drop", "shuffle", "spaces"])), rng.choice(["entities", "case"]))
     raise ValueError(kind)
 
 
-for kind in ["drop", "shuffle", "truncate", "spaces", "entities", "empty", "tokenized", "case", "mixed"]:
-    with open(f"{out_dir}/hyp.{kind}", "w", encoding="utf-8") as f:
+for kind in ["drop", "shuffle", "truncate", "spaces", "entities", "empty", "tokenized", "case", "mixed", "unicode"]:
+    with open(f"{out_dir}/hyp.{kind}", "w", encoding="utf-8", newline="\n") as f:
         for line in refs:
             f.write(perturb(line, kind) + "\n")
 # a second reference: another perturbation, for the multi-reference runs

@@ -16,6 +16,20 @@ int main(void) {
   o.tokenize = FS_TOKENIZE_NONE;
   CHECK_CLOSE(fs_bleu_corpus(&o, hyps, refs, 2, 3).score, 49.1919566, 1e-6, 0);
 
+  /* smoothing and effective order, against sacrebleu.metrics.BLEU 2.6.0 */
+  o = fs_bleu_defaults();
+  o.smooth = FS_SMOOTH_ADD_K;
+  CHECK_CLOSE(fs_bleu_corpus(&o, hyps, refs, 2, 3).score, 52.70109002482467, 1e-9, 0);
+  const char *short_hyps[] = {"a b", "c"}, *short_refs[] = {"a b", "c d"};
+  const char *const *short_streams[] = {short_refs};
+  o = fs_bleu_defaults();
+  CHECK(fs_bleu_corpus(&o, short_hyps, short_streams, 1, 2).score == 0.0); /* no 3- or 4-grams */
+  o.effective_order = true;
+  CHECK_CLOSE(fs_bleu_corpus(&o, short_hyps, short_streams, 1, 2).score, 71.65313105737896, 1e-9, 0);
+  const char *one_hyp[] = {"a b c"}, *one_ref[] = {"a b d"};
+  const char *const *one_stream[] = {one_ref};
+  CHECK_CLOSE(fs_bleu_corpus(&o, one_hyp, one_stream, 1, 1).score, 55.03212081491043, 1e-9, 0);
+
   const char *empty[] = {"", "", ""};
   o = fs_bleu_defaults();
   s = fs_bleu_corpus(&o, empty, refs, 2, 3);
