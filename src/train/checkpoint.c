@@ -1,6 +1,10 @@
+#define _XOPEN_SOURCE 700
 #include "train/checkpoint.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +12,15 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/yaml_leaves.h"
 #include "train/safetensors.h"
+
+#define MODEL_FILE "model.safetensors"
+#define OPTIMIZER_FILE "optimizer.state.safetensors"
+#define PROGRESS_FILE "progress.yaml"
+#define STEPS_TENSOR "optimizer.steps"
+
+static const char *moment_suffix[3] = {".m", ".u", ".umax"}; /* parameter-block slots 2, 3, 4 */
 
 static char *join(const char *dir, const char *name) {
   char *p = malloc(strlen(dir) + strlen(name) + 2);
@@ -16,121 +28,253 @@ static char *join(const char *dir, const char *name) {
   return p;
 }
 
-static bool exists(const char *path) { return access(path, F_OK) == 0; }
-
-static fs_status remove_tree(const char *dir) {
-  char *cmd = malloc(strlen(dir) + 16);
-  sprintf(cmd, "rm -rf '%s'", dir);
-  int rc = system(cmd);
-  free(cmd);
-  return rc == 0 ? FS_OK : fs_error(FS_ERR_IO, "cannot remove %s", dir);
+static char *with_suffix(const char *dir, const char *suffix) { /* "DIR" + ".tmp" */
+  char *p = malloc(strlen(dir) + strlen(suffix) + 1);
+  sprintf(p, "%s%s", dir, suffix);
+  return p;
 }
 
-/* Tensors of one slot of the parameter block, under their parameter names + suffix. */
-static fs_status save_slot(const char *path, const flowseq_model *m, int slot, const char *suffix, const char *const *meta,
-                           int n_meta, const float *extra, int n_extra) {
-  const fs_params *p = &m->params;
-  int n = p->count + (extra ? 1 : 0);
+static bool exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* ---- directory helpers ---- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+static fs_status remove_tree(const char *dir) {
+  if (!exists(dir)) return FS_OK;
+  if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS))
+    return fs_error(FS_ERR_IO, "%s: cannot remove: %s", dir, strerror(errno));
+  return FS_OK;
+}
+
+/* Makes a directory's entries (new files, renames) durable. */
+static fs_status sync_dir(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd < 0 || fsync(fd)) {
+    fs_status s = fs_error(FS_ERR_IO, "%s: cannot sync the directory: %s", dir, strerror(errno));
+    if (fd >= 0) close(fd);
+    return s;
+  }
+  close(fd);
+  return FS_OK;
+}
+
+static fs_status sync_parent(const char *path) {
+  char *parent = strdup(path);
+  char *slash = strrchr(parent, '/');
+  if (slash == parent) slash[1] = '\0';
+  else if (slash) *slash = '\0';
+  fs_status s = sync_dir(slash ? parent : ".");
+  free(parent);
+  return s;
+}
+
+/* ---- tensors ---- */
+
+static fs_status write_model(const char *path, const fs_params *p) {
+  fs_st_tensor *t = calloc(p->count ? p->count : 1, sizeof *t);
+  float *host = malloc(sizeof(float) * (p->total ? p->total : 1));
+  p->be->download(host, fs_params_slot(p, 0), sizeof(float) * p->total);
+  for (int i = 0; i < p->count; i++) {
+    const fs_param *prm = p->items[i];
+    t[i] = (fs_st_tensor){prm->name, FS_ST_F32, prm->tensor.ndim, prm->tensor.shape, host + prm->offset};
+  }
+  const char *meta[] = {"format", "pt", "producer", "flowseq"}; /* "pt": what Python loaders expect */
+  fs_status s = fs_safetensors_write(path, t, p->count, meta, 2);
+  free(t);
+  free(host);
+  return s;
+}
+
+/* Moments of every parameter (NAME.m, NAME.u, NAME.umax) and the I64 step counters. */
+static fs_status write_optimizer(const char *path, const fs_params *p, const fs_adamw *a) {
+  int n = 3 * p->count + 1;
   fs_st_tensor *t = calloc(n, sizeof *t);
   char **names = calloc(n, sizeof *names);
-  float *host = malloc(sizeof(float) * (p->total ? p->total : 1));
-  p->be->download(host, fs_params_slot(p, slot), sizeof(float) * p->total);
-  for (int i = 0; i < p->count; i++) {
-    names[i] = malloc(strlen(p->items[i]->name) + strlen(suffix) + 1);
-    sprintf(names[i], "%s%s", p->items[i]->name, suffix);
-    t[i] = (fs_st_tensor){names[i], p->items[i]->tensor.ndim, p->items[i]->tensor.shape, host + p->items[i]->offset};
+  float *host = malloc(sizeof(float) * 3 * (p->total ? p->total : 1));
+  for (int k = 0; k < 3; k++) {
+    float *slot = host + (size_t)k * p->total;
+    p->be->download(slot, fs_params_slot(p, 2 + k), sizeof(float) * p->total);
+    for (int i = 0; i < p->count; i++) {
+      const fs_param *prm = p->items[i];
+      int j = k * p->count + i;
+      names[j] = with_suffix(prm->name, moment_suffix[k]);
+      t[j] = (fs_st_tensor){names[j], FS_ST_F32, prm->tensor.ndim, prm->tensor.shape, slot + prm->offset};
+    }
   }
-  int extra_shape[1] = {n_extra};
-  if (extra) t[p->count] = (fs_st_tensor){"optimizer.steps", 1, extra_shape, extra};
-  fs_status s = fs_safetensors_write(path, t, n, meta, n_meta);
-  for (int i = 0; i < p->count; i++) free(names[i]);
+  t[n - 1] = (fs_st_tensor){STEPS_TENSOR, FS_ST_I64, 1, &p->count, a->steps};
+  fs_status s = fs_safetensors_write(path, t, n, NULL, 0);
+  for (int j = 0; j < n - 1; j++) free(names[j]);
   free(names);
   free(t);
   free(host);
   return s;
 }
 
-static fs_status load_slot(const char *path, flowseq_model *m, int slot, const char *suffix, float *extra, int n_extra) {
-  fs_safetensors *f;
-  FS_TRY(fs_safetensors_open(path, &f));
-  fs_params *p = &m->params;
+/* Opens a file that must hold exactly `expected` tensors (a stray one means another model). */
+static fs_status open_expecting(const char *path, int expected, fs_safetensors **f) {
+  FS_TRY(fs_safetensors_open(path, f));
+  if (fs_safetensors_count(*f) == expected) return FS_OK;
+  fs_status s = fs_error(FS_ERR_FORMAT, "%s: %d tensors, expected %d (written for another config?)", path,
+                         fs_safetensors_count(*f), expected);
+  fs_safetensors_close(*f);
+  return s;
+}
+
+/* Reads the tensors NAME+suffix of every parameter into block slot `slot`. */
+static fs_status read_slot(const fs_safetensors *f, fs_params *p, int slot, const char *suffix) {
   float *host = calloc(p->total ? p->total : 1, sizeof(float));
   fs_status s = FS_OK;
-  char name[FS_PARAM_NAME_MAX + 8];
   for (int i = 0; s == FS_OK && i < p->count; i++) {
-    snprintf(name, sizeof name, "%s%s", p->items[i]->name, suffix);
-    s = fs_safetensors_get(f, name, p->items[i]->tensor.ndim, p->items[i]->tensor.shape, host + p->items[i]->offset);
+    const fs_param *prm = p->items[i];
+    char *name = with_suffix(prm->name, suffix);
+    s = fs_safetensors_get(f, name, FS_ST_F32, prm->tensor.ndim, prm->tensor.shape, host + prm->offset);
+    free(name);
   }
-  if (s == FS_OK && extra) s = fs_safetensors_get(f, "optimizer.steps", 1, (int[]){n_extra}, extra);
   if (s == FS_OK) p->be->upload(fs_params_slot(p, slot), host, sizeof(float) * p->total);
   free(host);
+  return s;
+}
+
+static fs_status read_model(const char *path, fs_params *p) {
+  fs_safetensors *f;
+  FS_TRY(open_expecting(path, p->count, &f));
+  fs_status s = read_slot(f, p, 0, "");
   fs_safetensors_close(f);
   return s;
 }
 
-static fs_status save_progress(const char *path, const fs_progress *g) {
+static fs_status read_optimizer(const char *path, fs_params *p, fs_adamw *a) {
+  fs_safetensors *f;
+  FS_TRY(open_expecting(path, 3 * p->count + 1, &f));
+  fs_status s = FS_OK;
+  for (int k = 0; s == FS_OK && k < 3; k++) s = read_slot(f, p, 2 + k, moment_suffix[k]);
+  if (s == FS_OK) s = fs_safetensors_get(f, STEPS_TENSOR, FS_ST_I64, 1, &p->count, a->steps);
+  fs_safetensors_close(f);
+  return s;
+}
+
+/* ---- progress.yaml ---- */
+
+typedef enum { P_PHASE, P_INT, P_LONG, P_U64, P_DOUBLE } progress_type;
+
+static const struct {
+  const char *name; /* dotted: "data.epoch" is `epoch` under `data:` */
+  progress_type type;
+  size_t offset;
+} progress_keys[] = {
+    {"phase", P_PHASE, offsetof(fs_progress, phase)},
+    {"update", P_LONG, offsetof(fs_progress, update)},
+    {"total_updates", P_LONG, offsetof(fs_progress, total_updates)},
+    {"data.epoch", P_INT, offsetof(fs_progress, data.epoch)},
+    {"data.next_batch", P_INT, offsetof(fs_progress, data.next_batch)},
+    {"rng_offset", P_U64, offsetof(fs_progress, rng_offset)},
+    {"best_valid_nll", P_DOUBLE, offsetof(fs_progress, best_valid_nll)},
+    {"best_valid_bleu", P_DOUBLE, offsetof(fs_progress, best_valid_bleu)},
+    {"bad_validations", P_INT, offsetof(fs_progress, bad_validations)},
+    {"skipped_updates", P_LONG, offsetof(fs_progress, skipped)},
+};
+enum { N_PROGRESS_KEYS = sizeof progress_keys / sizeof progress_keys[0] };
+static const char *phase_names[] = {"init", "pretrain", "main", "done"};
+
+fs_status fs_progress_save(const char *path, const fs_progress *g) {
   fs_atomic_file f;
   FS_TRY(fs_atomic_open(&f, path));
-  fprintf(f.file,
-          "phase: %d\nupdate: %ld\ntotal_updates: %ld\nepoch: %d\nnext_batch: %d\nrng_offset: %llu\n"
-          "best_valid_nll: %.17g\nbad_validations: %d\nskipped: %ld\n",
-          g->phase, g->update, g->total_updates, g->epoch, g->next_batch, (unsigned long long)g->rng_offset,
-          g->best_valid_nll, g->bad_validations, g->skipped);
+  fputs("# flowseq training progress (read on resume)\n", f.file);
+  for (int i = 0; i < N_PROGRESS_KEYS; i++) {
+    const char *name = progress_keys[i].name, *dot = strchr(name, '.');
+    const char *field = (const char *)g + progress_keys[i].offset;
+    bool opens_section = dot && (i == 0 || strncmp(progress_keys[i - 1].name, name, (size_t)(dot - name + 1)));
+    if (opens_section) fprintf(f.file, "%.*s:\n", (int)(dot - name), name);
+    fprintf(f.file, "%s%s: ", dot ? "  " : "", dot ? dot + 1 : name);
+    switch (progress_keys[i].type) {
+      case P_PHASE: fprintf(f.file, "%s\n", phase_names[*(const fs_train_phase *)field]); break;
+      case P_INT: fprintf(f.file, "%d\n", *(const int *)field); break;
+      case P_LONG: fprintf(f.file, "%ld\n", *(const long *)field); break;
+      case P_U64: fprintf(f.file, "%llu\n", (unsigned long long)*(const uint64_t *)field); break;
+      case P_DOUBLE: fprintf(f.file, "%.17g\n", *(const double *)field); break;
+    }
+  }
   return fs_atomic_commit(&f);
 }
 
-static fs_status load_progress(const char *path, fs_progress *g) {
-  FILE *f = fopen(path, "r");
-  if (!f) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  unsigned long long rng = 0;
-  int got = fscanf(f,
-                   "phase: %d\nupdate: %ld\ntotal_updates: %ld\nepoch: %d\nnext_batch: %d\nrng_offset: %llu\n"
-                   "best_valid_nll: %lg\nbad_validations: %d\nskipped: %ld\n",
-                   &g->phase, &g->update, &g->total_updates, &g->epoch, &g->next_batch, &rng, &g->best_valid_nll,
-                   &g->bad_validations, &g->skipped);
-  fclose(f);
-  g->rng_offset = rng;
-  return got == 9 ? FS_OK : fs_error(FS_ERR_FORMAT, "%s: expected the 9 fields flowseq writes", path);
+typedef struct {
+  fs_progress *g;
+  unsigned seen; /* bit per key */
+} progress_reader;
+
+static fs_status progress_leaf(void *ctx, const fs_yaml_leaf *leaf) {
+  progress_reader *r = ctx;
+  for (int i = 0; i < N_PROGRESS_KEYS; i++) {
+    if (strcmp(progress_keys[i].name, leaf->key)) continue;
+    char *field = (char *)r->g + progress_keys[i].offset, *end = NULL;
+    const char *v = leaf->value;
+    errno = 0;
+    switch (progress_keys[i].type) {
+      case P_PHASE:
+        for (int k = 0; k < 4; k++)
+          if (!strcmp(v, phase_names[k])) *(fs_train_phase *)field = (fs_train_phase)k, end = "";
+        break;
+      case P_INT: *(int *)field = (int)strtol(v, &end, 10); break;
+      case P_LONG: *(long *)field = strtol(v, &end, 10); break;
+      case P_U64: *(uint64_t *)field = strtoull(v, &end, 10); break;
+      case P_DOUBLE: *(double *)field = strtod(v, &end); break;
+    }
+    if (leaf->is_list || !end || end == v || *end || errno)
+      return fs_error(FS_ERR_FORMAT, "%s: %s: unreadable value \"%s\"", leaf->where, leaf->key, v);
+    r->seen |= 1u << i;
+    return FS_OK;
+  }
+  return fs_error(FS_ERR_FORMAT, "%s: unknown key %s", leaf->where, leaf->key);
+}
+
+fs_status fs_progress_load(const char *path, fs_progress *g) {
+  progress_reader r = {g, 0};
+  memset(g, 0, sizeof *g);
+  FS_TRY(fs_yaml_read_leaves(path, progress_leaf, &r));
+  for (int i = 0; i < N_PROGRESS_KEYS; i++)
+    if (!(r.seen & (1u << i))) return fs_error(FS_ERR_FORMAT, "%s: %s is missing", path, progress_keys[i].name);
+  return FS_OK;
+}
+
+/* ---- directories ---- */
+
+static fs_status write_contents(const char *dir, const fs_config *cfg, const flowseq_model *m, const fs_adamw *adamw,
+                                const fs_progress *progress, const char *spm_path) {
+  fs_status s = remove_tree(dir);
+  if (s == FS_OK && mkdir(dir, 0755)) s = fs_error(FS_ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+  char *path = join(dir, "config.yaml");
+  fs_atomic_file f;
+  if (s == FS_OK) s = fs_atomic_open(&f, path);
+  if (s == FS_OK) {
+    fs_config_dump(f.file, cfg);
+    s = fs_atomic_commit(&f);
+  }
+  free(path);
+  if (s == FS_OK) s = write_model(path = join(dir, MODEL_FILE), &m->params), free(path);
+  if (s == FS_OK && spm_path) s = fs_copy_file(spm_path, path = join(dir, "spm.model")), free(path);
+  if (s == FS_OK && adamw) s = write_optimizer(path = join(dir, OPTIMIZER_FILE), &m->params, adamw), free(path);
+  if (s == FS_OK && progress) s = fs_progress_save(path = join(dir, PROGRESS_FILE), progress), free(path);
+  return s == FS_OK ? sync_dir(dir) : s;
 }
 
 fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, const flowseq_model *m, const fs_adamw *adamw,
                              const fs_progress *progress, const char *spm_path) {
-  char *tmp = malloc(strlen(dir) + 8), *prev = malloc(strlen(dir) + 8);
-  sprintf(tmp, "%s.tmp", dir);
-  sprintf(prev, "%s.prev", dir);
-  fs_status s = remove_tree(tmp);
-  if (s == FS_OK && mkdir(tmp, 0755)) s = fs_error(FS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-  char *path = NULL;
-  if (s == FS_OK) {
-    fs_atomic_file f;
-    path = join(tmp, "config.yaml");
-    s = fs_atomic_open(&f, path);
-    if (s == FS_OK) {
-      fs_config_dump(f.file, cfg);
-      s = fs_atomic_commit(&f);
-    }
-    free(path);
+  char *tmp = with_suffix(dir, ".tmp"), *prev = with_suffix(dir, ".prev");
+  fs_status s = write_contents(tmp, cfg, m, adamw, progress, spm_path);
+  char *old_model = join(dir, MODEL_FILE);
+  if (s == FS_OK && exists(old_model)) {
+    s = remove_tree(prev);
+    if (s == FS_OK && rename(dir, prev)) s = fs_error(FS_ERR_IO, "%s: cannot move aside: %s", dir, strerror(errno));
+  } else if (s == FS_OK && exists(dir) && rmdir(dir)) { /* only an empty directory is taken over */
+    s = fs_error(FS_ERR_IO, "%s: exists and is not a flowseq checkpoint; not replacing it (%s)", dir, strerror(errno));
   }
-  const char *meta[] = {"format", "flowseq", "content", "FlowSeq parameters (F32)"};
-  if (s == FS_OK) s = save_slot(path = join(tmp, "model.safetensors"), m, 0, "", meta, 2, NULL, 0), free(path);
-  if (s == FS_OK && spm_path) s = fs_copy_file(spm_path, path = join(tmp, "spm.model")), free(path);
-  if (s == FS_OK && adamw) {
-    float *steps = malloc(sizeof(float) * (m->params.count ? m->params.count : 1));
-    for (int i = 0; i < m->params.count; i++) steps[i] = (float)adamw->steps[i];
-    const char *suffixes[] = {".m", ".u", ".umax"};
-    for (int k = 0; k < 3 && s == FS_OK; k++) {
-      char name[32];
-      snprintf(name, sizeof name, "optimizer%s.safetensors", suffixes[k]);
-      s = save_slot(path = join(tmp, name), m, 2 + k, suffixes[k], NULL, 0, k == 0 ? steps : NULL, m->params.count);
-      free(path);
-    }
-    free(steps);
-  }
-  if (s == FS_OK && progress) s = save_progress(path = join(tmp, "progress.yaml"), progress), free(path);
-  /* swap the finished directory in: old → .prev, tmp → dir, drop .prev */
-  if (s == FS_OK) s = remove_tree(prev);
-  if (s == FS_OK && exists(dir) && rename(dir, prev)) s = fs_error(FS_ERR_IO, "%s: cannot move aside: %s", dir, strerror(errno));
+  free(old_model);
   if (s == FS_OK && rename(tmp, dir)) s = fs_error(FS_ERR_IO, "%s: cannot rename into place: %s", dir, strerror(errno));
+  if (s == FS_OK) s = sync_parent(dir);
   if (s == FS_OK) s = remove_tree(prev);
   free(tmp);
   free(prev);
@@ -138,11 +282,9 @@ fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, const flowse
 }
 
 char *fs_checkpoint_find(const char *dir) {
-  const char *candidates[2] = {"", ".prev"};
+  const char *suffixes[2] = {"", ".prev"};
   for (int k = 0; k < 2; k++) {
-    char *d = malloc(strlen(dir) + 8);
-    sprintf(d, "%s%s", dir, candidates[k]);
-    char *model = join(d, "model.safetensors");
+    char *d = with_suffix(dir, suffixes[k]), *model = join(d, MODEL_FILE);
     bool ok = exists(model);
     free(model);
     if (ok) return d;
@@ -160,22 +302,11 @@ fs_status fs_checkpoint_config(const char *dir, fs_config *cfg) {
 }
 
 fs_status fs_checkpoint_load(const char *dir, flowseq_model *m, fs_adamw *adamw, fs_progress *progress) {
-  char *path = join(dir, "model.safetensors");
-  fs_status s = load_slot(path, m, 0, "", NULL, 0);
+  char *path;
+  fs_status s = read_model(path = join(dir, MODEL_FILE), &m->params);
   free(path);
-  if (s == FS_OK && adamw) {
-    float *steps = malloc(sizeof(float) * (m->params.count ? m->params.count : 1));
-    const char *suffixes[] = {".m", ".u", ".umax"};
-    for (int k = 0; k < 3 && s == FS_OK; k++) {
-      char name[32];
-      snprintf(name, sizeof name, "optimizer%s.safetensors", suffixes[k]);
-      s = load_slot(path = join(dir, name), m, 2 + k, suffixes[k], k == 0 ? steps : NULL, m->params.count);
-      free(path);
-    }
-    for (int i = 0; s == FS_OK && i < m->params.count; i++) adamw->steps[i] = (int64_t)steps[i];
-    free(steps);
-  }
-  if (s == FS_OK && progress) s = load_progress(path = join(dir, "progress.yaml"), progress), free(path);
-  if (s == FS_OK) s = flow_prior_sync(&m->prior);
+  if (s == FS_OK && adamw) s = read_optimizer(path = join(dir, OPTIMIZER_FILE), &m->params, adamw), free(path);
+  if (s == FS_OK && progress) s = fs_progress_load(path = join(dir, PROGRESS_FILE), progress), free(path);
+  if (s == FS_OK) s = flow_prior_sync(&m->prior); /* the generate direction needs fresh inverses (spec §11.4) */
   return s;
 }

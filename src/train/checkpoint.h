@@ -1,31 +1,43 @@
 /* Checkpoints and model directories (DESIGN.md §4). A directory holds config.yaml,
- * model.safetensors and spm.model (enough to translate), plus for training optimizer.safetensors
- * and progress.yaml. It is replaced atomically as a whole: everything is written into
- * DIR.tmp, the old DIR becomes DIR.prev, DIR.tmp becomes DIR, DIR.prev is removed; a kill at any
- * point leaves DIR or DIR.prev complete, and loading falls back to DIR.prev. */
+ * model.safetensors and spm.model (enough to translate), plus for training
+ * optimizer.state.safetensors (moments m, u, u_max per parameter and the per-tensor step
+ * counters) and progress.yaml.
+ *
+ * A directory is replaced atomically as a whole, by one writer at a time:
+ *   1. everything is written into DIR.tmp (each file fsync'ed, then the directory itself);
+ *   2. if DIR holds a model, the old DIR.prev is deleted and DIR becomes DIR.prev; otherwise (a
+ *      previous save died between 2 and 3) DIR.prev is the only complete copy and stays, and DIR
+ *      must be absent or empty (any other directory is refused, never deleted);
+ *   3. DIR.tmp becomes DIR, the parent directory is fsync'ed, DIR.prev is deleted.
+ * A kill at any point leaves DIR or DIR.prev complete; fs_checkpoint_find prefers DIR and falls
+ * back to DIR.prev, and a stale DIR.tmp is simply overwritten by the next save. */
 #ifndef FLOWSEQ_TRAIN_CHECKPOINT_H
 #define FLOWSEQ_TRAIN_CHECKPOINT_H
 
 #include <stdint.h>
 
+#include "data/batcher.h"
 #include "model/config.h"
 #include "model/flowseq.h"
 #include "train/optimizer.h"
 
 typedef enum { FS_PHASE_INIT = 0, FS_PHASE_PRETRAIN = 1, FS_PHASE_MAIN = 2, FS_PHASE_DONE = 3 } fs_train_phase;
 
+/* Where training stands (progress.yaml). */
 typedef struct {
-  int phase;
-  long update;       /* updates done in the current phase */
-  long total_updates;
-  int epoch, next_batch;
-  uint64_t rng_offset;
-  double best_valid_nll;
-  int bad_validations;
-  long skipped;
+  fs_train_phase phase;
+  long update;           /* updates done in the current phase */
+  long total_updates;    /* over all phases */
+  fs_data_position data; /* the batcher's position: resume continues with the next batch */
+  uint64_t rng_offset;   /* the engine's counter-based RNG offset */
+  double best_valid_nll; /* 0 = no validation yet */
+  double best_valid_bleu;
+  int bad_validations;   /* validations in a row with neither improving (early stopping) */
+  long skipped;          /* updates skipped for a non-finite gradient norm */
 } fs_progress;
 
-/* Writes the whole directory; `adamw` and `progress` may be NULL (a final model directory). */
+/* Writes the whole directory; `adamw` and `progress` may be NULL (a final model directory), and
+ * `spm_path` (copied in as spm.model) too. */
 fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, const flowseq_model *m, const fs_adamw *adamw,
                              const fs_progress *progress, const char *spm_path);
 
@@ -36,5 +48,8 @@ char *fs_checkpoint_find(const char *dir);
 fs_status fs_checkpoint_config(const char *dir, fs_config *cfg);
 /* Loads the weights (and, when given, optimizer state and progress) into an existing model. */
 fs_status fs_checkpoint_load(const char *dir, flowseq_model *m, fs_adamw *adamw, fs_progress *progress);
+
+fs_status fs_progress_save(const char *path, const fs_progress *p);
+fs_status fs_progress_load(const char *path, fs_progress *p);
 
 #endif

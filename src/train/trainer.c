@@ -15,6 +15,7 @@
 #include "decode/decode.h"
 #include "eval/bleu.h"
 #include "train/checkpoint.h"
+#include "train/metrics.h"
 #include "train/schedule.h"
 #include "train/signals.h"
 
@@ -28,7 +29,7 @@ typedef struct {
   fs_adamw adamw;
   fs_engine engine;
   fs_progress progress;
-  FILE *metrics;
+  fs_metrics metrics;
   double started;
   long sentences, target_tokens;
   double sum_recon, sum_kl, sum_length, window_start, window_flops;
@@ -174,13 +175,13 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
   fs_log("train",
          "%s ep %d upd %ld | recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f lr %.2e |g| %.3f | %.0f tgt tok/s, "
          "%.1f GEMM GFLOP/s | ETA %.0fh%02.0fm",
-         g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->epoch, g->update, t->sum_recon / n, t->sum_kl / n,
+         g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->data.epoch, g->update, t->sum_recon / n, t->sum_kl / n,
          t->sum_length / n, kl_weight, fs_lr_at(sched, g->update - 1), grad_norm, tok_s, gflops, floor(eta / 3600),
          fmod(eta / 60, 60));
-  fprintf(t->metrics, "%ld\t%d\t%s\t%.6f\t%.6f\t%.6f\t%.6f\t%.6e\t%.6f\t%.1f\t\t\t\n", g->total_updates, g->epoch,
-          g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main", t->sum_recon / n, t->sum_kl / n, t->sum_length / n,
-          kl_weight, fs_lr_at(sched, g->update - 1), grad_norm, tok_s);
-  fflush(t->metrics);
+  fs_metrics_row row = fs_metrics_row_empty(g->total_updates, g->data.epoch, g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main");
+  row.recon = t->sum_recon / n, row.kl = t->sum_kl / n, row.length = t->sum_length / n;
+  row.kl_weight = kl_weight, row.lr = fs_lr_at(sched, g->update - 1), row.grad_norm = grad_norm, row.tok_per_s = tok_s;
+  if (fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("train", "%s", fs_last_error());
   t->sum_recon = t->sum_kl = t->sum_length = 0;
   t->window_tokens = t->window_sentences = 0;
   t->window_start = now();
@@ -190,13 +191,13 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
 /* Forward and backward of the next batch, adding into the gradients; advances the data position. */
 static fs_status accumulate(trainer *t, flowseq_phase phase, double kl_weight) {
   fs_progress *g = &t->progress;
-  if (g->next_batch >= t->batcher.n_batches) {
-    g->epoch++;
-    g->next_batch = 0;
-    fs_batcher_set_epoch(&t->batcher, g->epoch);
+  if (g->data.next_batch >= t->batcher.n_batches) {
+    g->data.epoch++;
+    g->data.next_batch = 0;
+    fs_batcher_set_epoch(&t->batcher, g->data.epoch);
   }
   flowseq_batch batch;
-  fs_batcher_get(&t->batcher, g->next_batch++, &batch, NULL);
+  fs_batcher_get(&t->batcher, g->data.next_batch++, &batch, NULL);
   fs_engine_reset(&t->engine);
   t->engine.training = true;
   flowseq_losses l;
@@ -233,28 +234,26 @@ static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *s
   return FS_OK;
 }
 
-/* Validation, best-model tracking and early stopping; returns whether to stop. */
+/* Validation, best-model tracking and early stopping; returns whether to stop. As in the
+ * original (spec §7), the model counts as better when perplexity or BLEU improves. */
 static bool validate_and_track(trainer *t) {
-  double nll, ppl;
+  double nll, ppl, bleu = 0.0;
   if (validate(t, &nll, &ppl) != FS_OK) {
     fs_log("valid", "validation failed: %s", fs_last_error());
     return false;
   }
-  fs_progress *g = &t->progress;
-  bool better = g->best_valid_nll == 0 || nll < g->best_valid_nll;
-  if (better) {
-    g->best_valid_nll = nll;
-    g->bad_validations = 0;
-  } else {
-    g->bad_validations++;
-  }
-  double bleu = 0.0;
   if (validation_bleu(t, &bleu) != FS_OK) fs_log("valid", "validation decoding failed: %s", fs_last_error());
-  fs_log("valid", "update %ld: NLL %.4f per token, perplexity %.2f, BLEU %.2f (argmax, sacreBLEU 13a)%s",
-         g->total_updates, nll, ppl, bleu, better ? " (best)" : "");
-  fprintf(t->metrics, "%ld\t%d\tvalid\t\t\t\t\t\t\t\t%.6f\t%.4f\t%.2f\n", g->total_updates, g->epoch, nll, ppl, bleu);
-  fflush(t->metrics);
-  if (better) {
+  fs_progress *g = &t->progress;
+  bool first = g->best_valid_nll == 0, better_nll = first || nll < g->best_valid_nll, better_bleu = first || bleu > g->best_valid_bleu;
+  if (better_nll) g->best_valid_nll = nll;
+  if (better_bleu) g->best_valid_bleu = bleu;
+  g->bad_validations = better_nll || better_bleu ? 0 : g->bad_validations + 1;
+  fs_log("valid", "update %ld: NLL %.4f per token, perplexity %.2f%s, BLEU %.2f%s (argmax, sacreBLEU 13a)",
+         g->total_updates, nll, ppl, better_nll ? " (best)" : "", bleu, better_bleu ? " (best)" : "");
+  fs_metrics_row row = fs_metrics_row_empty(g->total_updates, g->data.epoch, "valid");
+  row.valid_nll = nll, row.valid_ppl = ppl, row.valid_bleu = bleu;
+  if (fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("valid", "%s", fs_last_error());
+  if (!g->bad_validations) {
     char *best = malloc(strlen(t->cfg->train.output) + 8);
     sprintf(best, "%s.best", t->cfg->train.output); /* beside the checkpoint, which is replaced whole */
     if (fs_checkpoint_save(best, t->cfg, &t->model, NULL, NULL, t->cfg->train.spm) != FS_OK)
@@ -360,21 +359,16 @@ fs_status fs_train(fs_config *cfg) {
     t.adamw.skipped = t.progress.skipped;
     if (s == FS_OK)
       fs_log("train", "resumed from %s: phase %d, update %ld, epoch %d", resume, t.progress.phase, t.progress.update,
-             t.progress.epoch);
+             t.progress.data.epoch);
     free(resume);
   }
   fs_batcher_options bo = {tc->max_tokens, tc->max_sentences, flowseq_length_unit(&cfg->model), cfg->model.pad_id, cfg->model.eos_id,
                            (uint64_t)tc->seed, true};
-  if (s == FS_OK) s = fs_batcher_init(&t.batcher, &t.train, &bo, t.progress.epoch);
+  if (s == FS_OK) s = fs_batcher_init(&t.batcher, &t.train, &bo, t.progress.data.epoch);
   if (s == FS_OK) {
-    mkdir(tc->output, 0755);
     char *metrics = malloc(strlen(tc->output) + 16);
     sprintf(metrics, "%s.metrics.tsv", tc->output);
-    bool fresh = access(metrics, F_OK) != 0;
-    t.metrics = fopen(metrics, "a");
-    if (t.metrics && fresh)
-      fprintf(t.metrics, "update\tepoch\tphase\trecon\tkl\tlength\tkl_weight\tlr\tgrad_norm\ttok_per_s\tvalid_nll\tvalid_ppl\tvalid_bleu\n");
-    if (!t.metrics) s = fs_error(FS_ERR_IO, "%s: cannot open the metrics file", metrics);
+    s = fs_metrics_open(&t.metrics, metrics);
     free(metrics);
   }
   if (s == FS_OK) {
@@ -384,7 +378,7 @@ fs_status fs_train(fs_config *cfg) {
     t.window_start = now();
     s = run_phases(&t);
   }
-  if (t.metrics) fclose(t.metrics);
+  fs_metrics_close(&t.metrics);
   fs_batcher_free(&t.batcher);
   fs_engine_free(&t.engine);
   fs_adamw_free(&t.adamw);

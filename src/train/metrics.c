@@ -1,0 +1,56 @@
+#include "train/metrics.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+fs_metrics_row fs_metrics_row_empty(long update, int epoch, const char *phase) {
+  return (fs_metrics_row){update, epoch, phase, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+}
+
+fs_status fs_metrics_open(fs_metrics *m, const char *path) {
+  m->file = fopen(path, "a+");
+  if (!m->file) return fs_error(FS_ERR_IO, "%s: cannot open the metrics file: %s", path, strerror(errno));
+  char header[sizeof FS_METRICS_HEADER + 2] = "";
+  rewind(m->file);
+  if (!fgets(header, sizeof header, m->file)) {
+    fputs(FS_METRICS_HEADER "\n", m->file);
+  } else if (strcmp(header, FS_METRICS_HEADER "\n")) {
+    fclose(m->file);
+    return fs_error(FS_ERR_FORMAT, "%s: not a flowseq metrics file (its header differs from \"%s\"); move it away", path,
+                    FS_METRICS_HEADER);
+  }
+  m->path = strdup(path);
+  return fflush(m->file) ? fs_error(FS_ERR_IO, "%s: write failed: %s", path, strerror(errno)) : FS_OK;
+}
+
+static void field(FILE *f, double v, const char *format) {
+  fputc('\t', f);
+  if (!isnan(v)) fprintf(f, format, v);
+}
+
+fs_status fs_metrics_append(fs_metrics *m, const fs_metrics_row *r) {
+  FILE *f = m->file;
+  fprintf(f, "%ld\t%d\t%s", r->update, r->epoch, r->phase);
+  field(f, r->recon, "%.6f");
+  field(f, r->kl, "%.6f");
+  field(f, r->length, "%.6f");
+  field(f, r->kl_weight, "%.6f");
+  field(f, r->lr, "%.6e");
+  field(f, r->grad_norm, "%.6f");
+  field(f, r->tok_per_s, "%.1f");
+  field(f, r->valid_nll, "%.6f");
+  field(f, r->valid_ppl, "%.4f");
+  field(f, r->valid_bleu, "%.2f");
+  fputc('\n', f);
+  if (fflush(f) || ferror(f)) return fs_error(FS_ERR_IO, "%s: write failed: %s", m->path, strerror(errno));
+  return FS_OK;
+}
+
+void fs_metrics_close(fs_metrics *m) {
+  if (m->file) fclose(m->file);
+  free(m->path);
+  m->file = NULL;
+  m->path = NULL;
+}
