@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# eval/ scripts: usage text on bad calls; diversity.sh on a hand-made n-best whose numbers are
+# known (identical samples give pairwise BLEU 100, and reference BLEU equals flowseq bleu of a
+# sample); compare.sh runs the paired bootstrap; bleu.sh reports a missing model clearly.
+set -uo pipefail
+bin="${FLOWSEQ_BIN:?FLOWSEQ_BIN must name the flowseq binary}"
+src="${FLOWSEQ_SOURCE_DIR:?FLOWSEQ_SOURCE_DIR must name the source tree}"
+export FLOWSEQ_BIN="$bin"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+passed=0 failed=0
+check() { # description, command...
+  local what=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
+}
+for script in bleu compare diversity; do
+  "$src/eval/$script.sh" >"$dir/out" 2>&1
+  check "$script.sh without arguments exits 2 with usage text" \
+    bash -c "[ $? -eq 2 ] && grep -q '^usage: eval/$script.sh' '$dir/out'"
+done
+
+printf 'the cat sat on the mat today\nthere is a dog in the garden\n' >"$dir/ref"
+# k = 2 identical samples per sentence
+for id in 0 1; do
+  line=$(sed -n "$((id + 1))p" "$dir/ref" | sed 's/the /a /')
+  for _ in 1 2; do echo "$id ||| $line ||| len=-1.0 prior=-2.0 dec=-3.0 ||| -6.0"; done
+done >"$dir/nbest"
+"$src/eval/diversity.sh" "$dir/nbest" "$dir/ref" >"$dir/div" 2>&1
+check "diversity: identical samples have pairwise BLEU 100" grep -q '^pairwise BLEU:  100.00$' "$dir/div"
+awk -F' [|][|][|] ' 'NR % 2 { print $2 }' "$dir/nbest" >"$dir/sample"
+want=$("$bin" bleu "$dir/ref" -i "$dir/sample" -b -w 2 -f text)
+check "diversity: reference BLEU = flowseq bleu of a sample ($want)" grep -q "^reference BLEU: $want$" "$dir/div"
+head -n 3 "$dir/nbest" >"$dir/uneven"
+"$src/eval/diversity.sh" "$dir/uneven" "$dir/ref" >"$dir/out" 2>&1
+check "diversity: uneven sample counts are an error" bash -c "[ $? -ne 0 ] && grep -q 'expected 2' '$dir/out'"
+
+printf 'the cat sat on a mat today\nthere is one dog in a garden\n' >"$dir/sys2"
+"$src/eval/compare.sh" "$dir/ref" "$dir/sample" "$dir/sys2" -- --paired-bs-n 200 >"$dir/cmp" 2>&1
+check "compare.sh: paired bootstrap with p-values" bash -c "[ $? -eq 0 ] && grep -q 'p = ' '$dir/cmp' && grep -q 'bs:200' '$dir/cmp'"
+
+"$src/eval/bleu.sh" "$dir/no-model" "$dir/ref" "$dir/ref" >"$dir/out" 2>&1
+check "bleu.sh: a missing model directory fails with a message" bash -c "[ $? -ne 0 ] && [ -s '$dir/out' ]"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
