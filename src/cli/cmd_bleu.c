@@ -175,11 +175,12 @@ static int parse(int argc, char **argv, bleu_args *a) {
   return 0;
 }
 
-/* The signature as the chosen output prints it (the short form only in text output). */
+/* The signature as the chosen output prints it: the short form only in text output (paired
+ * tests always print text). */
 static void signature(const bleu_args *a, const fs_metric *m, const fs_signature_test *test, char *buf, size_t size) {
   char full[256];
   fs_metric_signature(m, test, full, sizeof full);
-  if (a->short_signature && !a->json) fs_signature_short(full, buf, size);
+  if (a->short_signature && (!a->json || a->paired_bs)) fs_signature_short(full, buf, size);
   else snprintf(buf, size, "%s", full);
 }
 
@@ -292,7 +293,9 @@ static void report_table(const bleu_args *a, const fs_lines *systems, const fs_l
 
 static void report_paired(const bleu_args *a, const fs_lines *systems, const fs_lines *refs) {
   printf("Paired bootstrap resampling: %d resamples, seed %llu; mean ± 95%% CI per system,\n"
-         "p-value against the baseline (the first system); * marks p < 0.05.\n",
+         "p-value against the baseline (the first system); * marks p < 0.05.\n"
+         "Means, CIs and p-values agree with sacreBLEU's statistically, not digit for digit\n"
+         "(the resamples come from a different random number generator).\n",
          a->bs_n, a->seed);
   fs_signature_test test = {a->n_refs, a->bs_n, a->seed};
   for (int k = 0; k < a->n_metrics; k++) {
