@@ -38,7 +38,7 @@ static const config_key keys[] = {
     {"model.flow_steps", KEY_INT_LIST, NONNEG, offsetof(fs_config, model.flow_steps), FLOW_MAX_LEVELS},
     M(flow_hidden, KEY_INT, POSITIVE), M(flow_heads, KEY_INT, POSITIVE), M(max_length, KEY_INT, POSITIVE),
     M(share_embed, KEY_BOOL, ANY), M(tie_weights, KEY_BOOL, ANY),
-    TS(train_src), TS(train_tgt), TS(train_data), TS(valid_src), TS(valid_tgt), TS(spm), TS(output),
+    TS(train_src), TS(train_tgt), TS(train_data), TS(valid_src), TS(valid_tgt), TS(spm), TS(output), TS(init_from),
     T(max_tokens, KEY_INT, POSITIVE), T(max_sentences, KEY_INT, NONNEG), T(accumulate, KEY_INT, POSITIVE),
     T(max_length, KEY_INT, POSITIVE), T(max_ratio, KEY_DOUBLE, NONNEG), T(seed, KEY_INT, NONNEG),
     T(lr, KEY_DOUBLE, POSITIVE), T(beta1, KEY_DOUBLE, FRACTION), T(beta2, KEY_DOUBLE, FRACTION),

@@ -19,6 +19,7 @@ typedef struct {
   char valid_src[FS_PATH_MAX], valid_tgt[FS_PATH_MAX];
   char spm[FS_PATH_MAX];    /* SentencePiece model (flowseq vocab) */
   char output[FS_PATH_MAX]; /* checkpoint / model directory */
+  char init_from[FS_PATH_MAX]; /* fine-tuning: start the main phase from this model directory's weights */
   int max_tokens;           /* padded target tokens per batch */
   int max_sentences;        /* sentences per batch, 0 = no cap (spec §9.2 counts sentences) */
   int accumulate;           /* batches per update (gradient accumulation) */

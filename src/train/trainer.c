@@ -361,6 +361,12 @@ fs_status fs_train(fs_config *cfg) {
       fs_log("train", "resumed from %s: phase %d, update %ld, epoch %d", resume, t.progress.phase, t.progress.update,
              t.progress.data.epoch);
     free(resume);
+  } else if (s == FS_OK && tc->init_from[0]) {
+    /* Fine-tuning (fairseq's --finetune-from-model): the weights are trained, so the
+     * pre-training and the data-dependent inits are skipped and only the optimiser is new. */
+    s = fs_checkpoint_load(tc->init_from, &t.model, NULL, NULL);
+    t.progress.phase = FS_PHASE_MAIN;
+    if (s == FS_OK) fs_log("train", "main phase starts from the weights in %s (fresh optimiser)", tc->init_from);
   }
   fs_batcher_options bo = {tc->max_tokens, tc->max_sentences, flowseq_length_unit(&cfg->model), cfg->model.pad_id, cfg->model.eos_id,
                            (uint64_t)tc->seed, true};

@@ -55,6 +55,13 @@ wait $pid
 check "the second run resumed" grep -q "resumed from" "$dir/b2.log"
 check "resumed parameters (binarized data) equal the uninterrupted run's (raw text)" cmp -s "$dir/a/model.safetensors" "$dir/b/model.safetensors"
 
+# fine-tuning: train.init_from starts the main phase from trained weights, with no pre-training
+"$bin" "${train_args[@]}" --train.output "$dir/c" --train.init_from "$dir/a" --train.max_updates 10 2>"$dir/c.log"
+check "fine-tuning starts from the given weights" grep -q "main phase starts from the weights in $dir/a" "$dir/c.log"
+check "fine-tuning skips pre-training" test "$(awk -F'\t' '$3 == "pretrain"' "$dir/c.metrics.tsv" | wc -l)" -eq 0
+err=$("$bin" "${train_args[@]}" --train.output "$dir/d" --train.init_from "$dir/a" --model.d 64 2>&1 >/dev/null || true)
+check "fine-tuning a model of another shape is refused ($err)" grep -q "model.safetensors: tensor" <<<"$err"
+
 # translation keeps order and blank lines
 printf 'Zwei junge Männer.\n\nEin Mann.\nEin kleines Mädchen klettert in ein Spielhaus aus Holz.\n\n' >"$dir/in.de"
 "$bin" translate -m "$dir/a" -i "$dir/in.de" -o "$dir/out.en" --quiet
