@@ -7,7 +7,8 @@
 #include "cli/decode_args.h"
 
 static const char *usage_text =
-    "usage: flowseq sample -m MODEL_DIR -n N [-i FILE] [-o FILE] [--lengths L] [--tau T] [--seed S]\n\n"
+    "usage: flowseq sample -m MODEL_DIR -n N [-i FILE] [-o FILE] [--lengths L] [--tau T] [--seed S]\n"
+    "                     [--collapse-repeats]\n\n"
     "Writes N translations per input sentence (L top lengths x N/L latent samples at temperature T,\n"
     "default L 1, T 1.0) in Moses n-best format, best first:\n"
     "  id ||| text ||| len=log P(T|x) prior=log p(z|x) dec=log p(y|z,x) ||| total\n"
@@ -25,7 +26,7 @@ static fs_status write_nbest(void *ctx, int index, const flowseq_candidate *c, i
   memcpy(sorted, c, sizeof *sorted * n);
   qsort(sorted, n, sizeof *sorted, by_score);
   for (int i = 0; i < n; i++) {
-    char *text = flowseq_runner_text(w->runner, &sorted[i]);
+    char *text = flowseq_runner_text(w->runner, &sorted[i], w->collapse_repeats);
     double total = sorted[i].length_logprob + sorted[i].prior_logprob + sorted[i].decoder_logprob;
     fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f ||| %.4f\n", index, text, sorted[i].length_logprob,
             sorted[i].prior_logprob, sorted[i].decoder_logprob, total);

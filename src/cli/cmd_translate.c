@@ -17,6 +17,7 @@ static const char *usage_text =
     "  --seed S                 random seed (same seed, same output)\n"
     "  --max-tokens N           source tokens per batch (4096)\n"
     "  --max-length N           longer inputs are truncated with a warning (250 tokens)\n"
+    "  --collapse-repeats       drop each output token equal to the one before it (\"a a man\")\n"
     "  --arena-mb N             activation memory (4096)\n"
     "  --quiet                  no progress on stderr\n";
 
@@ -24,7 +25,7 @@ static fs_status write_best(void *ctx, int index, const flowseq_candidate *c, in
   (void)index;
   decode_output *w = ctx;
   if (n == 0) return fputc('\n', w->out) == EOF ? fs_error(FS_ERR_IO, "write failed") : FS_OK;
-  char *text = flowseq_runner_text(w->runner, &c[best]);
+  char *text = flowseq_runner_text(w->runner, &c[best], w->collapse_repeats);
   int rc = fprintf(w->out, "%s\n", text);
   free(text);
   return rc < 0 ? fs_error(FS_ERR_IO, "write failed") : FS_OK;

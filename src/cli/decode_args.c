@@ -27,6 +27,10 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
       fs_log_quiet(1);
       continue;
     }
+    if (!strcmp(o, "--collapse-repeats")) {
+      a->collapse_repeats = true;
+      continue;
+    }
     if (!v) return fprintf(stderr, "flowseq %s: %s needs a value (see --help)\n", command, o), 2;
     i++;
     if (!strcmp(o, "-m") || !strcmp(o, "--model")) a->model = v;
@@ -74,7 +78,7 @@ int decode_args_run(const decode_args *a, const char *command, flowseq_result_fn
   bool to_file = a->output && strcmp(a->output, "-");
   if (s == FS_OK && to_file) s = fs_atomic_open(&file, a->output);
   if (s == FS_OK) {
-    decode_output out = {&r, to_file ? file.file : stdout};
+    decode_output out = {&r, to_file ? file.file : stdout, a->collapse_repeats};
     s = flowseq_runner_decode(&r, input.lines, input.count, &a->run, on_result, &out);
     if (to_file) s = s == FS_OK ? fs_atomic_commit(&file) : (fs_atomic_abort(&file), s);
   }

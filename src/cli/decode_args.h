@@ -11,7 +11,8 @@ typedef struct {
   const char *model, *input, *output;
   flowseq_run_options run;
   int arena_mb, n_best;
-  bool tau_given; /* --tau was on the command line */
+  bool tau_given;        /* --tau was on the command line */
+  bool collapse_repeats; /* --collapse-repeats: see flowseq_runner_text */
 } decode_args;
 
 /* Parses argv; returns 0 when done, -1 for --help (usage printed), else an exit code. */
@@ -21,6 +22,7 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
 typedef struct {
   flowseq_runner *runner;
   FILE *out;
+  bool collapse_repeats;
 } decode_output;
 
 /* The body every decoding command shares: read the input, open the model, decode with

@@ -35,10 +35,22 @@ void flowseq_runner_close(flowseq_runner *r) {
   if (r->spm) fs_spm_free(r->spm);
 }
 
-char *flowseq_runner_text(const flowseq_runner *r, const flowseq_candidate *c) {
+int flowseq_collapse_repeats(int32_t *tokens, int n) {
+  int kept = 0;
+  for (int i = 0; i < n; i++)
+    if (kept == 0 || tokens[i] != tokens[kept - 1]) tokens[kept++] = tokens[i];
+  return kept;
+}
+
+char *flowseq_runner_text(const flowseq_runner *r, const flowseq_candidate *c, bool collapse_repeats) {
+  int n = c->output_length;
+  int32_t *tokens = malloc(sizeof(int32_t) * (n ? n : 1));
+  memcpy(tokens, c->tokens, sizeof(int32_t) * n);
+  if (collapse_repeats) n = flowseq_collapse_repeats(tokens, n);
   char *text = NULL;
-  if (fs_spm_decode(r->spm, c->tokens, c->output_length, &text) != FS_OK) return strdup("");
-  return text;
+  fs_status s = fs_spm_decode(r->spm, tokens, n, &text);
+  free(tokens);
+  return s == FS_OK ? text : strdup("");
 }
 
 typedef struct {

@@ -34,7 +34,13 @@ typedef struct {
 fs_status flowseq_runner_decode(flowseq_runner *r, char **lines, int n, const flowseq_run_options *o,
                                 flowseq_result_fn on_result, void *ctx);
 
-/* Detokenized text of a candidate's output (tokens before the first EOS), malloc'd. */
-char *flowseq_runner_text(const flowseq_runner *r, const flowseq_candidate *c);
+/* Detokenized text of a candidate's output (tokens before the first EOS), malloc'd. With
+ * collapse_repeats, a token equal to the one before it is dropped first: parallel decoders
+ * tend to emit the same token at neighbouring positions ("a a man"), and removing those is the
+ * usual post-processing of non-autoregressive output (Gu et al. 2018, Lee et al. 2018). */
+char *flowseq_runner_text(const flowseq_runner *r, const flowseq_candidate *c, bool collapse_repeats);
+
+/* Removes each token equal to its predecessor in place; returns the new length. */
+int flowseq_collapse_repeats(int32_t *tokens, int n);
 
 #endif

@@ -71,6 +71,8 @@ for mode in npd iwd; do
   "$bin" translate -m "$dir/a" -i "$dir/in.de" --decode $mode --quiet >"$dir/out.$mode"
   check "$mode decoding writes 5 lines" test "$(wc -l <"$dir/out.$mode")" -eq 5
 done
+"$bin" translate -m "$dir/a" -i "$dir/in.de" --collapse-repeats --quiet >"$dir/out.collapsed"
+check "--collapse-repeats keeps every line" test "$(wc -l <"$dir/out.collapsed")" -eq 5
 "$bin" translate -m "$dir/a" -i "$dir/in.de" --decode npd --seed 7 --quiet >"$dir/s1"
 "$bin" translate -m "$dir/a" -i "$dir/in.de" --decode npd --seed 7 --quiet >"$dir/s2"
 check "same seed, same output" cmp -s "$dir/s1" "$dir/s2"

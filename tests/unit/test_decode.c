@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "decode/decode.h"
+#include "decode/runner.h"
 #include "test.h"
 #include "tiny_model.h"
 
@@ -22,7 +23,16 @@ static bool reproduces_target(const flowseq_candidate *c, int b) {
   return c->output_length == len && memcmp(c->tokens, tiny_tgt + b * TINY_T, sizeof(int32_t) * len) == 0;
 }
 
+/* Post-processing: only a token equal to its predecessor goes; later repeats of it stay. */
+static void test_collapse_repeats(void) {
+  int32_t t[] = {5, 5, 5, 7, 5, 9, 9, 7};
+  int n = flowseq_collapse_repeats(t, 8);
+  CHECK_MSG(n == 5 && t[0] == 5 && t[1] == 7 && t[2] == 5 && t[3] == 9 && t[4] == 7, "collapsed to %d tokens", n);
+  CHECK(flowseq_collapse_repeats(t, 0) == 0);
+}
+
 int main(void) {
+  test_collapse_repeats();
   if (fs_engine_init(&eng, fs_backend_cpu(), 256 << 20, 64 << 20) != FS_OK) return 1;
   flowseq_hparams h = tiny_hparams();
   h.encoder_dropout = h.posterior_dropout = h.decoder_dropout = h.posterior_token_dropout = 0.0f;
