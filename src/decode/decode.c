@@ -211,6 +211,12 @@ static fs_status importance_weights(fs_engine *e, flowseq_model *m, const int32_
   return s;
 }
 
+int flowseq_decode_rows_per_sentence(const flowseq_decode_options *o) {
+  if (o->mode == FLOWSEQ_DECODE_ARGMAX) return 1;
+  int candidates = o->lengths * o->samples;
+  return o->mode == FLOWSEQ_DECODE_IWD ? candidates * o->iw_samples : candidates;
+}
+
 fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,
                          int src_len, const flowseq_decode_options *o, flowseq_candidate **candidates, int *n,
                          int *best) {

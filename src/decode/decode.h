@@ -43,6 +43,11 @@ typedef struct {
 
 flowseq_decode_options flowseq_decode_defaults(flowseq_decode_mode mode);
 
+/* Decoder rows one source sentence occupies at the widest point of flowseq_decode: its
+ * candidates, and in iwd each candidate's K posterior samples. Batches are sized by it, since
+ * activation memory grows with rows x length. */
+int flowseq_decode_rows_per_sentence(const flowseq_decode_options *o);
+
 /* Decodes B sources (ids [B, S] with EOS, mask [B, S]). *candidates receives all n = B·l·r
  * candidates grouped by sentence (free with flowseq_candidates_free); best[b] the index of
  * sentence b's chosen candidate. The model's multi-head linear inverses must be in sync

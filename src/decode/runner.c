@@ -98,11 +98,12 @@ fs_status flowseq_runner_decode(flowseq_runner *r, char **lines, int n, const fl
   int next_out = 0;
   long tokens = 0;
   double start = seconds(), last_report = start;
+  long per_sentence = flowseq_decode_rows_per_sentence(&o->decode);
   for (int first = 0; s == FS_OK && first < n_order;) {
     int S = enc[order[first]].n + 1, rows = 0;
     while (first + rows < n_order) { /* token-bounded batch of similar lengths */
       int len = enc[order[first + rows]].n + 1;
-      if (rows > 0 && (long)(rows + 1) * len > o->max_tokens) break;
+      if (rows > 0 && (long)(rows + 1) * len * per_sentence > o->max_tokens) break;
       S = len;
       rows++;
     }

@@ -26,7 +26,7 @@ typedef fs_status (*flowseq_result_fn)(void *ctx, int index, const flowseq_candi
 
 typedef struct {
   flowseq_decode_options decode;
-  int max_tokens;   /* source tokens per batch */
+  int max_tokens;   /* decoder tokens per batch: source tokens x flowseq_decode_rows_per_sentence */
   int max_length;   /* longer inputs are truncated (with a warning) to this many tokens */
   bool quiet;
 } flowseq_run_options;
