@@ -23,7 +23,15 @@ if [ "$lines" -gt 0 ]; then head -n "$lines" "$tmp/src" >"$tmp/timed"; else cp "
 spm_encode --model="$model/spm.model" <"$tmp/timed" | awk '{ print NF }' >"$tmp/len"
 paste "$tmp/len" "$tmp/timed" | awk -F'\t' -v d="$tmp" '{ b = $1 <= 10 ? 10 : $1 <= 20 ? 20 : $1 <= 40 ? 40 : 80; print $2 > (d "/bucket." b) }'
 modes=("argmax|--decode argmax" "npd 3x5|--decode npd --lengths 3 --samples 5 --tau 1.0" "iwd 3x1 K=4|--decode iwd --lengths 3 --samples 1 --iw-samples 4")
-elapsed() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'; }
+# seconds a command takes; a failed command stops the benchmark (a command substitution would
+# otherwise swallow the failure and time the error)
+elapsed() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null || { echo "bench-decode: failed: $*" >&2; return 1; }
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+}
 printf '%-14s %-8s %7s %7s %12s %14s\n' mode batch bucket lines "sent/s" "ms/sentence"
 for m in "${modes[@]}"; do
   name=${m%%|*} opts=${m#*|}
@@ -34,7 +42,7 @@ for m in "${modes[@]}"; do
       [ -s "$f" ] || continue
       n=$(wc -l <"$f")
       # shellcheck disable=SC2086
-      s=$(elapsed "$bin" translate -m "$model" -i "$f" --quiet --max-tokens $tokens $opts)
+      s=$(elapsed "$bin" translate -m "$model" -i "$f" --quiet --max-tokens $tokens $opts) || exit 1
       awk -v m="$name" -v bt=$batch -v b="<=$b" -v n="$n" -v s="$s" 'BEGIN { printf "%-14s %-8s %7s %7d %12.2f %14.1f\n", m, bt, b, n, n / s, 1000 * s / n }'
     done
   done
@@ -44,7 +52,7 @@ printf '%-14s %8s  %s\n' mode "sent/s" "sacreBLEU on test_2016 ($(wc -l <"$tmp/s
 for m in "${modes[@]}"; do
   name=${m%%|*} opts=${m#*|}
   # shellcheck disable=SC2086
-  s=$(elapsed "$bin" translate -m "$model" -i "$tmp/src" -o "$tmp/hyp" --quiet $opts)
+  s=$(elapsed "$bin" translate -m "$model" -i "$tmp/src" -o "$tmp/hyp" --quiet $opts) || exit 1
   printf '%-14s %8.2f  %s\n' "$name" "$(awk -v n="$(wc -l <"$tmp/src")" -v s="$s" 'BEGIN { print n / s }')" \
     "$("$bin" bleu "$tmp/ref" -i "$tmp/hyp" -f text)"
 done
