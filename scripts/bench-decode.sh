@@ -36,7 +36,7 @@ printf '%-14s %-8s %7s %7s %12s %14s\n' mode batch bucket lines "sent/s" "ms/sen
 for m in "${modes[@]}"; do
   name=${m%%|*} opts=${m#*|}
   for batch in 1 batched; do
-    tokens=$([ $batch = 1 ] && echo 1 || echo 4096)
+    tokens=$([ $batch = 1 ] && echo 1 || echo 1024)
     for b in 10 20 40 80; do
       f="$tmp/bucket.$b"
       [ -s "$f" ] || continue

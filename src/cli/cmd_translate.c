@@ -16,7 +16,7 @@ static const char *usage_text =
     "  --lengths L (npd/iwd 3)  --samples R (npd 5, iwd 1)  --tau T (npd 1.0, iwd 0)  --iw-samples K (4)\n"
     "  --seed S                 random seed (same seed, same output)\n"
     "  --max-tokens N           tokens per batch, counting each source token once per candidate row\n"
-    "                           (npd: lengths x samples; iwd: x --iw-samples too) (4096)\n"
+    "                           (npd: lengths x samples; iwd: x --iw-samples too) (1024; more on a GPU)\n"
     "  --max-length N           longer inputs are truncated with a warning (250 tokens)\n"
     "  --collapse-repeats       drop each output token equal to the one before it (\"a a man\")\n"
     "  --arena-mb N             activation memory (4096)\n"
