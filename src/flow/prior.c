@@ -165,6 +165,7 @@ static fs_status build_levels(fs_engine *e, const flow_prior *f, const flow_inpu
 
 static fs_tensor *run_layer(fs_engine *e, const flow_layer *l, fs_tensor *x, const flow_level *lvl, const flow_input *in,
                             bool normalise, fs_tensor **logdet) {
+  if (!x) return NULL; /* an earlier op failed: the engine holds why */
   switch (l->kind) {
     case FLOW_LAYER_ACTNORM:
       return normalise ? flow_actnorm_normalise(e, &l->actnorm, x, lvl, logdet)
@@ -177,6 +178,17 @@ static fs_tensor *run_layer(fs_engine *e, const flow_layer *l, fs_tensor *x, con
                        : flow_coupling_generate(e, &l->coupling, x, lvl, in->src, in->src_mask, logdet);
   }
   return NULL;
+}
+
+/* One layer whose intermediates are released at once when there are no gradients (decoding):
+ * only its output and the running log-determinant survive. */
+static fs_tensor *run_layer_lean(fs_engine *e, const flow_layer *l, fs_tensor *x, const flow_level *lvl,
+                                 const flow_input *in, bool normalise, fs_tensor **logdet) {
+  fs_engine_mark mark = fs_engine_mark_now(e);
+  fs_tensor *keep[2] = {run_layer(e, l, x, lvl, in, normalise, logdet), *logdet};
+  fs_engine_release(e, mark, 2, keep);
+  *logdet = keep[1];
+  return keep[0];
 }
 
 /* [B, L, F/2] ↔ [B, L/2, F] */
@@ -201,7 +213,7 @@ fs_tensor *flow_prior_normalise(fs_engine *e, const flow_prior *f, fs_tensor *z,
   if (build_levels(e, f, in, lvls) != FS_OK) return fs_fail(e, FS_ERR_ARG, "%s", fs_last_error());
   fs_tensor *x = z;
   for (int k = 0; k < f->levels; k++) {
-    for (int i = 0; i < f->n_layers[k]; i++) x = run_layer(e, &f->layers[k][i], x, &lvls[k], in, true, logdet);
+    for (int i = 0; i < f->n_layers[k]; i++) x = run_layer_lean(e, &f->layers[k][i], x, &lvls[k], in, true, logdet);
     if (k == f->levels - 1) break;
     set_aside[k] = half(e, x, 1);
     x = squeeze(e, half(e, x, 0));
@@ -222,7 +234,7 @@ fs_tensor *flow_prior_generate(fs_engine *e, const flow_prior *f, fs_tensor *v, 
   }
   for (int k = f->levels - 1; k >= 0; k--) {
     if (k < f->levels - 1) x = fs_concat(e, 2, (fs_tensor *[]){unsqueeze(e, x), set_aside[k]}, 2);
-    for (int i = f->n_layers[k] - 1; i >= 0; i--) x = run_layer(e, &f->layers[k][i], x, &lvls[k], in, false, logdet);
+    for (int i = f->n_layers[k] - 1; i >= 0; i--) x = run_layer_lean(e, &f->layers[k][i], x, &lvls[k], in, false, logdet);
   }
   return x;
 }

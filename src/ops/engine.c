@@ -39,6 +39,38 @@ void fs_engine_reset(fs_engine *e) {
   e->status = FS_OK;
 }
 
+fs_engine_mark fs_engine_mark_now(const fs_engine *e) { return (fs_engine_mark){e->device.used, e->host.used}; }
+
+void fs_engine_release(fs_engine *e, fs_engine_mark mark, int n, fs_tensor **keep) {
+  enum { MAX_KEEP = 8 };
+  if (e->grad_enabled || e->status != FS_OK || n > MAX_KEEP) return;
+  fs_tensor kept[MAX_KEEP];
+  float *staged[MAX_KEEP] = {0};
+  /* Data above the mark is first staged above the current top, so the final copies down to the
+   * mark never overlap their source (the kept data fitted between the mark and the top). */
+  for (int i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    kept[i] = *keep[i];
+    if ((char *)kept[i].data < e->device.base + mark.device) continue; /* older: stays where it is */
+    size_t bytes = sizeof(float) * (size_t)kept[i].numel;
+    staged[i] = fs_scratch(e, kept[i].numel ? kept[i].numel : 1);
+    if (staged[i]) e->be->copy(staged[i], kept[i].data, bytes);
+  }
+  if (e->status != FS_OK) return; /* no room to stage: keep everything */
+  e->device.used = mark.device;
+  e->host.used = mark.host;
+  for (int i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    fs_tensor *t = fs_host_alloc(e, sizeof *t);
+    *t = kept[i];
+    if (staged[i]) {
+      t->data = fs_scratch(e, t->numel ? t->numel : 1);
+      e->be->copy(t->data, staged[i], sizeof(float) * (size_t)t->numel);
+    }
+    keep[i] = t;
+  }
+}
+
 fs_status fs_engine_status(const fs_engine *e) {
   if (e->status != FS_OK) return e->status;
   fs_status s = e->be->last_status();

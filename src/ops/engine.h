@@ -57,6 +57,17 @@ void fs_engine_free(fs_engine *e);
 void fs_engine_reset(fs_engine *e);
 fs_status fs_engine_status(const fs_engine *e);
 
+/* Inference memory. fs_engine_release frees everything allocated since `mark` except the
+ * distinct tensors keep[0..n) (NULLs skipped), which move down to the mark: keep[i] is replaced
+ * by the moved tensor. Without gradients only (the tape would point into freed memory); with
+ * grad_enabled it does nothing. A long no-grad chain, such as the flow when decoding, then needs
+ * the memory of its widest step instead of the sum of all steps. */
+typedef struct {
+  size_t device, host;
+} fs_engine_mark;
+fs_engine_mark fs_engine_mark_now(const fs_engine *e);
+void fs_engine_release(fs_engine *e, fs_engine_mark mark, int n, fs_tensor **keep);
+
 /* Marks the engine failed with a message; returns NULL so ops can `return fs_fail(...)`. */
 void *fs_fail(fs_engine *e, fs_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -85,6 +85,15 @@ check "score writes one line per pair" test "$(wc -l <"$dir/scores")" -eq 64
 "$bin" bleu "$dir/train.en" -i "$dir/train.hyp" -b -f text >"$dir/bleu"
 check "bleu scores the translation ($(cat "$dir/bleu"))" grep -qE '^[0-9]+[.][0-9]$' "$dir/bleu"
 
+# too little activation memory: a clear error and no output file, in every mode
+for mode in argmax npd iwd; do
+  rc=0
+  err=$("$bin" translate -m "$dir/a" -i "$dir/train.de" -o "$dir/none.$mode" --decode $mode --arena-mb 1 2>&1) || rc=$?
+  check "$mode with a 1 MiB arena fails cleanly (exit $rc: $err)" test "$rc" -eq 1
+  check "$mode with a 1 MiB arena names the cause" grep -q "arena exhausted" <<<"$err"
+  check "$mode with a 1 MiB arena leaves no output" test ! -e "$dir/none.$mode"
+done
+
 # broken model directories
 mkdir -p "$dir/broken" && cp "$dir/a/config.yaml" "$dir/a/spm.model" "$dir/broken/"
 err=$("$bin" translate -m "$dir/broken" -i "$dir/in.de" 2>&1 >/dev/null)
