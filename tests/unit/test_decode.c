@@ -31,8 +31,21 @@ static void test_collapse_repeats(void) {
   CHECK(flowseq_collapse_repeats(t, 0) == 0);
 }
 
+/* Batches are sized by the widest point of decoding: candidates, times K posterior samples in iwd. */
+static void test_rows_per_sentence(void) {
+  flowseq_decode_options o = flowseq_decode_defaults(FLOWSEQ_DECODE_ARGMAX);
+  CHECK(flowseq_decode_rows_per_sentence(&o) == 1);
+  o = flowseq_decode_defaults(FLOWSEQ_DECODE_NPD);
+  o.lengths = 3, o.samples = 5;
+  CHECK(flowseq_decode_rows_per_sentence(&o) == 15);
+  o = flowseq_decode_defaults(FLOWSEQ_DECODE_IWD);
+  o.lengths = 3, o.samples = 1, o.iw_samples = 4;
+  CHECK(flowseq_decode_rows_per_sentence(&o) == 12);
+}
+
 int main(void) {
   test_collapse_repeats();
+  test_rows_per_sentence();
   if (fs_engine_init(&eng, fs_backend_cpu(), 256 << 20, 64 << 20) != FS_OK) return 1;
   flowseq_hparams h = tiny_hparams();
   h.encoder_dropout = h.posterior_dropout = h.decoder_dropout = h.posterior_token_dropout = 0.0f;

@@ -59,6 +59,32 @@ static void test_arena_reuse(void) {
   fs_engine_free(&e);
 }
 
+/* fs_engine_release: kept tensors keep their values and move down to the mark, an older tensor
+ * stays where it is, the memory in between is freed; with gradients it changes nothing. */
+static void test_release(void) {
+  fs_engine e;
+  CHECK(fs_engine_init(&e, fs_backend_cpu(), 16 << 20, 1 << 20) == FS_OK);
+  e.grad_enabled = false;
+  float host[6] = {1, 2, 3, 4, 5, 6}, got[6];
+  fs_tensor *old = fs_tensor_from_host(&e, 1, (int[]){6}, host);
+  fs_engine_mark mark = fs_engine_mark_now(&e);
+  fs_tensor *big = fs_tensor_zeros(&e, 2, (int[]){512, 512});
+  fs_tensor *keep[3] = {fs_scale(&e, old, 2.0f), NULL, old};
+  CHECK(big && keep[0]);
+  fs_engine_release(&e, mark, 3, keep);
+  CHECK(fs_engine_status(&e) == FS_OK && keep[1] == NULL && keep[2]->data == old->data);
+  CHECK_MSG(e.device.used < mark.device + 1024, "%zu bytes above the mark after release", e.device.used - mark.device);
+  fs_tensor_to_host(&e, keep[0], got);
+  for (int i = 0; i < 6; i++) CHECK(got[i] == 2 * host[i]);
+  e.grad_enabled = true;
+  mark = fs_engine_mark_now(&e);
+  fs_tensor *y = fs_scale(&e, old, 3.0f), *before = y;
+  size_t used = e.device.used;
+  fs_engine_release(&e, mark, 1, &y);
+  CHECK(y == before && e.device.used == used);
+  fs_engine_free(&e);
+}
+
 static void test_params(void) {
   fs_params p;
   fs_params_init(&p, fs_backend_cpu());
@@ -80,6 +106,7 @@ static void test_params(void) {
 int main(void) {
   test_rng();
   test_arena_reuse();
+  test_release();
   test_params();
   return test_summary();
 }
