@@ -44,12 +44,15 @@ int flowseq_collapse_repeats(int32_t *tokens, int n) {
 
 char *flowseq_runner_text(const flowseq_runner *r, const flowseq_candidate *c, bool collapse_repeats) {
   int n = c->output_length;
-  int32_t *tokens = malloc(sizeof(int32_t) * (n ? n : 1));
-  memcpy(tokens, c->tokens, sizeof(int32_t) * n);
-  if (collapse_repeats) n = flowseq_collapse_repeats(tokens, n);
+  int32_t *collapsed = NULL; /* the candidate's own tokens stay as scored */
+  if (collapse_repeats) {
+    collapsed = malloc(sizeof(int32_t) * (n ? n : 1));
+    memcpy(collapsed, c->tokens, sizeof(int32_t) * n);
+    n = flowseq_collapse_repeats(collapsed, n);
+  }
   char *text = NULL;
-  fs_status s = fs_spm_decode(r->spm, tokens, n, &text);
-  free(tokens);
+  fs_status s = fs_spm_decode(r->spm, collapsed ? collapsed : c->tokens, n, &text);
+  free(collapsed);
   return s == FS_OK ? text : strdup("");
 }
 
