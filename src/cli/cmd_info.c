@@ -2,19 +2,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "backend/backend.h"
+#include "backend/cpu/blas_core.h"
 #include "cli/commands.h"
 
 int cmd_info(int argc, char **argv) {
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: flowseq info\n\nPrints the version, the build options, the OpenBLAS core in use\n"
-           "and the compute backend that would be selected at run time.\n");
+    printf("usage: flowseq info\n\nPrints the version, the CPU, the OpenBLAS kernel in use and why it was chosen,\n"
+           "the build options and the compute backend that would be selected at run time.\n\n"
+           "The kernel is the fastest one this CPU runs whose sgemm passes a check against a\n"
+           "double-precision reference. FLOWSEQ_BLAS_CORE=NAME forces an OpenBLAS core (Haswell,\n"
+           "SkylakeX, ...); FLOWSEQ_BLAS_CORE=openblas keeps OpenBLAS's own choice, which honours\n"
+           "OPENBLAS_CORETYPE.\n");
     return 0;
   }
+  char cpu[160];
   printf("flowseq 0.1.0\n");
-  printf("openblas core: %s\n", openblas_get_corename());
+  printf("cpu: %s\n", fs_cpu_describe(cpu, sizeof cpu));
+  printf("openblas core: %s\n", fs_blas_core());
+  printf("openblas core chosen: %s\n", fs_blas_reason());
 #ifdef FLOWSEQ_HAVE_CUDA
   printf("cuda backend: built\n");
 #else

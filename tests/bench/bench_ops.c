@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backend/cpu/blas_core.h"
 #include "ops/ops.h"
 
 static double now(void) {
@@ -38,6 +39,7 @@ static double now(void) {
   })
 
 int main(int argc, char **argv) {
+  fs_blas_select(argv); /* the kernel flowseq itself would run */
   const fs_backend *be = fs_backend_cpu();
   if (argc == 3 && !strcmp(argv[1], "--device") && !strcmp(argv[2], "cuda")) {
     be = fs_backend_cuda();
