@@ -10,8 +10,10 @@ if [ $# -lt 3 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
 fi
 model=$1 src=$2 ref=$3
 shift 3
+# the flowseq binary: $FLOWSEQ_BIN, else build/flowseq of this checkout, else flowseq on PATH
 bin="${FLOWSEQ_BIN:-$(dirname "$0")/../build/flowseq}"
-[ -x "$bin" ] || { echo "eval/bleu.sh: $bin not found: build first (scripts/build.sh) or set FLOWSEQ_BIN" >&2; exit 1; }
+if [ -z "${FLOWSEQ_BIN:-}" ] && [ ! -x "$bin" ] && command -v flowseq >/dev/null; then bin=$(command -v flowseq); fi
+[ -x "$bin" ] || { echo "eval/bleu.sh: $bin not found: build first (scripts/build.sh), put flowseq on PATH or set FLOWSEQ_BIN" >&2; exit 1; }
 if ! "$bin" translate --help >/dev/null 2>&1; then
   echo "eval/bleu.sh: this flowseq build has no 'translate' subcommand yet" >&2
   exit 1
@@ -19,7 +21,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat_any() { case "$1" in *.gz) gzip -dc "$1" ;; *) cat "$1" ;; esac; }
-cat_any "$src" >"$tmp/src"
-cat_any "$ref" >"$tmp/ref"
-"$bin" translate -m "$model" -i "$tmp/src" -o "$tmp/hyp" "$@"
-"$bin" bleu "$tmp/ref" -i "$tmp/hyp" -m bleu chrf -f text
+cat_any "$src" >"$tmp/src" || { echo "eval/bleu.sh: cannot read $src" >&2; exit 1; }
+cat_any "$ref" >"$tmp/ref" || { echo "eval/bleu.sh: cannot read $ref" >&2; exit 1; }
+"$bin" translate -m "$model" -i "$tmp/src" -o "$tmp/hyp" "$@" || { echo "eval/bleu.sh: translating $src failed" >&2; exit 1; }
+"$bin" bleu "$tmp/ref" -i "$tmp/hyp" -m bleu chrf -f text || { echo "eval/bleu.sh: scoring against $ref failed" >&2; exit 1; }

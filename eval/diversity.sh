@@ -12,7 +12,10 @@ if [ $# -ne 2 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
   echo "usage: eval/diversity.sh NBEST REF" >&2
   exit 2
 fi
+# the flowseq binary: $FLOWSEQ_BIN, else build/flowseq of this checkout, else flowseq on PATH
 bin="${FLOWSEQ_BIN:-$(dirname "$0")/../build/flowseq}"
+if [ -z "${FLOWSEQ_BIN:-}" ] && [ ! -x "$bin" ] && command -v flowseq >/dev/null; then bin=$(command -v flowseq); fi
+[ -x "$bin" ] || { echo "eval/diversity.sh: $bin not found: build first (scripts/build.sh), put flowseq on PATH or set FLOWSEQ_BIN" >&2; exit 1; }
 nbest=$1 ref=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,13 +29,18 @@ awk -F' [|][|][|] ' -v dir="$tmp" '
         print k > (dir "/k") }' "$nbest"
 k=$(cat "$tmp/k")
 [ "$k" -ge 2 ] || { echo "diversity: need at least 2 samples per sentence, found $k" >&2; exit 1; }
-score() { "$bin" bleu "$1" -i "$2" -b -w 4 -f text; } # BLEU of system $2 against reference $1
-{
-  for ((i = 0; i < k; i++)); do
-    echo "ref $(score "$ref" "$tmp/sample.$i")"
-    for ((j = 0; j < k; j++)); do
-      [ $i -eq $j ] || echo "pair $(score "$tmp/sample.$j" "$tmp/sample.$i")"
-    done
+# BLEU of system $3 against reference $2, appended to $tmp/scores as "$1 SCORE" ($1: ref or pair). A failure
+# stops the script: a score missing from the means would make them wrong, not just absent.
+score() {
+  local bleu
+  bleu=$("$bin" bleu "$2" -i "$3" -b -w 4 -f text) || { echo "eval/diversity.sh: flowseq bleu $2 -i $3 failed" >&2; exit 1; }
+  echo "$1 $bleu" >>"$tmp/scores"
+}
+for ((i = 0; i < k; i++)); do
+  score ref "$ref" "$tmp/sample.$i"
+  for ((j = 0; j < k; j++)); do
+    [ $i -eq $j ] || score pair "$tmp/sample.$j" "$tmp/sample.$i"
   done
-} | awk -v k="$k" '$1 == "ref" { r += $2 } $1 == "pair" { p += $2 }
-  END { printf "samples per sentence: %d\npairwise BLEU:  %.2f\nreference BLEU: %.2f\n", k, p / (k * (k - 1)), r / k }'
+done
+awk -v k="$k" '$1 == "ref" { r += $2 } $1 == "pair" { p += $2 }
+  END { printf "samples per sentence: %d\npairwise BLEU:  %.2f\nreference BLEU: %.2f\n", k, p / (k * (k - 1)), r / k }' "$tmp/scores"

@@ -17,7 +17,8 @@ static const char *usage_text =
     "  --seed S                 random seed (same seed, same output)\n"
     "  --max-tokens N           tokens per batch, counting each source token once per candidate row\n"
     "                           (npd: lengths x samples; iwd: x --iw-samples too) (1024; more on a GPU)\n"
-    "  --max-length N           longer inputs are truncated with a warning (250 tokens)\n"
+    "  --max-length N           longer inputs are truncated with a warning (250 tokens, at most\n"
+    "                           what the model's position table takes)\n"
     "  --collapse-repeats       drop each output token equal to the one before it (\"a a man\")\n"
     "  --arena-mb N             activation memory (4096)\n"
     "  --quiet                  no progress on stderr\n";

@@ -1,5 +1,7 @@
 /* Files that are never half-written: write to a temporary file in the same directory, flush and
- * fsync it, then rename it over the destination (rename is atomic within one file system). */
+ * fsync it, then rename it over the destination (rename is atomic within one file system).
+ * Only regular files (and new ones) are replaced so: a FIFO, a device or /dev/stdout is written
+ * straight through, and a symlink's target is replaced, not the link. */
 #ifndef FLOWSEQ_CORE_FILEIO_H
 #define FLOWSEQ_CORE_FILEIO_H
 
@@ -9,7 +11,7 @@
 
 typedef struct {
   FILE *file;
-  char *path, *tmp_path;
+  char *path, *tmp_path; /* tmp_path is NULL when writing straight through */
 } fs_atomic_file;
 
 fs_status fs_atomic_open(fs_atomic_file *f, const char *path);

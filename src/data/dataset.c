@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +166,38 @@ fs_status fs_dataset_prep(const char *spm_path, const char *src_spec, const char
   return s;
 }
 
-fs_status fs_dataset_load(const char *path, const char *spm_path, fs_pairs *out) {
+/* The file holds exactly the header's counts. Checked by division, not by computing the
+ * expected size, which crafted counts can overflow back to the real size. */
+static bool sizes_fit(const header *h, size_t size) {
+  uint64_t body = size - sizeof *h;
+  if (h->pairs > INT_MAX || h->pairs > body / 8) return false;
+  body -= 8 * h->pairs;
+  if (h->src_tokens > body / 4) return false;
+  body -= 4 * h->src_tokens;
+  return h->tgt_tokens <= body / 4 && body - 4 * h->tgt_tokens == 0;
+}
+
+/* The checksums only catch accidents (anyone can recompute them), so a crafted file is checked
+ * for what training relies on: the lengths add up to the token counts, every id is in the vocabulary. */
+static fs_status check_body(const char *path, const header *h, const char *base, int vocab) {
+  uint64_t n = h->pairs, total[2] = {0, 0};
+  const uint32_t *len = (const uint32_t *)(base + sizeof *h);
+  for (uint64_t i = 0; i < 2 * n; i++) total[i >= n] += len[i]; /* source lengths, then target lengths */
+  if (total[0] != h->src_tokens || total[1] != h->tgt_tokens)
+    return fs_error(FS_ERR_FORMAT, "%s: the pair lengths add up to %llu source and %llu target tokens, the header says "
+                    "%llu and %llu (corrupted or crafted file)", path, (unsigned long long)total[0],
+                    (unsigned long long)total[1], (unsigned long long)h->src_tokens, (unsigned long long)h->tgt_tokens);
+  const int32_t *ids = (const int32_t *)(len + 2 * n);
+  uint64_t count = h->src_tokens + h->tgt_tokens;
+  for (uint64_t i = 0; i < count; i++)
+    if (ids[i] < 0 || ids[i] >= vocab)
+      return fs_error(FS_ERR_FORMAT, "%s: %s token %llu has id %d, outside the tokenizer's vocabulary [0, %d) "
+                      "(corrupted or crafted file)", path, i < h->src_tokens ? "source" : "target",
+                      (unsigned long long)(i < h->src_tokens ? i : i - h->src_tokens), ids[i], vocab);
+  return FS_OK;
+}
+
+fs_status fs_dataset_load(const char *path, const char *spm_path, int vocab, fs_pairs *out) {
   memset(out, 0, sizeof *out);
   int fd = open(path, O_RDONLY);
   if (fd < 0) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -185,13 +217,15 @@ fs_status fs_dataset_load(const char *path, const char *spm_path, fs_pairs *out)
   fs_status s = FS_OK;
   if (memcmp(h.magic, MAGIC, 8)) s = fs_error(FS_ERR_FORMAT, "%s: not a flowseq dataset (bad magic)", path);
   else if (h.version != VERSION) s = fs_error(FS_ERR_FORMAT, "%s: dataset version %u, this flowseq reads %u", path, h.version, VERSION);
-  else if (size != sizeof h + 8 * h.pairs + 4 * (h.src_tokens + h.tgt_tokens))
-    s = fs_error(FS_ERR_FORMAT, "%s: %zu bytes, but its header describes %llu (truncated or corrupted)", path, size,
-                 (unsigned long long)(sizeof h + 8 * h.pairs + 4 * (h.src_tokens + h.tgt_tokens)));
+  else if (!sizes_fit(&h, size))
+    s = fs_error(FS_ERR_FORMAT, "%s: %zu bytes, but its header describes %llu pairs, %llu source and %llu target tokens "
+                 "(truncated or corrupted)", path, size, (unsigned long long)h.pairs, (unsigned long long)h.src_tokens,
+                 (unsigned long long)h.tgt_tokens);
   else if (fnv(FNV_START, base + sizeof h, size - sizeof h) != h.body_checksum)
     s = fs_error(FS_ERR_FORMAT, "%s: checksum mismatch: the file is corrupted", path);
   else if ((s = fs_file_checksum(spm_path, &spm_checksum)) == FS_OK && spm_checksum != h.spm_checksum)
     s = fs_error(FS_ERR_FORMAT, "%s was prepared with another tokenizer than %s: run flowseq prep again", path, spm_path);
+  if (s == FS_OK) s = check_body(path, &h, base, vocab);
   if (s != FS_OK) {
     munmap(base, size);
     return s;

@@ -96,7 +96,7 @@ static int top_lengths(const flowseq_model *m, const float *lp, int src_length, 
     int best = -1;
     for (int k = 0; k < classes; k++) {
       int len = src_length + k - m->length.range;
-      if (taken[k] || len <= 0 || lp[k] < -1e8f) continue;
+      if (taken[k] || len <= 0 || len > m->h.max_length || lp[k] < -1e8f) continue; /* beyond the position table */
       if (best < 0 || lp[k] > lp[best]) best = k;
     }
     if (best < 0) break;

@@ -84,13 +84,18 @@ fs_status flowseq_runner_decode(flowseq_runner *r, char **lines, int n, const fl
                                 flowseq_result_fn on_result, void *ctx) {
   encoded *enc = calloc(n ? n : 1, sizeof *enc);
   int *order = malloc(sizeof(int) * (n ? n : 1)), n_order = 0, eos = r->cfg.model.eos_id, truncated = 0;
+  /* the tokens and EOS must fit the model's position table, whatever --max-length says (its
+   * default, 250, is more than a small model's table): one long line must not fail the run */
+  int limit = o->max_length, table = r->cfg.model.max_length - 1;
+  const char *why = "--max-length";
+  if (limit > table) limit = table, why = "the model's position table, model.max_length";
   fs_status s = FS_OK;
   for (int i = 0; s == FS_OK && i < n; i++) {
     enc[i].index = i;
     s = fs_spm_encode(r->spm, lines[i], &enc[i].ids, &enc[i].n);
-    if (s == FS_OK && enc[i].n > o->max_length) {
-      if (!truncated++) fs_log("decode", "line %d has %d tokens: truncated to %d (--max-length)", i + 1, enc[i].n, o->max_length);
-      enc[i].n = o->max_length;
+    if (s == FS_OK && enc[i].n > limit) {
+      if (!truncated++) fs_log("decode", "line %d has %d tokens: truncated to %d (%s)", i + 1, enc[i].n, limit, why);
+      enc[i].n = limit;
     }
     if (s == FS_OK && enc[i].n > 0) order[n_order++] = i;
   }

@@ -230,6 +230,21 @@ fs_status fs_config_validate(const fs_config *c) {
   return FS_OK;
 }
 
+/* A double-quoted YAML scalar: escapes what would end or change the string, and every control
+ * character (YAML allows none raw; a newline would be folded into a space on loading). */
+static void dump_string(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+    else if (c == '\n') fputs("\\n", out);
+    else if (c == '\t') fputs("\\t", out);
+    else if (c < 0x20 || c == 0x7f) fprintf(out, "\\x%02x", c);
+    else fputc(c, out);
+  }
+  fputs("\"\n", out);
+}
+
 void fs_config_dump(FILE *out, const fs_config *c) {
   const char *section = "";
   size_t section_len = 0;
@@ -247,12 +262,7 @@ void fs_config_dump(FILE *out, const fs_config *c) {
       case KEY_FLOAT: fprintf(out, "%.9g\n", *(const float *)field); break;
       case KEY_DOUBLE: fprintf(out, "%.17g\n", *(const double *)field); break;
       case KEY_BOOL: fprintf(out, "%s\n", *(const bool *)field ? "true" : "false"); break;
-      case KEY_STRING: { /* double-quoted YAML: escape what would end or change the string */
-        fputc('"', out);
-        for (const char *p = field; *p; p++) fprintf(out, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-        fputs("\"\n", out);
-        break;
-      }
+      case KEY_STRING: dump_string(out, field); break;
       case KEY_INT_LIST:
         fputc('[', out);
         for (int j = 0; j < c->n_flow_steps; j++) fprintf(out, j ? ", %d" : "%d", ((const int *)field)[j]);

@@ -111,9 +111,13 @@ fs_status fs_line_reader_next(fs_line_reader *r, char **sentence) {
   for (;;) {
     size_t len = 0;
     bool got = false;
+    z_off_t start = gztell(r->file);
     while (gzgets(r->file, r->buf + len, (int)(r->cap - len))) { /* whole line, however long */
       got = true;
       len += strlen(r->buf + len);
+      /* gzgets reads past a NUL byte, which strlen then hides: lines would be joined or lost */
+      if ((z_off_t)len != gztell(r->file) - start)
+        return fs_error(FS_ERR_FORMAT, "%s:%d: NUL byte in text (a binary file?)", r->path, r->line_no + 1);
       if (len && r->buf[len - 1] == '\n') break;
       r->cap *= 2;
       r->buf = realloc(r->buf, r->cap);

@@ -265,6 +265,8 @@ fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, const flowse
                              const fs_progress *progress, const char *spm_path) {
   char *tmp = with_suffix(dir, ".tmp"), *prev = with_suffix(dir, ".prev");
   fs_status s = write_contents(tmp, cfg, m, adamw, progress, spm_path);
+  /* a partial DIR.tmp (full disk) only takes space; removed quietly so the error message stays s's */
+  if (s != FS_OK && exists(tmp)) nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   char *old_model = join(dir, MODEL_FILE);
   if (s == FS_OK && exists(old_model)) {
     s = remove_tree(prev);

@@ -1,15 +1,51 @@
+#define _POSIX_C_SOURCE 200809L /* getline */
 #include "train/metrics.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+
+#include "core/fileio.h"
+#include "core/log.h"
 
 fs_metrics_row fs_metrics_row_empty(long update, int epoch, const char *phase) {
   return (fs_metrics_row){update, epoch, phase, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
 }
 
-fs_status fs_metrics_open(fs_metrics *m, const char *path) {
+/* Drops the rows of updates after last_update, and a last row cut short by a kill, rewriting the
+ * file atomically (untouched when nothing goes, or when it is not a metrics file: open refuses it). */
+static fs_status drop_rows_after(const char *path, long last_update) {
+  FILE *in = fopen(path, "r");
+  if (!in) return FS_OK; /* a new file */
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len = getline(&line, &cap, in);
+  fs_atomic_file out;
+  fs_status s = FS_OK;
+  long dropped = 0;
+  if (len > 0 && !strcmp(line, FS_METRICS_HEADER "\n") && (s = fs_atomic_open(&out, path)) == FS_OK) {
+    fputs(line, out.file);
+    while ((len = getline(&line, &cap, in)) > 0) {
+      if (line[len - 1] != '\n' || strtol(line, NULL, 10) > last_update) dropped++;
+      else fputs(line, out.file);
+    }
+    if (dropped) {
+      s = fs_atomic_commit(&out);
+      fs_log("train", "%s: %ld rows after update %ld dropped (logged after the checkpoint, they are logged again)", path,
+             dropped, last_update);
+    } else {
+      fs_atomic_abort(&out);
+    }
+  }
+  free(line);
+  fclose(in);
+  return s;
+}
+
+fs_status fs_metrics_open(fs_metrics *m, const char *path, long last_update) {
+  FS_TRY(drop_rows_after(path, last_update));
   m->file = fopen(path, "a+");
   if (!m->file) return fs_error(FS_ERR_IO, "%s: cannot open the metrics file: %s", path, strerror(errno));
   char header[sizeof FS_METRICS_HEADER + 2] = "";

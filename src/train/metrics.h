@@ -31,8 +31,10 @@ typedef struct {
 } fs_metrics;
 
 /* Opens `path` for appending (a resumed run continues its file); writes the header into a new or
- * empty file and refuses a file with another header. */
-fs_status fs_metrics_open(fs_metrics *m, const char *path);
+ * empty file and refuses a file with another header. Rows of updates after `last_update` (the
+ * checkpoint resumed from; 0 for a fresh start) are dropped first: a run killed after logging
+ * them logs them again, and the file keeps one row per update. */
+fs_status fs_metrics_open(fs_metrics *m, const char *path, long last_update);
 fs_status fs_metrics_append(fs_metrics *m, const fs_metrics_row *row);
 void fs_metrics_close(fs_metrics *m);
 

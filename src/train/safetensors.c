@@ -257,7 +257,7 @@ static fs_status check_entries(fs_safetensors *f) {
       return fs_error(FS_ERR_FORMAT, "%s: tensor %s: data_offsets [%lld, %lld] hold %lld bytes, its dtype and shape need %lld",
                       f->path, e->name, (long long)e->begin, (long long)e->end, (long long)(e->end - e->begin), (long long)bytes);
   }
-  qsort(f->entries, f->n_entries, sizeof(entry), compare_begin);
+  if (f->n_entries) qsort(f->entries, f->n_entries, sizeof(entry), compare_begin); /* entries is NULL for {} */
   int64_t expected = 0;
   for (int i = 0; i < f->n_entries; i++) {
     const entry *e = &f->entries[i];
@@ -287,7 +287,9 @@ fs_status fs_safetensors_open(const char *path, fs_safetensors **out) {
   }
   fs_safetensors *f = calloc(1, sizeof *f);
   f->path = strdup(path);
-  char *header = malloc(header_len);
+  /* NUL-terminated so that strtoll on a number at the very end of the header stops there */
+  char *header = malloc(header_len + 1);
+  header[header_len] = '\0';
   f->data_size = size - 8 - (long)header_len;
   f->data = malloc(f->data_size ? f->data_size : 1);
   bool read_ok = fread(header, 1, header_len, file) == header_len && fread(f->data, 1, f->data_size, file) == (size_t)f->data_size;

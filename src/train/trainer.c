@@ -340,7 +340,7 @@ fs_status fs_train(fs_config *cfg) {
   FS_TRY(fs_config_validate(cfg));
   fs_status s = FS_OK;
   if (tc->train_data[0]) {
-    s = fs_dataset_load(tc->train_data, tc->spm, &t.train);
+    s = fs_dataset_load(tc->train_data, tc->spm, cfg->model.vocab, &t.train);
     if (s == FS_OK) fs_log("data", "train: %d pairs from %s", t.train.count, tc->train_data);
   } else {
     s = load_side(&t, tc->train_src, tc->train_tgt, true, &t.train, "train", NULL);
@@ -374,7 +374,7 @@ fs_status fs_train(fs_config *cfg) {
   if (s == FS_OK) {
     char *metrics = malloc(strlen(tc->output) + 16);
     sprintf(metrics, "%s.metrics.tsv", tc->output);
-    s = fs_metrics_open(&t.metrics, metrics);
+    s = fs_metrics_open(&t.metrics, metrics, t.progress.total_updates);
     free(metrics);
   }
   if (s == FS_OK) {

@@ -98,7 +98,7 @@ int main(void) {
                             &counts) == FS_OK, "%s", fs_last_error());
   CHECK(counts.read == 29000 && counts.kept == 29000);
   fs_pairs pairs;
-  CHECK_MSG(fs_dataset_load(data, model, &pairs) == FS_OK, "%s", fs_last_error());
+  CHECK_MSG(fs_dataset_load(data, model, 4000, &pairs) == FS_OK, "%s", fs_last_error());
   fs_batcher batcher;
   fs_batcher_options bo = {2048, 0, 4, 0, 2, 7, true};
   CHECK(fs_batcher_init(&batcher, &pairs, &bo, 0) == FS_OK);

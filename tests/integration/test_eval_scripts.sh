@@ -40,5 +40,21 @@ check "compare.sh: paired bootstrap with p-values" bash -c "[ $? -eq 0 ] && grep
 
 "$src/eval/bleu.sh" "$dir/no-model" "$dir/ref" "$dir/ref" >"$dir/out" 2>&1
 check "bleu.sh: a missing model directory fails with a message" bash -c "[ $? -ne 0 ] && [ -s '$dir/out' ]"
+# issue 13: every script stops with a clear error when a step fails, and finds the binary as
+# FLOWSEQ_BIN, else build/flowseq of its checkout, else flowseq on PATH. The copies under
+# $dir/eval have no build/ next to them.
+mkdir -p "$dir/eval" "$dir/path"
+cp "$src"/eval/*.sh "$dir/eval/"
+"$src/eval/diversity.sh" "$dir/nbest" "$dir/missing-ref" >"$dir/out" 2>&1
+check "diversity.sh: a failing bleu step is an error, not a score" \
+  bash -c "[ $? -ne 0 ] && grep -q 'flowseq bleu .* failed' '$dir/out' && ! grep -q 'BLEU:' '$dir/out'"
+for call in "diversity.sh $dir/nbest $dir/ref" "compare.sh $dir/ref $dir/sample $dir/sys2" "bleu.sh $dir/no-model $dir/ref $dir/ref"; do
+  env -u FLOWSEQ_BIN PATH="$dir/path:/usr/bin:/bin" bash $dir/eval/$call >"$dir/out" 2>&1
+  check "eval/${call%% *} without a binary stops with a clear error" \
+    bash -c "[ $? -eq 1 ] && grep -q 'not found: build first' '$dir/out' && ! grep -q 'BLEU' '$dir/out'"
+done
+ln -s "$bin" "$dir/path/flowseq"
+env -u FLOWSEQ_BIN PATH="$dir/path:/usr/bin:/bin" bash "$dir/eval/diversity.sh" "$dir/nbest" "$dir/ref" >"$dir/out" 2>&1
+check "diversity.sh finds flowseq on PATH" grep -q '^pairwise BLEU:  100.00$' "$dir/out"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

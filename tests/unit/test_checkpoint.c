@@ -3,6 +3,7 @@
  * with messages naming file and tensor), progress.yaml, checkpoint directories (params +
  * optimizer state + progress round trip, stale DIR.tmp, a save interrupted after the old
  * directory moved aside, a non-checkpoint directory refused) and the stop-signal flag. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -101,6 +102,30 @@ static void test_safetensors_rejections(void) {
   patch(path, 8 + strlen("{\"x\":{\"dtype\":\""), "Q32", 3);
   expect_rejected(path, "tensor x: unknown dtype Q32");
   expect_rejected(at("nonexistent.safetensors"), "cannot open");
+}
+
+/* Writes a safetensors file of the given header and no data. */
+static void write_header(const char *path, const char *header) {
+  uint64_t len = strlen(header);
+  FILE *f = fopen(path, "wb");
+  fwrite(&len, 8, 1, f);
+  fwrite(header, 1, len, f);
+  fclose(f);
+}
+
+/* Found by fuzzing (issue 13): a number at the very end of the header was parsed past the header
+ * buffer (an ASan heap-buffer-overflow; run under FLOWSEQ_SANITIZE to see it), and a header with
+ * no tensors handed qsort a NULL array. */
+static void test_safetensors_fuzzed(void) {
+  const char *path = at("fuzz.safetensors");
+  write_header(path, "{\"a\":{\"shape\":[1");
+  expect_rejected(path, "malformed safetensors header");
+  write_header(path, "{\"a\":{\"shape\":[12345678");
+  expect_rejected(path, "malformed safetensors header");
+  write_header(path, "{}");
+  fs_safetensors *f = NULL;
+  CHECK(fs_safetensors_open(path, &f) == FS_OK && fs_safetensors_count(f) == 0);
+  fs_safetensors_close(f);
 }
 
 /* Python's safetensors (or a json + numpy reader when only numpy is there) reads our file, and
@@ -244,6 +269,12 @@ static void test_checkpoint_directories(void) {
   CHECK(fs_checkpoint_save(at("docs"), &cfg, &a, NULL, NULL, NULL) == FS_ERR_IO &&
         strstr(fs_last_error(), "not a flowseq checkpoint") && access(at("docs/readme.txt"), F_OK) == 0);
 
+  /* a failed save names the cause (issue 13: a full disk said only "copying A to B failed"; here
+   * the tokenizer is a directory, EISDIR), removes its partial DIR.tmp and keeps the checkpoint */
+  CHECK_MSG(fs_checkpoint_save(ck, &cfg, &a, &oa, &pa, dir) == FS_ERR_IO && strstr(fs_last_error(), strerror(EISDIR)),
+            "%s", fs_last_error());
+  CHECK(access(at("ck.tmp"), F_OK) != 0 && fs_checkpoint_load(ck, &b, NULL, &pb) == FS_OK && pb.update == 19);
+
   /* a model of another configuration is refused with the tensor named */
   flowseq_hparams other = tiny_hparams();
   other.ffn_hidden = 32;
@@ -275,6 +306,7 @@ int main(void) {
   if (!mkdtemp(dir)) return 1;
   test_safetensors_round_trip();
   test_safetensors_rejections();
+  test_safetensors_fuzzed();
   test_safetensors_python();
   test_progress();
   test_checkpoint_directories();

@@ -72,6 +72,11 @@ static void test_merge_and_overrides(void) {
         c.model.flow_steps[1] == 2 && c.model.flow_steps[2] == 0);
   CHECK(fs_config_override(&c, "model.flow_levels", "2") == FS_OK && fs_config_validate(&c) == FS_OK);
   CHECK(fs_config_override(&c, "train.output", "a \"quoted\" dir\\x") == FS_OK && round_trips(&c));
+  /* issue 13: a newline or a control character was dumped raw and the dump did not load back */
+  fs_config ctl;
+  fs_config_defaults(&ctl);
+  CHECK(fs_config_override(&ctl, "train.output", "two\nlines\tand \x01\x1f\x7f \\n \"q\"") == FS_OK);
+  CHECK_MSG(round_trips(&ctl), "%s", fs_last_error());
   const char *flow = write_yaml("flow.yaml", "model:\n  flow_steps:\n    - 3\n    - 1\n");
   CHECK(fs_config_load(&c, flow) == FS_OK && c.model.flow_steps[0] == 3 && c.n_flow_steps == 2);
 }

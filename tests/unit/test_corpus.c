@@ -1,6 +1,6 @@
 /* Corpus readers on files the test writes: plain, gzip, SGML (with and without <p> wrappers, raw
- * '&', whitespace collapsing), TSV columns, and the errors for bad UTF-8, missing columns,
- * missing files and mismatched sides. */
+ * '&', whitespace collapsing), TSV columns, and the errors for bad UTF-8, NUL bytes, missing
+ * columns, missing files and mismatched sides. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +23,35 @@ static void write_file(const char *name, const char *content) {
   FILE *f = fopen(path(name), "wb");
   fputs(content, f);
   fclose(f);
+}
+
+static void write_bytes(const char *name, const char *content, size_t n) {
+  FILE *f = fopen(path(name), "wb");
+  fwrite(content, 1, n, f);
+  fclose(f);
+}
+
+/* A NUL byte is one error naming file and line (issue 13: the reader joined lines at it, and
+ * after a few of them took the rest of the file as the end of input). */
+static void test_nul_bytes(void) {
+  fs_text t;
+  static const char middle[] = "eins\nzw\0ei\ndrei\n", first[] = "eins\n\0\n\0\n\0\nvier\n", last[] = "eins\nzw\0ei";
+  write_bytes("nul.txt", middle, sizeof middle - 1);
+  CHECK_MSG(fs_text_read(path("nul.txt"), &t) == FS_ERR_FORMAT && strstr(fs_last_error(), "nul.txt:2: NUL byte"), "%s",
+            fs_last_error());
+  write_bytes("nul.txt", first, sizeof first - 1);
+  CHECK_MSG(fs_text_read(path("nul.txt"), &t) == FS_ERR_FORMAT && strstr(fs_last_error(), "nul.txt:2: NUL byte"), "%s",
+            fs_last_error());
+  write_bytes("nul.txt", last, sizeof last - 1);
+  CHECK_MSG(fs_text_read(path("nul.txt"), &t) == FS_ERR_FORMAT && strstr(fs_last_error(), "nul.txt:2: NUL byte"), "%s",
+            fs_last_error());
+  gzFile gz = gzopen(path("nul.txt.gz"), "wb");
+  gzwrite(gz, middle, sizeof middle - 1);
+  gzclose(gz);
+  CHECK_MSG(fs_text_read(path("nul.txt.gz"), &t) == FS_ERR_FORMAT && strstr(fs_last_error(), "nul.txt.gz:2: NUL byte"),
+            "%s", fs_last_error());
+  unlink(path("nul.txt"));
+  unlink(path("nul.txt.gz"));
 }
 
 int main(void) {
@@ -57,6 +86,8 @@ int main(void) {
   write_file("bad.txt", "gut\nschlecht \xff\n");
   CHECK(fs_text_read(path("bad.txt"), &t) == FS_ERR_FORMAT && strstr(fs_last_error(), "bad.txt:2: invalid UTF-8"));
   CHECK(fs_text_read(path("missing.txt"), &t) == FS_ERR_IO && strstr(fs_last_error(), "missing.txt"));
+
+  test_nul_bytes();
 
   fs_text src, tgt;
   CHECK(fs_parallel_read(path("a.txt"), path("b.txt.gz"), &src, &tgt) == FS_ERR_FORMAT);

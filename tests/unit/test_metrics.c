@@ -24,7 +24,7 @@ static int file_equals(const char *path, const char *expected) {
 static void write_run(const char *path) {
   for (int session = 0; session < 2; session++) {
     fs_metrics m;
-    CHECK(fs_metrics_open(&m, path) == FS_OK);
+    CHECK(fs_metrics_open(&m, path, session * 10) == FS_OK);
     for (int k = 1; k <= 10; k++) {
       long update = session * 10 + k;
       fs_metrics_row r = fs_metrics_row_empty(update, (int)update / 4, update <= 5 ? "pretrain" : "main");
@@ -45,7 +45,7 @@ static void test_rows(void) {
   char path[600];
   snprintf(path, sizeof path, "%s/rows.tsv", dir);
   fs_metrics m;
-  CHECK(fs_metrics_open(&m, path) == FS_OK);
+  CHECK(fs_metrics_open(&m, path, 0) == FS_OK);
   fs_metrics_row r = fs_metrics_row_empty(7, 1, "main");
   r.recon = 1.5, r.kl = 0.25, r.length = 2, r.kl_weight = 0.5, r.lr = 5e-4, r.grad_norm = 1.25, r.tok_per_s = 1234.5;
   CHECK(fs_metrics_append(&m, &r) == FS_OK);
@@ -53,7 +53,7 @@ static void test_rows(void) {
   v.valid_nll = 2.5, v.valid_ppl = 12.1825, v.valid_bleu = 17.25;
   CHECK(fs_metrics_append(&m, &v) == FS_OK);
   fs_metrics_close(&m);
-  CHECK(fs_metrics_open(&m, path) == FS_OK); /* a resumed run appends, no second header */
+  CHECK(fs_metrics_open(&m, path, 8) == FS_OK); /* a resumed run appends, no second header */
   fs_metrics_close(&m);
   CHECK(file_equals(path, FS_METRICS_HEADER "\n"
                           "7\t1\tmain\t1.500000\t0.250000\t2.000000\t0.500000\t5.000000e-04\t1.250000\t1234.5\t\t\t\n"
@@ -62,7 +62,50 @@ static void test_rows(void) {
   FILE *f = fopen(path, "w");
   fputs("step\tloss\n1\t2\n", f);
   fclose(f);
-  CHECK(fs_metrics_open(&m, path) == FS_ERR_FORMAT && strstr(fs_last_error(), "not a flowseq metrics file"));
+  CHECK(fs_metrics_open(&m, path, 0) == FS_ERR_FORMAT && strstr(fs_last_error(), "not a flowseq metrics file"));
+}
+
+static void append_rows(fs_metrics *m, long from, long to) {
+  for (long u = from; u <= to; u++) {
+    fs_metrics_row r = fs_metrics_row_empty(u, 1, "main");
+    r.recon = (double)u;
+    CHECK(fs_metrics_append(m, &r) == FS_OK);
+    if (u % 5 == 0) CHECK(fs_metrics_append(m, &(fs_metrics_row){.update = u, .epoch = 1, .phase = "valid",
+                                                               .valid_nll = 1, .valid_ppl = 2, .valid_bleu = 3}) == FS_OK);
+  }
+}
+
+/* Issue 13: after a kill -9 resume, the rows logged after the last checkpoint were logged again. */
+static void test_resume_after_kill(void) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/killed.tsv", dir);
+  fs_metrics m;
+  CHECK(fs_metrics_open(&m, path, 0) == FS_OK);
+  append_rows(&m, 1, 9); /* checkpoint at 6, killed at 9 */
+  fs_metrics_close(&m);
+  FILE *f = fopen(path, "a");
+  fputs("10\t1\tma", f); /* and a row cut short by the kill */
+  fclose(f);
+  CHECK(fs_metrics_open(&m, path, 6) == FS_OK);
+  append_rows(&m, 7, 12);
+  fs_metrics_close(&m);
+  f = fopen(path, "r");
+  char line[512];
+  int rows[13] = {0}, valid[13] = {0}, bad = 0;
+  CHECK(fgets(line, sizeof line, f) && !strcmp(line, FS_METRICS_HEADER "\n"));
+  while (fgets(line, sizeof line, f)) {
+    long u = strtol(line, NULL, 10);
+    if (u < 1 || u > 12 || line[strlen(line) - 1] != '\n') bad++;
+    else if (strstr(line, "\tvalid\t")) valid[u]++;
+    else rows[u]++;
+  }
+  fclose(f);
+  int once = 1;
+  for (int u = 1; u <= 12; u++) once &= rows[u] == 1 && valid[u] == (u % 5 == 0);
+  CHECK_MSG(once && !bad, "not one row per update after the resume");
+  /* nothing after the checkpoint: the file is left as it is */
+  CHECK(fs_metrics_open(&m, path, 12) == FS_OK);
+  fs_metrics_close(&m);
 }
 
 static void test_plot(void) {
@@ -95,6 +138,7 @@ static void test_plot(void) {
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   test_rows();
+  test_resume_after_kill();
   test_plot();
   char cmd[256];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
