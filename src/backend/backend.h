@@ -113,6 +113,19 @@ typedef struct fs_backend {
                                  const int32_t *target, const float *logsumexp, const float *dloss,
                                  float *dlogits);
 
+  /* ---- the flow's affine coupling step (flow/coupling.c), fused ----
+   * theta [rows, 2h] holds mu (its first h columns) and a (its last h); s = sigmoid(a + 2) and
+   * m = mask[row]. Forward: out = (s*x + mu)*m; inverse: out = (x - mu)/(s + 1e-12)*m, both
+   * [rows, h]. logdet[b] = +/- sum over the rows of sentence b (rows_per_batch consecutive rows)
+   * and the h columns of m*log(s) (+ forward, - inverse), summed in a fixed order. Backward
+   * accumulates dx [rows, h] and dtheta [rows, 2h] (either may be NULL) from dout and dlogdet
+   * (either may be NULL: no gradient). The formulas are kernel_math.h's fs_coupling_*. */
+  void (*affine_coupling)(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x, const float *theta,
+                          const float *mask, float *out, float *logdet);
+  void (*affine_coupling_backward)(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,
+                                   const float *theta, const float *mask, const float *dout, const float *dlogdet,
+                                   float *dx, float *dtheta);
+
   /* ---- random numbers (Philox, identical on every backend for the same seed/offset) ---- */
   void (*rand_uniform)(int64_t n, uint64_t seed, uint64_t offset, float *out);
   void (*rand_normal)(int64_t n, uint64_t seed, uint64_t offset, float *out);

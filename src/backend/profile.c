@@ -83,6 +83,14 @@ static void p_cross_entropy_backward(int64_t r, int v, float eps, const float *z
                                      const float *dl, float *dz) {
   TIMED(FS_PROF_LOSS, inner->cross_entropy_backward(r, v, eps, z, t, lse, dl, dz));
 }
+static void p_affine_coupling(bool inv, int64_t r, int h, int t, const float *x, const float *th, const float *m,
+                              float *o, float *ld) {
+  TIMED(FS_PROF_ELEMENTWISE, inner->affine_coupling(inv, r, h, t, x, th, m, o, ld));
+}
+static void p_affine_coupling_backward(bool inv, int64_t r, int h, int t, const float *x, const float *th,
+                                       const float *m, const float *dout, const float *dld, float *dx, float *dth) {
+  TIMED(FS_PROF_ELEMENTWISE, inner->affine_coupling_backward(inv, r, h, t, x, th, m, dout, dld, dx, dth));
+}
 static void p_rand_uniform(int64_t n, uint64_t s, uint64_t o, float *x) { TIMED(FS_PROF_RANDOM, inner->rand_uniform(n, s, o, x)); }
 static void p_rand_normal(int64_t n, uint64_t s, uint64_t o, float *x) { TIMED(FS_PROF_RANDOM, inner->rand_normal(n, s, o, x)); }
 static void p_dropout_mask(int64_t n, float p, uint64_t s, uint64_t o, float *x) {
@@ -115,6 +123,7 @@ const fs_backend *fs_backend_profiled(const fs_backend *base) {
   table.layernorm = p_layernorm, table.layernorm_backward = p_layernorm_backward;
   table.embedding = p_embedding, table.embedding_backward = p_embedding_backward;
   table.cross_entropy = p_cross_entropy, table.cross_entropy_backward = p_cross_entropy_backward;
+  table.affine_coupling = p_affine_coupling, table.affine_coupling_backward = p_affine_coupling_backward;
   table.rand_uniform = p_rand_uniform, table.rand_normal = p_rand_normal, table.dropout_mask = p_dropout_mask;
   table.inverse_logdet = p_inverse_logdet, table.sum_squares = p_sum_squares, table.adamw = p_adamw;
   return &table;

@@ -2,7 +2,8 @@
  *
  * A tensor does not own its memory: activations point into the step arena, parameters into the
  * model's single parameter block. `grad` has the same shape and is NULL until backward needs it
- * (activations) or points into the gradient block (parameters). Integer token ids are not
+ * (activations) or points into the gradient block (parameters). A reshape is a view: it shares
+ * `data` and, through `view_of`, the gradient of the tensor it reshapes. Integer token ids are not
  * tensors; they travel as fs_ids (see ops/engine.h). */
 #ifndef FLOWSEQ_CORE_TENSOR_H
 #define FLOWSEQ_CORE_TENSOR_H
@@ -19,6 +20,7 @@ typedef struct fs_tensor {
   int shape[FS_MAX_DIMS];
   int64_t numel;
   bool requires_grad; /* set on parameters and on anything computed from them */
+  struct fs_tensor *view_of; /* a reshape's base tensor (never itself a view), else NULL */
 } fs_tensor;
 
 /* Number of elements of a shape. */

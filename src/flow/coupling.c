@@ -68,13 +68,13 @@ static fs_tensor *join(fs_engine *e, const flow_coupling *c, fs_tensor *a, fs_te
 /* ---- the coupling net ---- */
 
 typedef struct {
-  fs_tensor *mask, *mask3; /* of the conditioning part */
+  fs_tensor *mask; /* [B, T] of both parts (a time split halves T for both) */
   const fs_ids *positions;
 } part_masks;
 
 static part_masks masks_of(const flow_coupling *c, const flow_level *lvl) {
-  if (c->split == FLOW_SPLIT_TIME) return (part_masks){lvl->half_mask, lvl->half_mask3, lvl->half_positions};
-  return (part_masks){lvl->mask, lvl->mask3, lvl->positions};
+  if (c->split == FLOW_SPLIT_TIME) return (part_masks){lvl->half_mask, lvl->half_positions};
+  return (part_masks){lvl->mask, lvl->positions};
 }
 
 /* Hidden state u of the net before its output layer. */
@@ -87,41 +87,30 @@ static fs_tensor *net_hidden(fs_engine *e, const flow_coupling *c, fs_tensor *xa
   return nn_decoder_layer_forward(e, &c->layer, u, m->mask, source, src_mask);
 }
 
-/* μ and ln sc = ln σ(a + 2) = −softplus(−a − 2) (the stable form of the log-sigmoid). */
-static void net(fs_engine *e, const flow_coupling *c, fs_tensor *xa, const part_masks *m, fs_tensor *src,
-                fs_tensor *src_mask, fs_tensor **mu, fs_tensor **log_scale) {
-  fs_tensor *theta = nn_wnlinear_forward(e, &c->out, net_hidden(e, c, xa, m, src, src_mask));
-  fs_tensor *halves[2] = {NULL, NULL};
-  if (theta) fs_split(e, theta, 2, 2, (int[]){c->out_dim / 2, c->out_dim / 2}, halves);
-  *mu = halves[0];
-  *log_scale = fs_scale(e, fs_softplus(e, fs_add_scalar(e, fs_scale(e, halves[1], -1.0f), -2.0f)), -1.0f);
-}
-
-/* Σ over valid positions and features of ln sc, per sentence: [B] */
-static fs_tensor *coupling_logdet(fs_engine *e, fs_tensor *log_scale, fs_tensor *mask3) {
-  return fs_sum(e, fs_sum(e, fs_mul(e, log_scale, mask3), 2, false), 1, false);
+/* θ = (μ | a) of the coupling net; the affine step itself (scale σ(a + 2), shift μ, log-det) is
+ * the fused fs_affine_coupling. */
+static fs_tensor *net(fs_engine *e, const flow_coupling *c, fs_tensor *xa, const part_masks *m, fs_tensor *src,
+                      fs_tensor *src_mask) {
+  return nn_wnlinear_forward(e, &c->out, net_hidden(e, c, xa, m, src, src_mask));
 }
 
 fs_tensor *flow_coupling_normalise(fs_engine *e, const flow_coupling *c, fs_tensor *x, const flow_level *lvl,
                                    fs_tensor *src, fs_tensor *src_mask, fs_tensor **logdet) {
-  fs_tensor *xa, *xb, *mu, *log_scale;
+  fs_tensor *xa, *xb, *ld;
   part_masks m = masks_of(c, lvl);
   split(e, c, x, &xa, &xb);
-  net(e, c, xa, &m, src, src_mask, &mu, &log_scale);
-  fs_tensor *yb = fs_mul(e, fs_add(e, fs_mul(e, fs_exp(e, log_scale), xb), mu), m.mask3);
-  flow_logdet_add(e, logdet, coupling_logdet(e, log_scale, m.mask3));
+  fs_tensor *yb = fs_affine_coupling(e, xb, net(e, c, xa, &m, src, src_mask), m.mask, false, &ld);
+  if (ld) flow_logdet_add(e, logdet, ld);
   return join(e, c, xa, yb);
 }
 
 fs_tensor *flow_coupling_generate(fs_engine *e, const flow_coupling *c, fs_tensor *y, const flow_level *lvl,
                                   fs_tensor *src, fs_tensor *src_mask, fs_tensor **logdet) {
-  fs_tensor *ya, *yb, *mu, *log_scale;
+  fs_tensor *ya, *yb, *ld;
   part_masks m = masks_of(c, lvl);
   split(e, c, y, &ya, &yb);
-  net(e, c, ya, &m, src, src_mask, &mu, &log_scale);
-  fs_tensor *scale = fs_add_scalar(e, fs_exp(e, log_scale), 1e-12f);
-  fs_tensor *xb = fs_mul(e, fs_div(e, fs_sub(e, yb, mu), scale), m.mask3);
-  flow_logdet_add(e, logdet, fs_scale(e, coupling_logdet(e, log_scale, m.mask3), -1.0f));
+  fs_tensor *xb = fs_affine_coupling(e, yb, net(e, c, ya, &m, src, src_mask), m.mask, true, &ld);
+  if (ld) flow_logdet_add(e, logdet, ld);
   return join(e, c, ya, xb);
 }
 

@@ -11,14 +11,15 @@ void flow_squeeze_host_mask(int batch, int length, const float *mask, float *out
     }
 }
 
-/* Uploads mask [B, L] as a [B, L] and a [B, L, 1] tensor, and its position ids. */
+/* Uploads mask [B, L] as a [B, L] tensor (and as [B, L, 1] when m3 is not NULL), and its
+ * position ids. */
 static fs_status upload_mask(fs_engine *e, int batch, int length, const float *mask, fs_tensor **m2,
                              fs_tensor **m3, fs_ids **positions) {
   int32_t *ids = malloc(sizeof(int32_t) * (size_t)batch * length);
   if (!ids) return fs_error(FS_ERR_MEMORY, "flow level: out of memory");
   for (int i = 0; i < batch * length; i++) ids[i] = mask[i] != 0.0f ? i % length + 1 : 0;
   *m2 = fs_tensor_from_host(e, 2, (int[]){batch, length}, mask);
-  *m3 = fs_tensor_from_host(e, 3, (int[]){batch, length, 1}, mask);
+  if (m3) *m3 = fs_tensor_from_host(e, 3, (int[]){batch, length, 1}, mask);
   *positions = fs_ids_from_host(e, ids, (int64_t)batch * length);
   free(ids);
   return fs_engine_status(e);
@@ -40,13 +41,13 @@ fs_status flow_level_build(fs_engine *e, int batch, int length, const float *hos
   }
   fs_status s = upload_mask(e, batch, length, host_mask, &lvl->mask, &lvl->mask3, &lvl->positions);
   lvl->n_valid = fs_tensor_from_host(e, 1, (int[]){batch}, counts);
-  lvl->half_mask = lvl->half_mask3 = NULL;
+  lvl->half_mask = NULL;
   lvl->half_positions = NULL;
   if (s == FS_OK && length % 2 == 0) {
     int half = length / 2;
     for (int b = 0; b < batch; b++)
       for (int t = 0; t < half; t++) even[b * half + t] = host_mask[b * length + 2 * t];
-    s = upload_mask(e, batch, half, even, &lvl->half_mask, &lvl->half_mask3, &lvl->half_positions);
+    s = upload_mask(e, batch, half, even, &lvl->half_mask, NULL, &lvl->half_positions);
   }
   free(counts);
   free(even);

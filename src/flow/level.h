@@ -18,7 +18,7 @@ typedef struct {
   fs_tensor *n_valid;   /* [B]: valid positions per sentence */
   fs_ids *positions;    /* [B*L]: position ids t+1 on valid positions, 0 on pads (spec §2.1) */
   /* the same for the even positions (time couplings operate on [B, L/2, F] halves) */
-  fs_tensor *half_mask, *half_mask3;
+  fs_tensor *half_mask;
   fs_ids *half_positions;
 } flow_level;
 

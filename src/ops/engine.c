@@ -180,6 +180,7 @@ void fs_tape_push(fs_engine *e, fs_tensor *out, fs_backward_fn backward, void *r
 }
 
 float *fs_grad(fs_engine *e, fs_tensor *t) {
+  if (!t->grad && t->view_of) t->grad = fs_grad(e, t->view_of);
   if (!t->grad) {
     t->grad = fs_scratch(e, t->numel ? t->numel : 1);
     if (t->grad) e->be->fill(t->grad, t->numel, 0.0f);

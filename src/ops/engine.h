@@ -90,8 +90,8 @@ bool fs_needs_grad(const fs_engine *e, int n, fs_tensor *const *inputs);
 /* Pushes a record for the op that produced `out`; marks `out` as requiring grad. The backward
  * function runs only if `out` received a gradient, so it may read out->grad unconditionally. */
 void fs_tape_push(fs_engine *e, fs_tensor *out, fs_backward_fn backward, void *record);
-/* t's gradient buffer, allocated and zeroed on first use. NULL only when the arena is full
- * (the engine is then failed). */
+/* t's gradient buffer, allocated and zeroed on first use (a reshape view's is its base's).
+ * NULL only when the arena is full (the engine is then failed). */
 float *fs_grad(fs_engine *e, fs_tensor *t);
 /* Seeds d loss / d loss = 1 and runs the tape backwards. `loss` must have one element. */
 fs_status fs_backward(fs_engine *e, fs_tensor *loss);

@@ -57,18 +57,8 @@ static fs_tensor *gather(fs_engine *e, fs_tensor *x, int ndim, const int *shape,
 
 /* ---- reshape: a view ---- */
 
-typedef struct {
-  fs_tensor *x, *out;
-} view_record;
-
-static void view_backward(fs_engine *e, void *rec) {
-  view_record *r = rec;
-  float *dx = fs_grad(e, r->x);
-  if (dx) e->be->unary_backward(FS_UN_SCALE, r->x->numel, 1.0f, r->x->data, r->out->data, r->out->grad, dx);
-}
-
-/* The view shares x's data; its gradient is a separate buffer added into x's in backward (one
- * pass over the elements), which keeps "every tensor owns its gradient" true for the tape. */
+/* The view shares x's data and its gradient (fs_grad of a view is the base's buffer: the same
+ * elements in the same order), so it needs no tape record and backward no pass of its own. */
 fs_tensor *fs_reshape(fs_engine *e, fs_tensor *x, int ndim, const int *shape) {
   FS_OPS_GUARD(e, x);
   char sx[64];
@@ -92,12 +82,8 @@ fs_tensor *fs_reshape(fs_engine *e, fs_tensor *x, int ndim, const int *shape) {
   out->ndim = ndim;
   memcpy(out->shape, resolved, sizeof(int) * ndim);
   out->numel = x->numel;
-  if (fs_needs_grad(e, 1, &x)) {
-    view_record *r = fs_host_alloc(e, sizeof *r);
-    if (!r) return NULL;
-    *r = (view_record){x, out};
-    fs_tape_push(e, out, view_backward, r);
-  }
+  out->view_of = x->view_of ? x->view_of : x;
+  out->requires_grad = fs_needs_grad(e, 1, &x);
   return out;
 }
 

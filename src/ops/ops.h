@@ -4,7 +4,7 @@
  * engine has failed. Shapes are checked here, not in the kernels. Broadcasting follows numpy:
  * shapes are right-aligned and a dimension of 1 stretches. One file per family:
  * op_elementwise.c, op_linalg.c, op_shape.c, op_reduce.c, op_softmax.c, op_norm.c,
- * op_embedding.c, op_loss.c, op_dropout.c, op_smallmat.c. */
+ * op_embedding.c, op_loss.c, op_dropout.c, op_smallmat.c, op_coupling.c. */
 #ifndef FLOWSEQ_OPS_OPS_H
 #define FLOWSEQ_OPS_OPS_H
 
@@ -82,6 +82,15 @@ fs_tensor *fs_dropout_tokens(fs_engine *e, fs_tensor *x, float p);
 
 /* ---- random constants (op_dropout.c): N(0, 1) samples from the engine's stream, no gradient ---- */
 fs_tensor *fs_normal(fs_engine *e, int ndim, const int *shape);
+
+/* ---- the flow's affine coupling step (op_coupling.c), fused ----
+ * x [B, T, h] is the half being transformed, theta [B, T, 2h] the coupling net's output (mu in
+ * its first h features, a in its last h), mask [B, T] (no gradient); s = sigmoid(a + 2).
+ * Forward: returns (s*x + mu)*mask and *logdet [B] = sum over valid positions and features of
+ * log s. inverse: returns (x - mu)/(s + 1e-12)*mask and *logdet = minus that sum. One kernel
+ * each way, gradients to x and theta from both outputs. */
+fs_tensor *fs_affine_coupling(fs_engine *e, fs_tensor *x, fs_tensor *theta, fs_tensor *mask, bool inverse,
+                              fs_tensor **logdet);
 
 /* ---- small square matrices (op_smallmat.c) ---- */
 /* log|det w| as a [1] tensor; gradient w^-T. */

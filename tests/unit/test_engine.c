@@ -16,6 +16,15 @@ static void test_rng(void) {
   CHECK(memcmp(a, b, sizeof a) == 0);
   be->rand_uniform(N - 5, 7, 5, c); /* an offset is the same stream, shifted */
   CHECK(memcmp(a + 5, c, sizeof(float) * (N - 5)) == 0);
+  /* blocks of four from one Philox call: every element at every offset (both threads' ranges,
+   * starts inside a block) equals the element-wise definition */
+  bool same = true;
+  for (int i = 0; i < N - 5; i++) same = same && c[i] == fs_rand_uniform(7, 5 + (uint64_t)i);
+  CHECK(same);
+  be->dropout_mask(N - 3, 0.3f, 7, 3, b);
+  same = true;
+  for (int i = 0; i < N - 3; i++) same = same && b[i] == (fs_rand_uniform(7, 3 + (uint64_t)i) < 0.3f ? 0.0f : 1.0f / 0.7f);
+  CHECK(same);
   be->rand_uniform(N, 8, 0, b);
   CHECK(memcmp(a, b, sizeof a) != 0);
   double mean = 0, var = 0;

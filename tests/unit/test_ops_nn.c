@@ -1,5 +1,6 @@
 /* The ops behind the network layers: softmax family (masked), layer norm, weight norm,
- * embedding, label-smoothed cross-entropy, dropout, and the small-matrix inverse/log-det.
+ * embedding, label-smoothed cross-entropy, dropout, the small-matrix inverse/log-det and the
+ * flow's fused affine coupling.
  * Forward against double-precision references, backward by finite differences. */
 #include "gradcheck.h"
 #include "test.h"
@@ -250,6 +251,64 @@ static void test_smallmat(void) {
   CHECK(strstr(fs_last_error(), "singular") != NULL);
 }
 
+/* ---- the fused affine coupling ---- */
+enum { CB = 2, CT = 3, CH = 4 };
+static float coupling_mask[CB * CT] = {1, 1, 1, 1, 1, 0}; /* sentence 1 has a pad */
+
+/* Both outputs in one vector, so the check covers the gradients reaching x and theta from the
+ * transformed half and from the log-det. ctx: 1 for the inverse direction. */
+static fs_tensor *op_coupling(fs_engine *e, fs_tensor **in, void *ctx) {
+  fs_tensor *logdet, *mask = fs_tensor_from_host(e, 2, (int[]){CB, CT}, coupling_mask);
+  fs_tensor *y = fs_affine_coupling(e, in[0], in[1], mask, ctx != NULL, &logdet);
+  fs_tensor *parts[2] = {fs_reshape(e, y, 1, (int[]){-1}), logdet};
+  return fs_concat(e, 2, parts, 0);
+}
+
+static void test_coupling(void) {
+  float x[CB * CT * CH], theta[CB * CT * 2 * CH];
+  test_fill_uniform(x, CB * CT * CH, -2, 2, 11);
+  test_fill_uniform(theta, CB * CT * 2 * CH, -3, 3, 12);
+  for (int inverse = 0; inverse < 2; inverse++) {
+    fs_engine_reset(&eng);
+    fs_tensor *out = op_coupling(&eng, (fs_tensor *[]){fs_tensor_from_host(&eng, 3, (int[]){CB, CT, CH}, x),
+                                                        fs_tensor_from_host(&eng, 3, (int[]){CB, CT, 2 * CH}, theta)},
+                                 inverse ? &eng : NULL);
+    float got[CB * CT * CH + CB];
+    CHECK(fs_tensor_to_host(&eng, out, got) == FS_OK);
+    /* reference from the definition, in double: s = 1 / (1 + e^-(a+2)) */
+    double err = 0, logdet[CB] = {0};
+    for (int r = 0; r < CB * CT; r++)
+      for (int j = 0; j < CH; j++) {
+        double mu = theta[r * 2 * CH + j], a = theta[r * 2 * CH + CH + j], m = coupling_mask[r];
+        double s = 1.0 / (1.0 + exp(-(a + 2.0))), xv = x[r * CH + j];
+        double want = inverse ? (xv - mu) / s * m : (s * xv + mu) * m;
+        err = fmax(err, fabs(got[r * CH + j] - want) / fmax(1.0, fabs(want)));
+        logdet[r / CT] += (inverse ? -1 : 1) * m * log(s);
+      }
+    for (int b = 0; b < CB; b++) err = fmax(err, fabs(got[CB * CT * CH + b] - logdet[b]) / fmax(1.0, fabs(logdet[b])));
+    CHECK_MSG(err < 1e-5, "affine coupling (inverse %d) forward error %g", inverse, err);
+    gradcheck_input in[] = {{3, {CB, CT, CH}, x, 0}, {3, {CB, CT, 2 * CH}, theta, 0}};
+    CHECK(gradcheck(&eng, inverse ? "coupling inverse" : "coupling", op_coupling, inverse ? &eng : NULL, 2, in, 1e-3,
+                    2e-3, 1e-2) == 0);
+  }
+  /* the inverse undoes the forward step on valid positions */
+  fs_engine_reset(&eng);
+  fs_tensor *ld1, *ld2, *xt = fs_tensor_from_host(&eng, 3, (int[]){CB, CT, CH}, x);
+  fs_tensor *th = fs_tensor_from_host(&eng, 3, (int[]){CB, CT, 2 * CH}, theta);
+  fs_tensor *mask = fs_tensor_from_host(&eng, 2, (int[]){CB, CT}, coupling_mask);
+  fs_tensor *back = fs_affine_coupling(&eng, fs_affine_coupling(&eng, xt, th, mask, false, &ld1), th, mask, true, &ld2);
+  float round[CB * CT * CH], ld[2][CB];
+  CHECK(fs_tensor_to_host(&eng, back, round) == FS_OK);
+  fs_tensor_to_host(&eng, ld1, ld[0]);
+  fs_tensor_to_host(&eng, ld2, ld[1]);
+  double err = 0;
+  for (int i = 0; i < CB * CT * CH; i++) err = fmax(err, fabs(round[i] - x[i] * coupling_mask[i / CH]));
+  CHECK_MSG(err < 1e-5, "coupling round trip error %g", err);
+  CHECK(ld[0][0] == -ld[1][0] && ld[0][1] == -ld[1][1]);
+  fs_engine_reset(&eng);
+  CHECK(fs_affine_coupling(&eng, xt, xt, mask, false, &ld1) == NULL && ld1 == NULL); /* theta must be [B,T,2h] */
+}
+
 int main(void) {
   if (fs_engine_init(&eng, fs_backend_cpu(), 64 << 20, 8 << 20) != FS_OK) return 1;
   test_softmax();
@@ -257,6 +316,7 @@ int main(void) {
   test_embedding_and_ce();
   test_dropout();
   test_smallmat();
+  test_coupling();
   fs_engine_free(&eng);
   return test_summary();
 }

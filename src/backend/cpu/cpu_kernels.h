@@ -4,6 +4,20 @@
 
 #include "backend/backend.h"
 
+/* Hot loops are compiled three times, for x86-64-v4 (AVX-512), v3 (AVX2 + FMA) and the
+ * baseline, and the CPU picks one when the program loads (GCC's target_clones, an ifunc): the
+ * binary stays portable and the loops vectorise at the widest width the CPU has. A cloned
+ * function is called once per thread's range, not per element, so the indirect call is free. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CPU_CLONES
+#endif
+
+/* This thread's share [*lo, *hi) of n items inside an OpenMP parallel region (all of it outside
+ * one), in contiguous static blocks. */
+void cpu_thread_range(int64_t n, int64_t *lo, int64_t *hi);
+
 void cpu_gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
 void cpu_gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
@@ -41,6 +55,12 @@ void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, 
 void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits,
                                 const int32_t *target, const float *logsumexp, const float *dloss,
                                 float *dlogits);
+
+void cpu_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x, const float *theta,
+                         const float *mask, float *out, float *logdet);
+void cpu_affine_coupling_backward(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,
+                                  const float *theta, const float *mask, const float *dout, const float *dlogdet,
+                                  float *dx, float *dtheta);
 
 void cpu_rand_uniform(int64_t n, uint64_t seed, uint64_t offset, float *out);
 void cpu_rand_normal(int64_t n, uint64_t seed, uint64_t offset, float *out);

@@ -1,37 +1,48 @@
-/* Label-smoothed cross-entropy straight from logits (log-softmax fused in). */
+/* Label-smoothed cross-entropy straight from logits (log-softmax fused in).
+ * The row loops are `omp simd` reductions over kernel_math.h's fs_expf, so they vectorise: the
+ * double-precision exp per vocabulary entry this replaced was a tenth of a training step. */
 #include <math.h>
 
 #include "backend/cpu/cpu_kernels.h"
 #include "backend/kernel_math.h"
 
+/* loss and log-sum-exp of one row of logits z */
+CPU_CLONES static void cross_entropy_row(int vocab, float eps, const float *z, int32_t target, float *loss,
+                                         float *logsumexp) {
+  float max = -INFINITY;
+#pragma omp simd reduction(max : max)
+  for (int v = 0; v < vocab; v++) max = z[v] > max ? z[v] : max;
+  double sum = 0.0, sum_z = 0.0;
+#pragma omp simd reduction(+ : sum, sum_z)
+  for (int v = 0; v < vocab; v++) {
+    sum += fs_expf(z[v] - max);
+    sum_z += z[v];
+  }
+  double lse = max + log(sum);
+  *loss = fs_smoothed_nll(lse, sum_z, z[target], vocab, eps);
+  *logsumexp = (float)lse;
+}
+
 void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
                        float *loss, float *logsumexp) {
 #pragma omp parallel for schedule(static) if (rows * vocab > 32768)
-  for (int64_t r = 0; r < rows; r++) {
-    const float *z = logits + r * vocab;
-    float max = -INFINITY;
-    for (int v = 0; v < vocab; v++)
-      if (z[v] > max) max = z[v];
-    double sum = 0.0, sum_z = 0.0;
-    for (int v = 0; v < vocab; v++) {
-      sum += exp((double)z[v] - max);
-      sum_z += z[v];
-    }
-    double lse = max + log(sum);
-    loss[r] = fs_smoothed_nll(lse, sum_z, z[target[r]], vocab, eps);
-    logsumexp[r] = (float)lse;
-  }
+  for (int64_t r = 0; r < rows; r++)
+    cross_entropy_row(vocab, eps, logits + r * vocab, target[r], loss + r, logsumexp + r);
 }
 
 /* d loss / d z_v = softmax_v - (1 - eps) [v == target] - eps / V */
+CPU_CLONES static void cross_entropy_backward_row(int vocab, float eps, const float *z, int32_t target, float lse,
+                                                  float g, float *dz) {
+  float uniform = eps / vocab;
+  for (int v = 0; v < vocab; v++) dz[v] += g * (fs_expf(z[v] - lse) - uniform);
+  dz[target] -= g * (1.0f - eps);
+}
+
 void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits,
                                 const int32_t *target, const float *logsumexp, const float *dloss,
                                 float *dlogits) {
 #pragma omp parallel for schedule(static) if (rows * vocab > 32768)
-  for (int64_t r = 0; r < rows; r++) {
-    const float *z = logits + r * vocab;
-    float *dz = dlogits + r * vocab, g = dloss[r], uniform = eps / vocab;
-    for (int v = 0; v < vocab; v++) dz[v] += g * (expf(z[v] - logsumexp[r]) - uniform);
-    dz[target[r]] -= g * (1.0f - eps);
-  }
+  for (int64_t r = 0; r < rows; r++)
+    cross_entropy_backward_row(vocab, eps, logits + r * vocab, target[r], logsumexp[r], dloss[r],
+                               dlogits + r * vocab);
 }

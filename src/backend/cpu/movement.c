@@ -13,12 +13,29 @@ void cpu_copy_strided(const int shape[4], float *dst, const int64_t dst_str[4], 
         i2 = (int)(o % shape[2]);
     float *pd = dst + i0 * dst_str[0] + i1 * dst_str[1] + i2 * dst_str[2];
     const float *ps = src + i0 * src_str[0] + i1 * src_str[1] + i2 * src_str[2];
-    if (accumulate)
+    if (accumulate && dst_str[3] == 1 && src_str[3] == 1) /* a literal stride: vectorised */
+      for (int i = 0; i < inner; i++) pd[i] += ps[i];
+    else if (accumulate)
       for (int i = 0; i < inner; i++) pd[i * dst_str[3]] += ps[i * src_str[3]];
     else if (dst_str[3] == 1 && src_str[3] == 1)
       memcpy(pd, ps, sizeof(float) * inner);
     else
       for (int i = 0; i < inner; i++) pd[i * dst_str[3]] = ps[i * src_str[3]];
+  }
+}
+
+CPU_CLONES static void add_range(float *dst, const float *src, int64_t lo, int64_t hi) {
+  for (int64_t i = lo; i < hi; i++) dst[i] += src[i];
+}
+
+/* dst += src over n elements (a float sum of one term is the term, so this matches the
+ * double-accumulating paths below bit for bit) */
+static void add_into(float *dst, const float *src, int64_t n) {
+#pragma omp parallel if (n > 32768)
+  {
+    int64_t lo, hi;
+    cpu_thread_range(n, &lo, &hi);
+    add_range(dst, src, lo, hi);
   }
 }
 
@@ -68,6 +85,11 @@ void cpu_reduce_sum(const int src_shape[4], const float *src, const int dst_shap
   int t = 4; /* axes t..3 are kept whole */
   int64_t inner = 1;
   while (t > 0 && dst_shape[t - 1] == src_shape[t - 1]) inner *= src_shape[--t];
+  if (t == 0) { /* nothing reduced (the gradient of a same-shape add): a copy or an add */
+    if (!accumulate) memcpy(dst, src, sizeof(float) * (size_t)s);
+    else add_into(dst, src, s);
+    return;
+  }
   if (inner > 1) {
     reduce_leading(src_shape, src_str, src, dst_shape, dst, t, inner, accumulate);
     return;

@@ -2,10 +2,12 @@
 #include <math.h>
 
 #include "backend/cpu/cpu_kernels.h"
+#include "backend/kernel_math.h"
 
 /* Shared forward: writes softmax (want_log = false) or log-softmax of row x into y. Masked
- * entries get 0 (softmax) or -inf (log-softmax); a fully masked row gets all 0. */
-static void softmax_row(int cols, const float *x, const float *m, float *y, bool want_log) {
+ * entries get 0 (softmax) or -inf (log-softmax); a fully masked row gets all 0. The exp is
+ * kernel_math.h's fs_expf and the sums are simd reductions, so rows vectorise. */
+CPU_CLONES static void softmax_row(int cols, const float *x, const float *m, float *y, bool want_log) {
   float max = -INFINITY;
   for (int j = 0; j < cols; j++)
     if ((!m || m[j] != 0.0f) && x[j] > max) max = x[j];
@@ -15,8 +17,9 @@ static void softmax_row(int cols, const float *x, const float *m, float *y, bool
   }
   /* one exp per element: y holds the unnormalised weights until the sum is known */
   double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
   for (int j = 0; j < cols; j++) {
-    y[j] = !m || m[j] != 0.0f ? expf(x[j] - max) : 0.0f;
+    y[j] = !m || m[j] != 0.0f ? fs_expf(x[j] - max) : 0.0f;
     sum += y[j];
   }
   if (want_log) {
@@ -44,15 +47,17 @@ void cpu_log_softmax(int64_t rows, int cols, const float *x, const float *mask, 
   softmax_rows(rows, cols, x, mask, mask_group, y, true);
 }
 
-/* dx += y * (dy - <dy, y>) */
+/* dx += y * (dy - <dy, y>) for one row */
+CPU_CLONES static void softmax_backward_row(int cols, const float *yr, const float *dyr, float *dxr) {
+  double dot = 0.0;
+#pragma omp simd reduction(+ : dot)
+  for (int j = 0; j < cols; j++) dot += (double)dyr[j] * yr[j];
+  for (int j = 0; j < cols; j++) dxr[j] += yr[j] * (dyr[j] - (float)dot);
+}
+
 void cpu_softmax_backward(int64_t rows, int cols, const float *y, const float *dy, float *dx) {
 #pragma omp parallel for schedule(static) if (rows * cols > 32768)
-  for (int64_t r = 0; r < rows; r++) {
-    const float *yr = y + r * cols, *dyr = dy + r * cols;
-    double dot = 0.0;
-    for (int j = 0; j < cols; j++) dot += (double)dyr[j] * yr[j];
-    for (int j = 0; j < cols; j++) dx[r * cols + j] += yr[j] * (dyr[j] - (float)dot);
-  }
+  for (int64_t r = 0; r < rows; r++) softmax_backward_row(cols, y + r * cols, dy + r * cols, dx + r * cols);
 }
 
 /* dx += dy - softmax * sum(dy); masked entries (y = -inf) receive nothing. */
@@ -64,6 +69,6 @@ void cpu_log_softmax_backward(int64_t rows, int cols, const float *y, const floa
     for (int j = 0; j < cols; j++)
       if (yr[j] != -INFINITY) sum += dyr[j];
     for (int j = 0; j < cols; j++)
-      if (yr[j] != -INFINITY) dx[r * cols + j] += dyr[j] - expf(yr[j]) * (float)sum;
+      if (yr[j] != -INFINITY) dx[r * cols + j] += dyr[j] - fs_expf(yr[j]) * (float)sum;
   }
 }

@@ -111,6 +111,11 @@ void cuda_cross_entropy(int64_t rows, int vocab, float eps, const float *logits,
                         float *logsumexp);
 void cuda_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
                                  const float *logsumexp, const float *dloss, float *dlogits);
+void cuda_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x, const float *theta,
+                          const float *mask, float *out, float *logdet);
+void cuda_affine_coupling_backward(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,
+                                   const float *theta, const float *mask, const float *dout, const float *dlogdet,
+                                   float *dx, float *dtheta);
 void cuda_rand_uniform(int64_t n, uint64_t seed, uint64_t offset, float *out);
 void cuda_rand_normal(int64_t n, uint64_t seed, uint64_t offset, float *out);
 void cuda_dropout_mask(int64_t n, float p, uint64_t seed, uint64_t offset, float *out);
