@@ -23,7 +23,7 @@ static fs_status write_nbest(void *ctx, int index, const flowseq_candidate *c, i
   (void)best;
   decode_output *w = ctx;
   flowseq_candidate *sorted = malloc(sizeof *sorted * (n ? n : 1));
-  memcpy(sorted, c, sizeof *sorted * n);
+  if (n) memcpy(sorted, c, sizeof *sorted * n); /* an empty line has no candidates, and c is NULL (UBSan) */
   qsort(sorted, n, sizeof *sorted, by_score);
   for (int i = 0; i < n; i++) {
     char *text = flowseq_runner_text(w->runner, &sorted[i], w->collapse_repeats);

@@ -2,13 +2,28 @@
 
 #include <stdint.h>
 
+#include "core/utf8.h"
 #include "eval/pytext.h"
+
+/* Byte length of the valid UTF-8 sequence starting at s, or 0 when s[0] starts none. Never looks
+ * past the terminating NUL (which is no continuation byte). */
+static int valid_sequence(const unsigned char *s) {
+  int len = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3 : (s[0] >> 3) == 30 ? 4 : 0;
+  for (int k = 1; k < len; k++)
+    if ((s[k] & 0xC0) != 0x80) return 0;
+  return len && fs_utf8_valid((const char *)s, (size_t)len, NULL) ? len : 0;
+}
 
 void fs_json_string(FILE *out, const char *str) {
   const unsigned char *s = (const unsigned char *)str;
   fputc('"', out);
   while (*s) {
     uint32_t cp;
+    int len = valid_sequence(s);
+    if (!len) { /* as Python writes a file name decoded with surrogateescape */
+      fprintf(out, "\\u%04x", 0xDC00u + *s++);
+      continue;
+    }
     s += utf8_decode(s, &cp);
     switch (cp) {
       case '"': fputs("\\\"", out); break;

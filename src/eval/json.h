@@ -5,7 +5,8 @@
 
 #include <stdio.h>
 
-/* Writes valid UTF-8 s as a quoted JSON string. */
+/* Writes s as a quoted JSON string. Bytes that are not valid UTF-8 (a system name is a file name,
+ * which need not be) come out as \udcXX, as Python writes a name it decoded with surrogateescape. */
 void fs_json_string(FILE *out, const char *s);
 
 #endif

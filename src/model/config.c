@@ -1,12 +1,14 @@
 #include "model/config.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/yaml_leaves.h"
 
 typedef enum { KEY_INT, KEY_FLOAT, KEY_DOUBLE, KEY_BOOL, KEY_STRING, KEY_INT_LIST } key_type;
@@ -155,7 +157,9 @@ static fs_status set_value(fs_config *c, const config_key *k, const char *value,
         char *e;
         errno = 0;
         v = strtod(value, &e);
-        ok = e != value && !*e && !errno && isfinite(v) && in_range(k->range, v);
+        ok = e != value && !*e && !errno && isfinite(v) && (k->type == KEY_DOUBLE || fabs(v) <= FLT_MAX);
+        if (ok && k->type == KEY_FLOAT) v = (float)v; /* checked as stored: 0.99999999 rounds to 1 */
+        ok = ok && in_range(k->range, v);
         if (ok && k->type == KEY_FLOAT) *(float *)field = (float)v;
         else if (ok) *(double *)field = v;
         break;
@@ -167,6 +171,8 @@ static fs_status set_value(fs_config *c, const config_key *k, const char *value,
       case KEY_STRING:
         if ((int)strlen(value) >= k->size)
           return fs_error(FS_ERR_FORMAT, "%s: %s: value longer than %d characters", where, k->name, k->size - 1);
+        if (!fs_utf8_valid(value, strlen(value), NULL)) /* YAML cannot hold it: the dump would not load */
+          return fs_error(FS_ERR_FORMAT, "%s: %s: value is not valid UTF-8", where, k->name);
         strcpy(field, value);
         break;
       case KEY_INT_LIST: {
@@ -231,15 +237,21 @@ fs_status fs_config_validate(const fs_config *c) {
 }
 
 /* A double-quoted YAML scalar: escapes what would end or change the string, and every control
- * character (YAML allows none raw; a newline would be folded into a space on loading). */
+ * character (YAML allows none raw; a newline would be folded into a space on loading), the C1 ones
+ * U+0080..U+009F included (NEL is a line break too), and the BOM, line/paragraph separators and
+ * non-characters U+FFFE/U+FFFF, which YAML does not take raw either. s is valid UTF-8. */
 static void dump_string(FILE *out, const char *s) {
   fputc('"', out);
   for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
+    unsigned char c = (unsigned char)*s, c1 = c ? (unsigned char)s[1] : 0, c2 = c1 ? (unsigned char)s[2] : 0;
     if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
     else if (c == '\n') fputs("\\n", out);
     else if (c == '\t') fputs("\\t", out);
     else if (c < 0x20 || c == 0x7f) fprintf(out, "\\x%02x", c);
+    else if (c == 0xC2 && c1 >= 0x80 && c1 < 0xA0) fprintf(out, "\\x%02x", c1), s++;
+    else if ((c == 0xE2 && c1 == 0x80 && (c2 == 0xA8 || c2 == 0xA9)) || (c == 0xEF && c1 == 0xBB && c2 == 0xBF) ||
+             (c == 0xEF && c1 == 0xBF && (c2 == 0xBE || c2 == 0xBF)))
+      fprintf(out, "\\u%04x", (unsigned)((c & 0x0F) << 12 | (c1 & 0x3F) << 6 | (c2 & 0x3F))), s += 2;
     else fputc(c, out);
   }
   fputs("\"\n", out);

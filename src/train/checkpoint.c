@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -212,18 +213,24 @@ static fs_status progress_leaf(void *ctx, const fs_yaml_leaf *leaf) {
     if (strcmp(progress_keys[i].name, leaf->key)) continue;
     char *field = (char *)r->g + progress_keys[i].offset, *end = NULL;
     const char *v = leaf->value;
+    long n = 0;
+    bool count = progress_keys[i].type == P_INT || progress_keys[i].type == P_LONG;
     errno = 0;
     switch (progress_keys[i].type) {
       case P_PHASE:
         for (int k = 0; k < 4; k++)
           if (!strcmp(v, phase_names[k])) *(fs_train_phase *)field = (fs_train_phase)k, end = "";
         break;
-      case P_INT: *(int *)field = (int)strtol(v, &end, 10); break;
-      case P_LONG: *(long *)field = strtol(v, &end, 10); break;
+      case P_INT: *(int *)field = (int)(n = strtol(v, &end, 10)); break;
+      case P_LONG: *(long *)field = n = strtol(v, &end, 10); break;
       case P_U64: *(uint64_t *)field = strtoull(v, &end, 10); break;
       case P_DOUBLE: *(double *)field = strtod(v, &end); break;
     }
-    if (leaf->is_list || !end || end == v || *end || errno)
+    /* every integer is a count or a position: a negative one (strtoull wraps "-1"), or one that
+     * does not fit its int, would index outside the batches on resume */
+    bool range_ok = count ? n >= 0 && (progress_keys[i].type == P_LONG || n <= INT_MAX)
+                          : progress_keys[i].type != P_U64 || !strchr(v, '-');
+    if (leaf->is_list || !end || end == v || *end || errno || !range_ok)
       return fs_error(FS_ERR_FORMAT, "%s: %s: unreadable value \"%s\"", leaf->where, leaf->key, v);
     r->seen |= 1u << i;
     return FS_OK;

@@ -252,7 +252,9 @@ static fs_status check_entries(fs_safetensors *f) {
     int size = dtype_size(e->dtype);
     if (!size) return fs_error(FS_ERR_FORMAT, "%s: tensor %s: unknown dtype %s", f->path, e->name, e->dtype);
     int64_t bytes = size;
-    for (int d = 0; d < e->ndim; d++) bytes = e->shape[d] < 0 ? -1 : bytes * e->shape[d];
+    /* -1 for a dimension past INT_MAX or a byte count past INT64_MAX (crafted shapes overflowed it) */
+    for (int d = 0; d < e->ndim && bytes >= 0; d++)
+      bytes = e->shape[d] < 0 || (e->shape[d] && bytes > INT64_MAX / e->shape[d]) ? -1 : bytes * e->shape[d];
     if (bytes != e->end - e->begin)
       return fs_error(FS_ERR_FORMAT, "%s: tensor %s: data_offsets [%lld, %lld] hold %lld bytes, its dtype and shape need %lld",
                       f->path, e->name, (long long)e->begin, (long long)e->end, (long long)(e->end - e->begin), (long long)bytes);

@@ -122,6 +122,9 @@ static void test_safetensors_fuzzed(void) {
   expect_rejected(path, "malformed safetensors header");
   write_header(path, "{\"a\":{\"shape\":[12345678");
   expect_rejected(path, "malformed safetensors header");
+  /* fuzz_safetensors: the byte count of a crafted shape overflowed int64 (UBSan: signed overflow) */
+  write_header(path, "{\"t\":{\"dtype\":\"F64\",\"shape\":[2147483647,2147483647,2147483647],\"data_offsets\":[0,0]}}");
+  expect_rejected(path, "its dtype and shape need -1");
   write_header(path, "{}");
   fs_safetensors *f = NULL;
   CHECK(fs_safetensors_open(path, &f) == FS_OK && fs_safetensors_count(f) == 0);
@@ -195,6 +198,16 @@ static void test_progress(void) {
   fclose(f);
   CHECK(fs_progress_load(at("progress.yaml"), &q) == FS_ERR_FORMAT &&
         strstr(fs_last_error(), "progress.yaml:1: phase: unreadable value \"sideways\""));
+  /* fuzz_progress: negative counts were accepted (a data.next_batch of -5 indexed before the
+   * batches on resume), ints were truncated and strtoull wrapped "-1" */
+  const char *bad[] = {"data:\n  next_batch: -5\n", "data:\n  epoch: 4294967297\n", "update: -1\n", "rng_offset: -1\n"};
+  for (int i = 0; i < 4; i++) {
+    f = fopen(at("progress.yaml"), "w");
+    fputs(bad[i], f);
+    fclose(f);
+    CHECK_MSG(fs_progress_load(at("progress.yaml"), &q) == FS_ERR_FORMAT && strstr(fs_last_error(), "unreadable value"),
+              "%s: %s", bad[i], fs_last_error());
+  }
 }
 
 /* Every parameter's slice of slots 0 (data) and 2..4 (moments) equal in both models. */

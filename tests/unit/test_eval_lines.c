@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "eval/json.h"
 #include "eval/lines.h"
 #include "test.h"
 
@@ -19,7 +20,27 @@ static void free_columns(fs_lines *systems, int n) {
   free(systems);
 }
 
+/* fs_json_string's output for s (static). */
+static const char *json(const char *s) {
+  static char buf[256];
+  FILE *f = fmemopen(buf, sizeof buf, "w");
+  fs_json_string(f, s);
+  fclose(f);
+  return buf;
+}
+
+/* JSON output escapes as Python's json.dumps; system names are file names from the command line,
+ * and invalid UTF-8 in one was decoded past its end (fuzz_eval, ASan: a lead byte before the NUL
+ * read the bytes after it). Such bytes are written as Python's surrogateescape gives them. */
+static void test_json(void) {
+  CHECK(!strcmp(json("a\"\\\n\t\x7f \xc3\xa4\xf0\x9f\x98\x80"), "\"a\\\"\\\\\\n\\t\\u007f \\u00e4\\ud83d\\ude00\""));
+  CHECK(!strcmp(json("hyp\xe0"), "\"hyp\\udce0\""));
+  CHECK(!strcmp(json("\xf0\x9f\x98x"), "\"\\udcf0\\udc9f\\udc98x\""));
+  CHECK(!strcmp(json("\xc0\xaf\xed\xa0\x80"), "\"\\udcc0\\udcaf\\udced\\udca0\\udc80\"")); /* overlong, surrogate */
+}
+
 int main(void) {
+  test_json();
   fs_lines *sys;
   int n;
   /* "\r" and "\r\n" end lines too; the first line keeps a field's inner trailing space */
