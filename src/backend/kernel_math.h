@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "backend/backend.h"
 #include "core/philox.h" /* FS_HD */
@@ -22,19 +23,32 @@
  * polynomial and multiplies by 2^n in two normal halves (so no step overflows or flushes);
  * log splits u = m 2^e with m in [sqrt(1/2), sqrt(2)) and evaluates a degree-9 polynomial in
  * m - 1; log1p(t) = log(u) t / (u - 1) with u = 1 + t recovers the bits of t lost in 1 + t. */
-typedef union {
+/* Bit casts: memcpy is what GCC's vectoriser sees through (a union access stops it). */
+FS_HD float fs_bits_to_float(int32_t i) {
+#ifdef __CUDA_ARCH__
+  return __int_as_float(i);
+#else
   float f;
-  int32_t i;
-} fs_float_bits;
-
-FS_HD float fs_pow2i(int32_t n) { /* 2^n for n in [-126, 127] */
-  fs_float_bits b;
-  b.i = (n + 127) << 23;
-  return b.f;
+  memcpy(&f, &i, sizeof f);
+  return f;
+#endif
 }
 
+FS_HD int32_t fs_float_to_bits(float f) {
+#ifdef __CUDA_ARCH__
+  return __float_as_int(f);
+#else
+  int32_t i;
+  memcpy(&i, &f, sizeof i);
+  return i;
+#endif
+}
+
+FS_HD float fs_pow2i(int32_t n) { return fs_bits_to_float((n + 127) << 23); } /* 2^n, n in [-126, 127] */
+
 FS_HD float fs_expf(float x) {
-  float c = fminf(fmaxf(x, -104.0f), 88.7229f);
+  float c = x < -104.0f ? -104.0f : x; /* selects, not fminf/fmaxf: those do not vectorise */
+  c = c > 88.7229f ? 88.7229f : c;
   float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
   float r = c - n * 0.693359375f - n * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -51,13 +65,11 @@ FS_HD float fs_expf(float x) {
 }
 
 FS_HD float fs_logf_normal(float u) { /* log u for a positive, normal, finite u */
-  fs_float_bits b;
-  b.f = u;
-  int32_t e = ((b.i >> 23) & 0xff) - 126;
-  b.i = (b.i & 0x807fffff) | 0x3f000000; /* the mantissa as m in [0.5, 1) */
-  bool small = b.f < 0.707106781186547524f;
-  float m = small ? b.f + b.f - 1.0f : b.f - 1.0f;
-  float ef = (float)(small ? e - 1 : e);
+  int32_t bits = fs_float_to_bits(u), e = ((bits >> 23) & 0xff) - 126;
+  float f = fs_bits_to_float((bits & 0x807fffff) | 0x3f000000); /* the mantissa as f in [0.5, 1) */
+  bool small = f < 0.707106781186547524f; /* then use 2f and e - 1: m in [sqrt(1/2), sqrt(2)) */
+  float m = small ? f + f - 1.0f : f - 1.0f;
+  float ef = small ? (float)e - 1.0f : (float)e; /* a float select: an int one kept loops scalar */
   float z = m * m, p = 7.0376836292e-2f;
   p = p * m - 1.1514610310e-1f;
   p = p * m + 1.1676998740e-1f;
@@ -71,9 +83,12 @@ FS_HD float fs_logf_normal(float u) { /* log u for a positive, normal, finite u 
   return m + y + ef * 0.693359375f;
 }
 
+/* Both arms are computed and one selected: a division inside a conditional arm cannot be
+ * if-converted (it might trap), which would keep loops over this scalar. */
 FS_HD float fs_log1pf(float t) {
-  float u = 1.0f + t, d = u - 1.0f;
-  return d == 0.0f ? t : fs_logf_normal(u) * (t / d);
+  float u = 1.0f + t, d = u - 1.0f, ratio = t / (d == 0.0f ? 1.0f : d);
+  float log1p = fs_logf_normal(u) * ratio;
+  return d == 0.0f ? t : log1p;
 }
 
 FS_HD float fs_apply_binary(fs_binop op, float a, float b) {
@@ -93,7 +108,10 @@ FS_HD float fs_apply_unary(fs_unop op, float x, float alpha) {
     case FS_UN_SIGMOID: return 1.0f / (1.0f + fs_expf(-x));
     case FS_UN_EXP: return fs_expf(x);
     case FS_UN_LOG: return logf(x);
-    case FS_UN_SOFTPLUS: return x > 20.0f ? x : fs_log1pf(fs_expf(x)); /* exact to f32 above 20 */
+    case FS_UN_SOFTPLUS: { /* exact to f32 above 20; both arms computed, see fs_log1pf */
+      float soft = fs_log1pf(fs_expf(x));
+      return x > 20.0f ? x : soft;
+    }
     case FS_UN_SQRT: return sqrtf(x);
     case FS_UN_SQUARE: return x * x;
     case FS_UN_SCALE: return alpha * x;
@@ -126,8 +144,8 @@ FS_HD float fs_coupling_scale(float a) { return 1.0f / (1.0f + fs_expf(-(a + 2.0
 
 /* One element of the forward (or inverse) step; *m_log_scale gets m * log s for the log-det. */
 FS_HD float fs_coupling_element(bool inverse, float x, float mu, float a, float m, float *m_log_scale) {
-  float z = -(a + 2.0f), t = fs_expf(z), s = 1.0f / (1.0f + t);
-  *m_log_scale = m * -(z > 20.0f ? z : fs_log1pf(t));
+  float z = -(a + 2.0f), t = fs_expf(z), s = 1.0f / (1.0f + t), soft = fs_log1pf(t);
+  *m_log_scale = m * -(z > 20.0f ? z : soft);
   return inverse ? (x - mu) / (s + 1e-12f) * m : (s * x + mu) * m;
 }
 

@@ -13,7 +13,8 @@
 #ifdef __CUDACC__
 #define FS_HD __host__ __device__ __forceinline__
 #else
-#define FS_HD static inline
+/* always inlined: a call left in a kernel loop keeps it from vectorising */
+#define FS_HD static inline __attribute__((always_inline))
 #endif
 
 FS_HD void fs_philox4x32(uint64_t seed, uint64_t counter, uint32_t out[4]) {

@@ -1,24 +1,31 @@
 /* The flow's fused affine coupling step (backend.h `affine_coupling`): one pass each way instead
  * of a dozen elementwise ops, each with its own output and gradient buffer. */
+#include <stdlib.h>
+
 #include "backend/cpu/cpu_kernels.h"
 #include "backend/kernel_math.h"
 
 /* Sentences [lo, hi): each sentence's log-det is summed in row order by one thread, so the
  * result does not depend on the thread count. */
+/* One row; `inverse` is a literal at each call, so the loop has no branch and vectorises. The
+ * row's log-det terms are returned in double, added in element order. */
+static inline __attribute__((always_inline)) double forward_row(bool inverse, int h, const float *x, const float *mu,
+                                                                const float *a, float m, float *y, float *terms) {
+  for (int j = 0; j < h; j++) y[j] = fs_coupling_element(inverse, x[j], mu[j], a[j], m, &terms[j]);
+  double sum = 0.0;
+  for (int j = 0; j < h; j++) sum += terms[j];
+  return sum;
+}
+
 CPU_CLONES static void forward_sentences(bool inverse, int64_t lo, int64_t hi, int h, int rows_per_batch,
                                          const float *x, const float *theta, const float *mask, float *out,
-                                         float *logdet) {
+                                         float *logdet, float *terms) {
   for (int64_t b = lo; b < hi; b++) {
     double sum = 0.0;
     for (int64_t r = b * rows_per_batch; r < (b + 1) * rows_per_batch; r++) {
-      const float *xr = x + r * h, *mu = theta + r * 2 * h, *a = mu + h;
-      float *yr = out + r * h, m = mask[r], row_sum = 0.0f;
-      for (int j = 0; j < h; j++) {
-        float m_log_scale;
-        yr[j] = fs_coupling_element(inverse, xr[j], mu[j], a[j], m, &m_log_scale);
-        row_sum += m_log_scale;
-      }
-      sum += row_sum;
+      const float *mu = theta + r * 2 * h;
+      sum += inverse ? forward_row(true, h, x + r * h, mu, mu + h, mask[r], out + r * h, terms)
+                     : forward_row(false, h, x + r * h, mu, mu + h, mask[r], out + r * h, terms);
     }
     logdet[b] = (float)(inverse ? -sum : sum);
   }
@@ -30,15 +37,37 @@ void cpu_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch, 
 #pragma omp parallel if (rows * h > 32768)
   {
     int64_t lo, hi;
+    float *terms = malloc(sizeof(float) * (h > 0 ? h : 1)); /* a row's log-det terms */
     cpu_thread_range(batch, &lo, &hi);
-    forward_sentences(inverse, lo, hi, h, rows_per_batch, x, theta, mask, out, logdet);
+    if (terms) forward_sentences(inverse, lo, hi, h, rows_per_batch, x, theta, mask, out, logdet, terms);
+    free(terms);
+  }
+}
+
+/* The common case, every gradient present, with `inverse` a literal: branch-free, vectorised. */
+static inline __attribute__((always_inline)) void backward_row(bool inverse, int h, const float *x, const float *mu,
+                                                               const float *a, float m, const float *dout, float dld,
+                                                               float *dx, float *dmu, float *da) {
+  for (int j = 0; j < h; j++) {
+    float gx, gmu, ga;
+    fs_coupling_element_backward(inverse, x[j], mu[j], a[j], m, dout[j], dld, &gx, &gmu, &ga);
+    dx[j] += gx, dmu[j] += gmu, da[j] += ga;
   }
 }
 
 CPU_CLONES static void backward_rows(bool inverse, int64_t lo, int64_t hi, int h, int rows_per_batch, const float *x,
                                      const float *theta, const float *mask, const float *dout, const float *dlogdet,
                                      float *dx, float *dtheta) {
-  for (int64_t r = lo; r < hi; r++) {
+  if (dout && dlogdet && dx && dtheta) {
+    for (int64_t r = lo; r < hi; r++) {
+      const float *mu = theta + r * 2 * h;
+      float *dmu = dtheta + r * 2 * h, dld = dlogdet[r / rows_per_batch];
+      if (inverse) backward_row(true, h, x + r * h, mu, mu + h, mask[r], dout + r * h, dld, dx + r * h, dmu, dmu + h);
+      else backward_row(false, h, x + r * h, mu, mu + h, mask[r], dout + r * h, dld, dx + r * h, dmu, dmu + h);
+    }
+    return;
+  }
+  for (int64_t r = lo; r < hi; r++) { /* some gradient missing: the general loop */
     const float *xr = x + r * h, *mu = theta + r * 2 * h, *a = mu + h;
     float m = mask[r], dld = dlogdet ? dlogdet[r / rows_per_batch] : 0.0f;
     for (int j = 0; j < h; j++) {
