@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds flowseq with CUDA here (where the Debian libraries are) and collects what a bare GPU
-# machine needs for scripts/gpu-check.sh into build-gpu-bundle/ (DESIGN.md §6):
+# machine needs for scripts/gpu-check.sh into build-gpu-bundle/ (docs/architecture.md#backend):
 #   bin/           the CLI, the GPU tests, the unit tests and the op benchmark
 #   lib/           the shared libraries they load that such a machine lacks (OpenBLAS, libyaml,
 #                  SentencePiece, zlib, OpenMP, gfortran, and the CUDA runtime we compiled against)

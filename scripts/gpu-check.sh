@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one prepared check for a short GPU loan (DESIGN.md §6). The GPU machine has CUDA but no
+# The one prepared check for a short GPU loan (docs/architecture.md#backend). The GPU machine has CUDA but no
 # Debian packages, so the binaries are built here with their libraries:
 #   scripts/gpu-bundle.sh                  (here: builds and fills build-gpu-bundle/)
 #   scripts/gpu-check.sh                   (there, with build-gpu-bundle, or its packed form

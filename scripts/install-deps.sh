@@ -5,7 +5,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 # libopenblas-openmp-dev, not the pthread build: our loops use OpenMP and two thread pools
-# fighting over the same cores cost ~1.5x (DESIGN.md §2). clang-14 with its runtimes (libFuzzer,
+# fighting over the same cores cost ~1.5x (docs/architecture.md#backend). clang-14 with its runtimes (libFuzzer,
 # sanitizers) and OpenMP builds the fuzz targets (scripts/fuzz.sh).
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \

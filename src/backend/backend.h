@@ -113,6 +113,22 @@ typedef struct fs_backend {
                                  const int32_t *target, const float *logsumexp, const float *dloss,
                                  float *dlogits);
 
+  /* ---- multi-head attention, fused (nn/attention.c) ----
+   * For every sentence b < batch and head h < heads: q_i is row i of sentence b of q, columns
+   * [h*dh, (h+1)*dh) (rows q_ld floats apart, sentences tq rows apart); likewise k_j and v_j
+   * (tk rows a sentence). p_ij = softmax over keys j with key_mask[b*tk + j] != 0 of
+   * scale * <q_i, k_j> (a row with no valid key is all 0), and ctx[b, i, h*dh + d] =
+   * sum_j p_ij v_j[d], ctx being [batch, tq, heads*dh]. probs [batch, heads, tq, tk] is kept
+   * for backward, which accumulates into dq, dk, dv (laid out as q, k, v; they may be one
+   * buffer at different columns; any may be NULL) from dctx, using scratch of probs' size.
+   * One (sentence, head) at a time, in cache, with no per-head copies. */
+  void (*attention)(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
+                    const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, float *probs,
+                    float *ctx);
+  void (*attention_backward)(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
+                             const float *k, int k_ld, const float *v, int v_ld, const float *probs,
+                             const float *dctx, float *scratch, float *dq, float *dk, float *dv);
+
   /* ---- the flow's affine coupling step (flow/coupling.c), fused ----
    * theta [rows, 2h] holds mu (its first h columns) and a (its last h); s = sigmoid(a + 2) and
    * m = mask[row]. Forward: out = (s*x + mu)*m; inverse: out = (x - mu)/(s + 1e-12)*m, both
@@ -140,7 +156,7 @@ typedef struct fs_backend {
   /* ---- optimizer ---- */
   /* sum_i x[i]^2, accumulated in double and returned to the host (global gradient norm). */
   double (*sum_squares)(int64_t n, const float *x);
-  /* One AdamW + AMSGrad update of n parameters (flowseq-spec.md §7), gradients first multiplied
+  /* One AdamW + AMSGrad update of n parameters (docs/model.md#optimiser), gradients first multiplied
    * by grad_scale (clipping):  g' = grad_scale*g; m = b1 m + (1-b1) g'; u = b2 u + (1-b2) g'^2;
    * umax = max(umax, u); p -= lr*wd*p; p -= step_size * m / (sqrt(umax) + eps), where the caller
    * folds the bias correction into step_size = lr * sqrt(1-b2^k) / (1-b1^k). */

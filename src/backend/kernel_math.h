@@ -137,6 +137,25 @@ FS_HD float fs_unary_derivative(fs_unop op, float x, float y, float alpha) {
   return 0.0f;
 }
 
+/* ---- attention (backend.h `attention`) ----
+ * Row p [tk] of scores in, attention weights out: softmax over the keys with mask[j] != 0,
+ * exactly 0 elsewhere, all 0 when no key is valid. */
+FS_HD void fs_masked_softmax_row(int tk, const float *mask, float *p) {
+  float max = -INFINITY;
+  for (int j = 0; j < tk; j++) max = mask[j] != 0.0f && p[j] > max ? p[j] : max;
+  if (max == -INFINITY) {
+    for (int j = 0; j < tk; j++) p[j] = 0.0f;
+    return;
+  }
+  double sum = 0.0;
+  for (int j = 0; j < tk; j++) {
+    p[j] = mask[j] != 0.0f ? fs_expf(p[j] - max) : 0.0f;
+    sum += p[j];
+  }
+  float inv = (float)(1.0 / sum);
+  for (int j = 0; j < tk; j++) p[j] *= inv;
+}
+
 /* ---- the affine coupling (backend.h `affine_coupling`) ----
  * With z = -(a + 2) and t = e^z: s = sigmoid(a + 2) = 1 / (1 + t) and log s = -log1p(t), or
  * -z once z > 20 (FS_UN_SOFTPLUS's branch); d log s / da = 1 - s and ds / da = s (1 - s). */

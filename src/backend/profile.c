@@ -83,6 +83,15 @@ static void p_cross_entropy_backward(int64_t r, int v, float eps, const float *z
                                      const float *dl, float *dz) {
   TIMED(FS_PROF_LOSS, inner->cross_entropy_backward(r, v, eps, z, t, lse, dl, dz));
 }
+static void p_attention(int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld, const float *k,
+                        int kld, const float *v, int vld, const float *m, float *p, float *c) {
+  TIMED(FS_PROF_ATTENTION, inner->attention(b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, m, p, c));
+}
+static void p_attention_backward(int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld,
+                                 const float *k, int kld, const float *v, int vld, const float *p, const float *dc,
+                                 float *s, float *dq, float *dk, float *dv) {
+  TIMED(FS_PROF_ATTENTION, inner->attention_backward(b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, p, dc, s, dq, dk, dv));
+}
 static void p_affine_coupling(bool inv, int64_t r, int h, int t, const float *x, const float *th, const float *m,
                               float *o, float *ld) {
   TIMED(FS_PROF_ELEMENTWISE, inner->affine_coupling(inv, r, h, t, x, th, m, o, ld));
@@ -123,6 +132,7 @@ const fs_backend *fs_backend_profiled(const fs_backend *base) {
   table.layernorm = p_layernorm, table.layernorm_backward = p_layernorm_backward;
   table.embedding = p_embedding, table.embedding_backward = p_embedding_backward;
   table.cross_entropy = p_cross_entropy, table.cross_entropy_backward = p_cross_entropy_backward;
+  table.attention = p_attention, table.attention_backward = p_attention_backward;
   table.affine_coupling = p_affine_coupling, table.affine_coupling_backward = p_affine_coupling_backward;
   table.rand_uniform = p_rand_uniform, table.rand_normal = p_rand_normal, table.dropout_mask = p_dropout_mask;
   table.inverse_logdet = p_inverse_logdet, table.sum_squares = p_sum_squares, table.adamw = p_adamw;
@@ -133,7 +143,7 @@ void fs_profile_seconds(double out[FS_PROF_FAMILIES]) { memcpy(out, seconds, siz
 void fs_profile_reset(void) { memset(seconds, 0, sizeof seconds); }
 
 void fs_profile_report(FILE *out, double wall) {
-  static const char *names[FS_PROF_FAMILIES] = {"GEMM", "elementwise", "data movement", "softmax", "layer norm",
+  static const char *names[FS_PROF_FAMILIES] = {"GEMM", "attention", "elementwise", "data movement", "softmax", "layer norm",
                                                 "cross-entropy", "embedding", "random", "optimizer", "transfers/other"};
   double kernels = 0;
   for (int f = 0; f < FS_PROF_FAMILIES; f++) kernels += seconds[f];

@@ -11,6 +11,7 @@
 
 typedef enum {
   FS_PROF_GEMM,
+  FS_PROF_ATTENTION, /* the fused attention kernels */
   FS_PROF_ELEMENTWISE,
   FS_PROF_MOVEMENT,
   FS_PROF_SOFTMAX,

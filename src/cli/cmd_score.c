@@ -11,7 +11,7 @@
 static const char *usage_text =
     "usage: flowseq score -m MODEL_DIR -s SRC -t TGT [--iw-samples K] [--seed S] [--batch N]\n\n"
     "Prints one line per sentence pair: log p(y|x) = log p(y|x,T) + log P(T|x) estimated by importance\n"
-    "weighting with K posterior samples (default 4; spec §8.4), then the same per target token\n"
+    "weighting with K posterior samples (default 4; docs/model.md#iwd), then the same per target token\n"
     "(EOS included), TAB-separated. SRC and TGT are raw text (.txt, .gz, .sgm, FILE.tsv:N).\n";
 
 int cmd_score(int argc, char **argv) {

@@ -12,7 +12,7 @@ static const char *usage_text =
     "one output line, in order; empty lines stay empty. Batches are length-sorted and token-bounded.\n"
     "  --decode argmax|npd|iwd  argmax: top length, v = 0 (default); npd: --lengths x --samples latent\n"
     "                           samples at --tau ranked by the model's joint estimate; iwd: importance-\n"
-    "                           weighted decoding with --iw-samples posterior samples (spec §8.4)\n"
+    "                           weighted decoding with --iw-samples posterior samples (docs/model.md#iwd)\n"
     "  --lengths L (npd/iwd 3)  --samples R (npd 5, iwd 1)  --tau T (npd 1.0, iwd 0)  --iw-samples K (4)\n"
     "  --seed S                 random seed (same seed, same output)\n"
     "  --max-tokens N           tokens per batch, counting each source token once per candidate row\n"

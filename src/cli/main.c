@@ -1,4 +1,4 @@
-/* flowseq: one binary, one subcommand per task (DESIGN.md §4). */
+/* flowseq: one binary, one subcommand per task (docs/architecture.md#command-line). */
 #include <stdio.h>
 #include <string.h>
 

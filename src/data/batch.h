@@ -1,5 +1,5 @@
 /* A batch as the model reads it (host memory): source = tokens + EOS, target = tokens + EOS
- * fillers up to a multiple of the length unit (spec §0), both right-padded with PAD; masks are
+ * fillers up to a multiple of the length unit (docs/model.md#conventions), both right-padded with PAD; masks are
  * 1 on real positions (EOS fillers included). */
 #ifndef FLOWSEQ_DATA_BATCH_H
 #define FLOWSEQ_DATA_BATCH_H

@@ -41,7 +41,7 @@ typedef struct {
 } fs_batcher;
 
 /* Target length as the model sees it: tokens + EOS fillers up to the next multiple of unit
- * (spec §0: no filler when the length already is a multiple). */
+ * (docs/model.md#conventions, docs/model.md#departures-from-the-original-code: no filler when the length already is a multiple). */
 int fs_padded_target_length(int tokens, int unit);
 
 fs_status fs_batcher_init(fs_batcher *b, const fs_pairs *pairs, const fs_batcher_options *o, int epoch);

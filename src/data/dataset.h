@@ -1,4 +1,4 @@
-/* Binarized datasets (DESIGN.md §4): a parallel corpus encoded once by `flowseq prep` and
+/* Binarized datasets (docs/formats.md#binarized-dataset): a parallel corpus encoded once by `flowseq prep` and
  * memory-mapped for training.
  *
  * Layout (little-endian): a 64-byte header {magic "FSQDATA1", version, tokenizer checksum,

@@ -88,7 +88,7 @@ static float *length_log_probs(fs_engine *e, flowseq_model *m, const int32_t *sr
   return lp;
 }
 
-/* The top-l classes of one sentence with a positive length (spec §3.4 "prediction"). */
+/* The top-l classes of one sentence with a positive length (docs/model.md#length-predictor "prediction"). */
 static int top_lengths(const flowseq_model *m, const float *lp, int src_length, int l, int *lengths, double *logprobs) {
   int classes = 2 * m->length.range + 1, found = 0;
   bool *taken = calloc(classes, sizeof(bool));
@@ -136,7 +136,7 @@ static fs_status generate(fs_engine *e, flowseq_model *m, const flowseq_batch *b
   flow_input fin = {N, T, b->tgt_mask, src_enc, in.src_mask};
   fs_tensor *logdet = NULL;
   fs_tensor *z = flow_prior_generate(e, &m->prior, v, &fin, &logdet);
-  /* log p(z|x) = log N(v) − Σ generate log-dets (spec §11.1: the original adds them, a bug) */
+  /* log p(z|x) = log N(v) − Σ generate log-dets (docs/model.md#departures-from-the-original-code: the original adds them, a bug) */
   fs_tensor *prior = fs_sub(e, flow_gaussian_log_density(e, v, in.tgt_mask3, in.tgt_count), logdet);
   fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
   if (!logits) return fs_engine_status(e);
@@ -166,7 +166,7 @@ static fs_status generate(fs_engine *e, flowseq_model *m, const flowseq_batch *b
   return s;
 }
 
-/* Spec §8.4: log p̂(y|x,T) = logsumexp_k [log p(z_k|x) + log p(y|z_k,x) − log q(z_k|y,x)] − ln K
+/* docs/model.md#iwd: log p̂(y|x,T) = logsumexp_k [log p(z_k|x) + log p(y|z_k,x) − log q(z_k|y,x)] − ln K
  * with K posterior samples per candidate; the decoder term is the plain NLL over all T positions. */
 static fs_status importance_weights(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask,
                                     int src_len, flowseq_candidate *c, int n, int K) {
@@ -245,7 +245,7 @@ fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, con
       x->sentence = b;
       x->length = lengths[k / samples_per];
       x->length_logprob = logprobs[k / samples_per];
-      /* argmax and the first sample of each length in iwd decode from v = 0 (spec §8.1, §8.4) */
+      /* argmax and the first sample of each length in iwd decode from v = 0 (docs/model.md#argmax, docs/model.md#iwd) */
       bool zero = o->mode == FLOWSEQ_DECODE_ARGMAX || (o->mode == FLOWSEQ_DECODE_IWD && k % samples_per == 0);
       noise[count] = zero ? 0.0f : o->tau;
       row_source[count] = b;

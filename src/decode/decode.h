@@ -1,12 +1,12 @@
-/* Parallel decoding (flowseq-spec.md §8): length candidates from the length predictor, latent
+/* Parallel decoding (docs/model.md#decoding): length candidates from the length predictor, latent
  * samples through the generate direction of the flow, every target position decoded at once.
- *   argmax  top-1 length, v = 0                                          (spec §8.1)
+ *   argmax  top-1 length, v = 0                                          (docs/model.md#argmax)
  *   npd     top-l lengths × r samples at temperature τ, ranked by the model's own joint estimate
  *           −(log P(T|x) + log p(z|x) + log p(ŷ|z,x)) / T, or by an external rescorer
- *           (the autoregressive teacher plugs in here)                   (spec §8.2–8.3)
+ *           (the autoregressive teacher plugs in here)                   (docs/model.md#npd)
  *   iwd     l × r candidates (first sample of each length at v = 0), each scored by the
  *           importance-weighted estimate of log p(y|x) with K posterior samples,
- *           −(log p̂(y|x,T) + log P(T|x)) / T                           (spec §8.4) */
+ *           −(log p̂(y|x,T) + log P(T|x)) / T                           (docs/model.md#iwd) */
 #ifndef FLOWSEQ_DECODE_DECODE_H
 #define FLOWSEQ_DECODE_DECODE_H
 
@@ -58,7 +58,7 @@ fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, con
 void flowseq_candidates_free(flowseq_candidate *c, int n);
 
 /* Scores given translations: for each pair, the importance-weighted estimate log p̂(y|x,T) with
- * K posterior samples (spec §8.4) into logprob[b] and log P(T|x) into length_logprob[b], where
+ * K posterior samples (docs/model.md#iwd) into logprob[b] and log P(T|x) into length_logprob[b], where
  * T is the target's length with EOS fillers to the length unit (−inf beyond the predictor's range).
  * tgt[b] holds tgt_len[b] ids without EOS. */
 fs_status flowseq_score_pairs(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,

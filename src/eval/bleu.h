@@ -1,4 +1,4 @@
-/* sacreBLEU-exact BLEU (sacrebleu 2.x semantics; ../shared/sacrebleu-spec.md §5.1–5.2):
+/* sacreBLEU-exact BLEU (sacrebleu 2.x semantics; docs/evaluation.md#bleu, docs/evaluation.md#signature):
  * corpus and sentence level, several references, 13a or no tokenization, lowercasing, the four
  * smoothing methods, effective order, and the signature and text line as sacreBLEU prints them. */
 #ifndef FLOWSEQ_EVAL_BLEU_H

@@ -1,4 +1,4 @@
-/* sacreBLEU-exact chrF / chrF++ (sacrebleu-spec.md §5.4): character n-grams of orders 1..6 over
+/* sacreBLEU-exact chrF / chrF++ (docs/evaluation.md#chrf): character n-grams of orders 1..6 over
  * the text without whitespace, optional word n-grams (chrF++: 2), β = 2, effective-order
  * averaging by default (or chrF++.py's epsilon smoothing), best reference per segment by F. */
 #ifndef FLOWSEQ_EVAL_CHRF_H

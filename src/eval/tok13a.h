@@ -1,5 +1,5 @@
 /* sacreBLEU's default "13a" tokenizer (the mteval-v13a.pl rules), exactly as sacrebleu 2.x
- * applies it; see ../shared/sacrebleu-spec.md §5.3 for the rules and their order. */
+ * applies it; see docs/evaluation.md#tokenizer-13a for the rules and their order. */
 #ifndef FLOWSEQ_EVAL_TOK13A_H
 #define FLOWSEQ_EVAL_TOK13A_H
 

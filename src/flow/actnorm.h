@@ -1,4 +1,4 @@
-/* ActNorm (flowseq-spec.md §5.1): a per-feature affine map with log-scale s and bias b,
+/* ActNorm (docs/model.md#actnorm): a per-feature affine map with log-scale s and bias b,
  * initialised from data so that its first outputs have zero mean and unit variance per feature. */
 #ifndef FLOWSEQ_FLOW_ACTNORM_H
 #define FLOWSEQ_FLOW_ACTNORM_H
@@ -14,7 +14,7 @@ typedef struct {
 } flow_actnorm;
 
 fs_status flow_actnorm_declare(flow_actnorm *a, fs_params *p, const char *name, int features);
-/* s ~ N(0, 0.05²), b = 0 (spec §2.6). */
+/* s ~ N(0, 0.05²), b = 0 (docs/model.md#initialisation). */
 fs_status flow_actnorm_init(flow_actnorm *a, nn_init_rng *r);
 
 /* normalise z -> v: y = (x ⊙ e^s + b) ⊙ mask, logdet += n_valid · Σ s */
@@ -25,8 +25,8 @@ fs_tensor *flow_actnorm_generate(fs_engine *e, const flow_actnorm *a, fs_tensor 
                                  fs_tensor **logdet);
 
 /* Data-dependent initialisation on input x (gradients off): sets s and b from the statistics of
- * the current output over all B·L rows, pads included as zeros (spec §5.1, §11.7), and returns the
- * re-initialised layer's output so the next layer can initialise on it (spec §11.12). */
+ * the current output over all B·L rows, pads included as zeros (docs/model.md#actnorm), and returns the
+ * re-initialised layer's output so the next layer can initialise on it (docs/model.md#actnorm). */
 fs_tensor *flow_actnorm_init_data(fs_engine *e, flow_actnorm *a, fs_tensor *x, const flow_level *lvl);
 
 #endif

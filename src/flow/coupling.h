@@ -1,4 +1,4 @@
-/* Affine coupling layer (flowseq-spec.md §5.4). The input is split into a conditioning part x_a,
+/* Affine coupling layer (docs/model.md#affine-coupling). The input is split into a conditioning part x_a,
  * passed through unchanged, and a transformed part x_b:
  *   normalise  y_b = (sc ⊙ x_b + μ) ⊙ mask,           logdet += Σ_valid ln sc
  *   generate   x_b = ((y_b − μ) / (sc + 1e-12)) ⊙ mask, logdet −= Σ_valid ln sc
@@ -55,7 +55,7 @@ fs_tensor *flow_coupling_normalise(fs_engine *e, const flow_coupling *c, fs_tens
                                    fs_tensor *src, fs_tensor *src_mask, fs_tensor **logdet);
 fs_tensor *flow_coupling_generate(fs_engine *e, const flow_coupling *c, fs_tensor *y, const flow_level *lvl,
                                   fs_tensor *src, fs_tensor *src_mask, fs_tensor **logdet);
-/* Data-dependent init of the output layer with κ = 0 on input x (spec §7 step 4); the layer then
+/* Data-dependent init of the output layer with κ = 0 on input x (docs/model.md#training-procedure); the layer then
  * outputs zeros, so μ = 0 and sc = σ(2). */
 fs_status flow_coupling_init_data(fs_engine *e, flow_coupling *c, fs_tensor *x, const flow_level *lvl,
                                   fs_tensor *src, fs_tensor *src_mask);

@@ -3,8 +3,8 @@
  * activations: they carry no gradient) and shared by all layers of a level.
  *
  * At level k of the multi-scale flow the length is T / 2^k and a position is valid when either of
- * the two positions it was squeezed from is (flowseq-spec.md §5.3). Because every target length is
- * a multiple of 4 (spec §0), the valid positions of a sentence stay a prefix at every level and
+ * the two positions it was squeezed from is (docs/model.md#squeeze-and-split). Because every target length is
+ * a multiple of 4 (docs/model.md#conventions), the valid positions of a sentence stay a prefix at every level and
  * the even positions of a level hold exactly half of its valid count (used by time couplings). */
 #ifndef FLOWSEQ_FLOW_LEVEL_H
 #define FLOWSEQ_FLOW_LEVEL_H
@@ -16,7 +16,7 @@ typedef struct {
   fs_tensor *mask;      /* [B, L] */
   fs_tensor *mask3;     /* [B, L, 1]: multiplies [B, L, F] activations */
   fs_tensor *n_valid;   /* [B]: valid positions per sentence */
-  fs_ids *positions;    /* [B*L]: position ids t+1 on valid positions, 0 on pads (spec §2.1) */
+  fs_ids *positions;    /* [B*L]: position ids t+1 on valid positions, 0 on pads (docs/model.md#positions) */
   /* the same for the even positions (time couplings operate on [B, L/2, F] halves) */
   fs_tensor *half_mask;
   fs_ids *half_positions;

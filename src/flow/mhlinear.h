@@ -1,11 +1,11 @@
-/* Invertible multi-head linear (flowseq-spec.md §5.2): the features of every position are cut
+/* Invertible multi-head linear (docs/model.md#multi-head-linear): the features of every position are cut
  * into h heads of 32 and every head is multiplied by the same dense 32x32 matrix W (a multi-head
  * generalisation of Glow's invertible 1x1 convolution).
  *
  * Two layouts: contiguous heads (head k = features 32k..32k+31) and strided heads (head k =
  * features k, k+h, ..., k+31h). The generate direction uses W⁻¹, cached in a device buffer that
  * flow_mhlinear_sync() refreshes: call it after every parameter update that is followed by
- * decoding (spec §11.4 — a stale inverse decodes silently wrong). */
+ * decoding (docs/model.md#multi-head-linear — a stale inverse decodes silently wrong). */
 #ifndef FLOWSEQ_FLOW_MHLINEAR_H
 #define FLOWSEQ_FLOW_MHLINEAR_H
 
@@ -25,11 +25,11 @@ typedef struct {
   float logabsdet;   /* log|det W| at the last sync */
 } flow_mhlinear;
 
-/* Head width: the first of 32, 16, 8 dividing `features` (spec §5.2); 0 if none. */
+/* Head width: the first of 32, 16, 8 dividing `features` (docs/model.md#multi-head-linear); 0 if none. */
 int flow_mhlinear_head_dim(int features);
 
 fs_status flow_mhlinear_declare(flow_mhlinear *m, fs_params *p, const char *name, int features, bool strided);
-/* W = random orthogonal (spec §2.6); allocates the inverse buffer and syncs it. */
+/* W = random orthogonal (docs/model.md#initialisation); allocates the inverse buffer and syncs it. */
 fs_status flow_mhlinear_init(flow_mhlinear *m, nn_init_rng *r);
 /* Recomputes W⁻¹ and log|det W| from the current W. */
 fs_status flow_mhlinear_sync(flow_mhlinear *m, const fs_backend *be);

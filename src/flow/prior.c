@@ -144,7 +144,7 @@ fs_status flow_prior_sync(flow_prior *f) {
 static fs_status build_levels(fs_engine *e, const flow_prior *f, const flow_input *in, flow_level *lvls) {
   int unit = 1 << (f->levels - 1);
   if (in->length % unit)
-    return fs_error(FS_ERR_ARG, "flow: target length %d is not a multiple of %d (spec §0)", in->length, unit);
+    return fs_error(FS_ERR_ARG, "flow: target length %d is not a multiple of %d (docs/model.md#conventions)", in->length, unit);
   float *mask = malloc(sizeof(float) * in->batch * in->length), *next = malloc(sizeof(float) * in->batch * in->length);
   if (!mask || !next) {
     free(mask);

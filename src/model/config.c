@@ -205,7 +205,7 @@ static fs_status load_leaf(void *ctx, const fs_yaml_leaf *leaf) {
 fs_status fs_config_load(fs_config *c, const char *path) { return fs_yaml_read_leaves(path, load_leaf, c); }
 
 /* Heads must divide the width they split: d for the transformer stacks, d/2 for the flow's
- * feature-half couplings; the MH-linear cuts d into heads of 32, 16 or 8 (spec §5.2, §5.4). */
+ * feature-half couplings; the MH-linear cuts d into heads of 32, 16 or 8 (docs/model.md#multi-head-linear, docs/model.md#affine-coupling). */
 fs_status fs_config_validate(const fs_config *c) {
   const flowseq_hparams *m = &c->model;
   if (m->d % 2) return fs_error(FS_ERR_ARG, "model.d = %d: must be even (the flow splits features in halves)", m->d);
@@ -227,7 +227,7 @@ fs_status fs_config_validate(const fs_config *c) {
     return fs_error(FS_ERR_ARG, "model.pad_id = %d, model.eos_id = %d: must differ and lie below model.vocab = %d",
                     m->pad_id, m->eos_id, m->vocab);
   int unit = flowseq_length_unit(m);
-  if (m->max_length < c->train.max_length + unit) /* tokens + EOS, padded to the length unit (spec §0) */
+  if (m->max_length < c->train.max_length + unit) /* tokens + EOS, padded to the length unit (docs/model.md#conventions) */
     return fs_error(FS_ERR_ARG, "model.max_length = %d: must be at least train.max_length + %d = %d", m->max_length,
                     unit, c->train.max_length + unit);
   if (strcmp(c->train.schedule, "expo") && strcmp(c->train.schedule, "inv_sqrt"))

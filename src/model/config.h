@@ -1,4 +1,4 @@
-/* The YAML configuration of a model and its training (DESIGN.md §3-4): `model:` maps onto
+/* The YAML configuration of a model and its training (docs/formats.md#config-yaml): `model:` maps onto
  * flowseq_hparams, `train:` onto fs_train_config. Several files merge in order (later values
  * win), then command-line overrides `--train.lr 1e-4`; unknown keys and ill-typed or
  * out-of-range values are errors naming the file, line and key. fs_config_dump writes the
@@ -21,7 +21,7 @@ typedef struct {
   char output[FS_PATH_MAX]; /* checkpoint / model directory */
   char init_from[FS_PATH_MAX]; /* fine-tuning: start the main phase from this model directory's weights */
   int max_tokens;           /* padded target tokens per batch */
-  int max_sentences;        /* sentences per batch, 0 = no cap (spec §9.2 counts sentences) */
+  int max_sentences;        /* sentences per batch, 0 = no cap (docs/model.md#batches counts sentences) */
   int accumulate;           /* batches per update (gradient accumulation) */
   int max_length;           /* training pairs longer than this (subword tokens) are dropped */
   double max_ratio;         /* and pairs whose length ratio exceeds this (0 = no ratio filter) */
@@ -40,7 +40,7 @@ typedef struct {
   int log_every, valid_every;
   int save_every;           /* updates between checkpoints, 0 = at every validation */
   int patience;             /* validations without improvement before stopping, 0 = never stop early */
-  int valid_samples;        /* posterior samples for validation NLL (spec §6: 3) */
+  int valid_samples;        /* posterior samples for validation NLL (docs/model.md#training-objective: 3) */
   int arena_mb;             /* activation arena per step */
 } fs_train_config;
 
@@ -50,7 +50,7 @@ typedef struct {
   int n_flow_steps; /* entries given for model.flow_steps: must equal model.flow_levels */
 } fs_config;
 
-/* The built-in defaults: FlowSeq-base WMT14 (spec §9.1) with the README's optimisation (§9.2). */
+/* The built-in defaults: FlowSeq-base WMT14 (docs/model.md#presets) with the README's optimisation. */
 void fs_config_defaults(fs_config *c);
 /* Merges one YAML file into c. */
 fs_status fs_config_load(fs_config *c, const char *path);

@@ -1,4 +1,4 @@
-/* The decoder p(y|z,x) (flowseq-spec.md §3.3): positional attention of the slot positions over z,
+/* The decoder p(y|z,x) (docs/model.md#decoder): positional attention of the slot positions over z,
  * decoder-style layers with cross-attention to the source, and the output projection; every
  * target token is predicted independently given z. */
 #ifndef FLOWSEQ_MODEL_DECODER_H

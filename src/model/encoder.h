@@ -1,4 +1,4 @@
-/* Source encoder (flowseq-spec.md §3.1): x = √d·E[ids] + PE, dropout 0.2 (fixed), transformer
+/* Source encoder (docs/model.md#encoder): x = √d·E[ids] + PE, dropout 0.2 (fixed), transformer
  * encoder layers; src_enc = x ⊙ mask; ctx = the state at each sentence's last real position (EOS). */
 #ifndef FLOWSEQ_MODEL_ENCODER_H
 #define FLOWSEQ_MODEL_ENCODER_H

@@ -26,7 +26,7 @@ static fs_status declare(flowseq_model *m) {
   return flow_prior_declare(&m->prior, &m->params, "prior", &flow, m->be);
 }
 
-/* Token embeddings U(±0.1) with the PAD row zeroed (spec §2.6). */
+/* Token embeddings U(±0.1) with the PAD row zeroed (docs/model.md#initialisation). */
 static fs_status init_embedding(nn_init_rng *r, fs_tensor *t, int pad_id) {
   FS_TRY(nn_init_uniform(r, t, 0.1f));
   r->be->fill(t->data + (int64_t)pad_id * t->shape[1], t->shape[1], 0.0f);

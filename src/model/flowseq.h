@@ -1,6 +1,6 @@
-/* The FlowSeq model (flowseq-spec.md §1): encoder, posterior q(z|y,x), flow prior p(z|x) with the
+/* The FlowSeq model (docs/model.md#overview): encoder, posterior q(z|y,x), flow prior p(z|x) with the
  * length predictor, decoder p(y|z,x), all parameters in one block, and the training objective
- * of each phase (spec §6–§7). */
+ * of each phase (docs/model.md#training-objective, docs/model.md#training-procedure). */
 #ifndef FLOWSEQ_MODEL_FLOWSEQ_H
 #define FLOWSEQ_MODEL_FLOWSEQ_H
 
@@ -22,8 +22,8 @@ typedef struct {
   flow_prior prior;
 } flowseq_model;
 
-/* Declares, allocates (with n_optimizer_slots moment blocks) and randomly initialises (spec
- * §2.6) a model from `seed`. */
+/* Declares, allocates (with n_optimizer_slots moment blocks) and randomly initialises
+ * (docs/model.md#initialisation) a model from `seed`. */
 fs_status flowseq_model_create(flowseq_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
                                int n_optimizer_slots);
 void flowseq_model_free(flowseq_model *m);
@@ -44,9 +44,9 @@ typedef struct {
 fs_status flowseq_loss(fs_engine *e, flowseq_model *m, const flowseq_batch *b, flowseq_phase phase, float kl_weight,
                        flowseq_losses *out);
 
-/* Spec §7 step 2: data-dependent init of the posterior μ head (κ = 0.05), gradients off. */
+/* docs/model.md#training-procedure, step 2: data-dependent init of the posterior μ head (κ = 0.05), gradients off. */
 fs_status flowseq_init_posterior_mean(fs_engine *e, flowseq_model *m, const flowseq_batch *b);
-/* Spec §7 step 4: data-dependent init of the log σ² head (κ = 0.05), then of the flow on one
+/* docs/model.md#training-procedure, step 4: data-dependent init of the log σ² head (κ = 0.05), then of the flow on one
  * posterior sample per sentence (ActNorms from statistics, coupling outputs to zero). */
 fs_status flowseq_init_prior(fs_engine *e, flowseq_model *m, const flowseq_batch *b);
 

@@ -1,4 +1,4 @@
-/* FlowSeq's architecture hyper-parameters (flowseq-spec.md §9.1): everything needed to rebuild
+/* FlowSeq's architecture hyper-parameters (docs/model.md#presets): everything needed to rebuild
  * the network; the YAML config's `model:` section maps onto it. */
 #ifndef FLOWSEQ_MODEL_HPARAMS_H
 #define FLOWSEQ_MODEL_HPARAMS_H
@@ -9,7 +9,7 @@
 
 typedef struct {
   int vocab;            /* joint source/target vocabulary (SentencePiece) */
-  int pad_id, eos_id;   /* spec §0: PAD 0, EOS 2 */
+  int pad_id, eos_id;   /* docs/model.md#conventions: PAD 0, EOS 2 */
   int d;                /* embedding = latent = model width */
   int ffn_hidden;
   int encoder_layers, encoder_heads;
@@ -27,7 +27,7 @@ typedef struct {
   bool tie_weights;     /* output projection = target embedding */
 } flowseq_hparams;
 
-/* The length unit: target lengths are multiples of 2^(levels−1), at least 2 (spec §3.4). */
+/* The length unit: target lengths are multiples of 2^(levels−1), at least 2 (docs/model.md#conventions). */
 int flowseq_length_unit(const flowseq_hparams *h);
 
 #endif

@@ -22,7 +22,7 @@ fs_status flowseq_length_init(flowseq_length *l, nn_init_rng *r) {
 }
 
 /* C's % keeps the sign, as the original's remainder does, so lengths 0 and −4 count as
- * admissible inside the loss (spec §3.4). */
+ * admissible inside the loss (docs/model.md#length-predictor). */
 static bool admissible(const flowseq_length *l, int length) { return length % l->unit == 0; }
 
 fs_tensor *flowseq_length_log_probs(fs_engine *e, const flowseq_length *l, fs_tensor *ctx, const int *src_lengths) {

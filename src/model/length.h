@@ -1,4 +1,4 @@
-/* The length predictor P(T|x) (flowseq-spec.md §3.4): an MLP on the encoder state at the source
+/* The length predictor P(T|x) (docs/model.md#length-predictor): an MLP on the encoder state at the source
  * EOS classifies the difference T − S into 2R+1 classes, of which only those giving a target
  * length that is a multiple of the length unit are admissible. */
 #ifndef FLOWSEQ_MODEL_LENGTH_H
@@ -14,7 +14,7 @@ typedef struct {
 } flowseq_length;
 
 fs_status flowseq_length_declare(flowseq_length *l, fs_params *p, const flowseq_hparams *h);
-/* MLP weights as nn.Linear, its biases 0; output layer U(±0.1), bias 0 (spec §2.6). */
+/* MLP weights as nn.Linear, its biases 0; output layer U(±0.1), bias 0 (docs/model.md#initialisation). */
 fs_status flowseq_length_init(flowseq_length *l, nn_init_rng *r);
 
 /* Log-probabilities [B, 2R+1] over the admissible classes of each sentence (inadmissible classes
@@ -23,7 +23,7 @@ fs_status flowseq_length_init(flowseq_length *l, nn_init_rng *r);
 fs_tensor *flowseq_length_log_probs(fs_engine *e, const flowseq_length *l, fs_tensor *ctx, const int *src_lengths);
 
 /* The class of target length T for source length S: T clipped into [S−R, S+R] on multiples of
- * the unit (spec §3.4 "training target"). */
+ * the unit (docs/model.md#length-predictor "training target"). */
 int flowseq_length_class(const flowseq_length *l, int src_length, int tgt_length);
 
 /* Label-smoothed loss per sentence [B]: (1−ε)(−log p_y) + ε/K_adm Σ_admissible (−log p_v). */

@@ -27,7 +27,7 @@ fs_status flowseq_posterior_init(flowseq_posterior *q, nn_init_rng *r) {
 fs_tensor *flowseq_posterior_hidden(fs_engine *e, const flowseq_posterior *q, fs_tensor *embedding,
                                     const nn_positions *pos, const flowseq_inputs *in, fs_tensor *src_enc) {
   int B = in->batch, T = in->tgt_len;
-  /* token dropout before positions are added (spec §3.2 step 2) */
+  /* token dropout before positions are added (docs/model.md#posterior) */
   fs_tensor *x = fs_dropout_tokens(e, flowseq_embed(e, embedding, in->tgt_ids, B, T), q->token_dropout);
   x = fs_dropout(e, fs_add(e, x, nn_positions_lookup(e, pos, in->tgt_positions, B, T)), FLOWSEQ_EMBED_DROPOUT);
   for (int i = 0; i < q->layers; i++) x = nn_decoder_layer_forward(e, &q->layer[i], x, in->tgt_mask, src_enc, in->src_mask);

@@ -1,4 +1,4 @@
-/* The approximate posterior q(z|y,x) (flowseq-spec.md §3.2): a diagonal Gaussian per target
+/* The approximate posterior q(z|y,x) (docs/model.md#posterior): a diagonal Gaussian per target
  * position from a non-causal decoder-style stack over the target embeddings (whole tokens dropped
  * with the token-dropout rate) with cross-attention to the source. */
 #ifndef FLOWSEQ_MODEL_POSTERIOR_H

@@ -1,4 +1,4 @@
-/* Multi-head attention block exactly as FlowSeq has it (flowseq-spec.md §2.2): one packed input
+/* Multi-head attention block exactly as FlowSeq has it (docs/model.md#attention): one packed input
  * projection W_in [3D, D] (rows 0..D-1 give Q from the query, D..2D-1 give K from the key,
  * 2D..3D-1 give V from the value), Q scaled by (D/n)^-½, key padding masked, per-head outputs
  * concatenated with NO output projection, dropout, then a residual on the query and post-LN:
@@ -17,7 +17,7 @@ typedef struct {
 } nn_attention;
 
 fs_status nn_attention_declare(nn_attention *a, fs_params *p, const char *name, int dim, int heads, float dropout);
-/* Xavier-uniform on each D x D block of W_in, zero bias, LN gain 1 / bias 0 (spec §2.6). */
+/* Xavier-uniform on each D x D block of W_in, zero bias, LN gain 1 / bias 0 (docs/model.md#initialisation). */
 fs_status nn_attention_init(nn_attention *a, nn_init_rng *r);
 /* query [B, Tq, D], key/value [B, Tk, D], key_mask [B, Tk] of {0,1}. Returns [B, Tq, D]. */
 fs_tensor *nn_attention_forward(fs_engine *e, const nn_attention *a, fs_tensor *query, fs_tensor *key,

@@ -1,4 +1,4 @@
-/* Position-wise feed-forward block (flowseq-spec.md §2.3):
+/* Position-wise feed-forward block (docs/model.md#feed-forward):
  *   out = LN(x + drop(W2 · drop(ReLU(W1 x + b1)) + b2)). */
 #ifndef FLOWSEQ_NN_FFN_H
 #define FLOWSEQ_NN_FFN_H

@@ -1,4 +1,4 @@
-/* Parameter initialisers (flowseq-spec.md §2.6). Values are drawn on the host from the Philox
+/* Parameter initialisers (docs/model.md#initialisation). Values are drawn on the host from the Philox
  * stream (seed, *stream), which each call advances, then uploaded: the same seed gives the same
  * model on every backend. */
 #ifndef FLOWSEQ_NN_INIT_H
@@ -21,13 +21,13 @@ fs_status nn_init_normal(nn_init_rng *r, fs_tensor *t, float std);
 /* Xavier-uniform on rows [row0, row0+rows) of a 2-d tensor, treating them as a rows x cols
  * matrix: U(±sqrt(6 / (rows + cols))). */
 fs_status nn_init_xavier_rows(nn_init_rng *r, fs_tensor *t, int row0, int rows);
-/* A random orthogonal n x n matrix for a square 2-d tensor (spec §2.6, the flow's multi-head
+/* A random orthogonal n x n matrix for a square 2-d tensor (docs/model.md#initialisation, the flow's multi-head
  * linear): Gram-Schmidt in double on the rows of a Gaussian matrix. */
 fs_status nn_init_orthogonal(nn_init_rng *r, fs_tensor *t);
 /* Every element = value. */
 void nn_init_const(const fs_backend *be, fs_tensor *t, float value);
 
-/* Statistics for data-dependent initialisation (WNLinear §2.5, flow ActNorm §5.1): per feature
+/* Statistics for data-dependent initialisation (docs/model.md#weight-normalised-linear, docs/model.md#actnorm): per feature
  * (last axis) of y, over all its rows, the mean and the unbiased standard deviation (as torch.std;
  * 0 when there is one row). mean and std hold y->shape[last] values each. */
 fs_status nn_feature_stats(fs_engine *e, const fs_tensor *y, double *mean, double *std);

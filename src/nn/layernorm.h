@@ -1,4 +1,4 @@
-/* Layer norm module (eps 1e-5, learnable gain and bias; flowseq-spec.md §0). */
+/* Layer norm module (eps 1e-5, learnable gain and bias; docs/model.md#layer-norm). */
 #ifndef FLOWSEQ_NN_LAYERNORM_H
 #define FLOWSEQ_NN_LAYERNORM_H
 

@@ -1,4 +1,4 @@
-/* The two transformer layers FlowSeq is built from (flowseq-spec.md §2.4):
+/* The two transformer layers FlowSeq is built from (docs/model.md#transformer-layers):
  *   encoder layer:        x ← MHA(x, x, x, self mask); x ← FFN(x)
  *   decoder-style layer:  x ← MHA(x, x, x, self mask) (not causal); x ← MHA(x, src, src, src mask);
  *                         x ← FFN(x)

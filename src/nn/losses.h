@@ -1,4 +1,4 @@
-/* Sentence-level losses built on the per-row cross-entropy op (flowseq-spec.md §3.3 step 7). */
+/* Sentence-level losses built on the per-row cross-entropy op (docs/model.md#decoder). */
 #ifndef FLOWSEQ_NN_LOSSES_H
 #define FLOWSEQ_NN_LOSSES_H
 

@@ -1,4 +1,4 @@
-/* Sinusoidal position table (flowseq-spec.md §2.1): for width D, h = D/2 and
+/* Sinusoidal position table (docs/model.md#positions): for width D, h = D/2 and
  * ω_i = exp(−i·ln(10000)/(h−1)), row p = [sin(p·ω_0..h−1), cos(p·ω_0..h−1)] (all sines, then all
  * cosines), row 0 all zeros, max_length + 1 rows.
  *

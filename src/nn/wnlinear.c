@@ -1,4 +1,4 @@
-/* Weight-normalised linear (flowseq-spec.md §2.5); declared in nn/linear.h next to the plain one. */
+/* Weight-normalised linear (docs/model.md#weight-normalised-linear); declared in nn/linear.h next to the plain one. */
 #include "nn/linear.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Label-smoothed cross-entropy from logits (flowseq-spec.md §3.3 item 7). */
+/* Label-smoothed cross-entropy from logits (docs/model.md#decoder item 7). */
 #include "ops/op_internal.h"
 #include "ops/ops.h"
 

@@ -4,7 +4,7 @@
  * engine has failed. Shapes are checked here, not in the kernels. Broadcasting follows numpy:
  * shapes are right-aligned and a dimension of 1 stretches. One file per family:
  * op_elementwise.c, op_linalg.c, op_shape.c, op_reduce.c, op_softmax.c, op_norm.c,
- * op_embedding.c, op_loss.c, op_dropout.c, op_smallmat.c, op_coupling.c. */
+ * op_embedding.c, op_loss.c, op_dropout.c, op_smallmat.c, op_attention.c, op_coupling.c. */
 #ifndef FLOWSEQ_OPS_OPS_H
 #define FLOWSEQ_OPS_OPS_H
 
@@ -82,6 +82,15 @@ fs_tensor *fs_dropout_tokens(fs_engine *e, fs_tensor *x, float p);
 
 /* ---- random constants (op_dropout.c): N(0, 1) samples from the engine's stream, no gradient ---- */
 fs_tensor *fs_normal(fs_engine *e, int ndim, const int *shape);
+
+/* ---- multi-head attention (op_attention.c), fused ----
+ * Scaled dot-product attention with `heads` heads over the columns [q_col, q_col + dim) of
+ * q [B, Tq, *], [k_col, k_col + dim) of k [B, Tk, *] and [v_col, v_col + dim) of v [B, Tk, *]
+ * (one tensor may serve as several: self-attention reads q, k and v from one packed
+ * projection), scale 1/sqrt(dim/heads), keys masked by key_mask [B, Tk] (no gradient; a query
+ * with no valid key gets 0). Returns the context [B, Tq, dim], heads side by side. */
+fs_tensor *fs_attention(fs_engine *e, fs_tensor *q, int q_col, fs_tensor *k, int k_col, fs_tensor *v, int v_col,
+                        int dim, int heads, fs_tensor *key_mask);
 
 /* ---- the flow's affine coupling step (op_coupling.c), fused ----
  * x [B, T, h] is the half being transformed, theta [B, T, 2h] the coupling net's output (mu in

@@ -15,7 +15,7 @@ extern "C" {
 
 typedef struct fs_spm fs_spm;
 
-/* The special ids every flowseq vocabulary fixes (flowseq-spec.md §0 wants PAD 0, UNK 1, EOS 2). */
+/* The special ids every flowseq vocabulary fixes (docs/model.md#conventions wants PAD 0, UNK 1, EOS 2). */
 enum { FS_SPM_PAD = 0, FS_SPM_UNK = 1, FS_SPM_EOS = 2, FS_SPM_BOS = 3 };
 
 fs_status fs_spm_load(const char *path, fs_spm **out);

@@ -316,6 +316,6 @@ fs_status fs_checkpoint_load(const char *dir, flowseq_model *m, fs_adamw *adamw,
   free(path);
   if (s == FS_OK && adamw) s = read_optimizer(path = join(dir, OPTIMIZER_FILE), &m->params, adamw), free(path);
   if (s == FS_OK && progress) s = fs_progress_load(path = join(dir, PROGRESS_FILE), progress), free(path);
-  if (s == FS_OK) s = flow_prior_sync(&m->prior); /* the generate direction needs fresh inverses (spec §11.4) */
+  if (s == FS_OK) s = flow_prior_sync(&m->prior); /* the generate direction needs fresh inverses (docs/model.md#multi-head-linear) */
   return s;
 }

@@ -1,4 +1,4 @@
-/* Checkpoints and model directories (DESIGN.md §4). A directory holds config.yaml,
+/* Checkpoints and model directories (docs/formats.md#checkpoint-directory). A directory holds config.yaml,
  * model.safetensors and spm.model (enough to translate), plus for training
  * optimizer.state.safetensors (moments m, u, u_max per parameter and the per-tensor step
  * counters) and progress.yaml.

@@ -1,4 +1,4 @@
-/* The metrics file of a training run (DESIGN.md §3): a TSV with one row per log line and one per
+/* The metrics file of a training run (docs/formats.md#metrics-tsv): a TSV with one row per log line and one per
  * validation, flushed as written so a plot or `tail -f` sees it live. scripts/plot-metrics.sh
  * finds its columns by these header names. Absent values (the validation columns of a training
  * row and vice versa) are empty fields. */

@@ -36,7 +36,7 @@ bool fs_adamw_step(fs_adamw *a, double lr, double grad_divisor, const fs_param_f
     if (is_active(p->items[i], active)) sum += be->sum_squares(p->items[i]->tensor.numel, p->items[i]->tensor.grad);
   double norm = sqrt(sum) / grad_divisor;
   *grad_norm = norm;
-  if (!isfinite(norm)) { /* spec §11.5: skip the update, count it */
+  if (!isfinite(norm)) { /* docs/model.md#optimiser: skip the update, count it */
     a->skipped++;
     return false;
   }

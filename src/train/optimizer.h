@@ -1,4 +1,4 @@
-/* AdamW with AMSGrad exactly as flowseq-spec.md §7 (the original's custom optimiser): decoupled
+/* AdamW with AMSGrad exactly as docs/model.md#optimiser (the original's custom optimiser): decoupled
  * weight decay p ← p − lr·wd·p right before the Adam step, bias correction folded into the step
  * size, eps added to the uncorrected root, one step counter per parameter tensor. Parameters
  * outside the active set (the flow during pre-training) get no update, no decay, and keep their
@@ -25,7 +25,7 @@ typedef struct {
 
 fs_status fs_adamw_init(fs_adamw *a, fs_params *params, const fs_adamw_options *o);
 void fs_adamw_free(fs_adamw *a);
-/* Fresh moments and counters (each training phase starts a new optimiser, spec §7). */
+/* Fresh moments and counters (each training phase starts a new optimiser, docs/model.md#optimiser). */
 void fs_adamw_reset(fs_adamw *a);
 
 /* Active parameters of a step: all, or all but those whose name starts with `exclude_prefix`. */

@@ -1,4 +1,4 @@
-/* Learning-rate and KL-weight schedules (flowseq-spec.md §6-7). */
+/* Learning-rate and KL-weight schedules (docs/model.md#schedules). */
 #ifndef FLOWSEQ_TRAIN_SCHEDULE_H
 #define FLOWSEQ_TRAIN_SCHEDULE_H
 

@@ -80,7 +80,7 @@ static fs_status save(trainer *t) {
 }
 
 /* Validation NLL per target token (unsmoothed reconstruction + KL averaged over
- * valid_samples posterior samples, spec §6) and its perplexity. */
+ * valid_samples posterior samples, docs/model.md#training-objective) and its perplexity. */
 static fs_status validate(trainer *t, double *nll, double *ppl) {
   fs_batcher b;
   fs_batcher_options o = t->batcher.o;
@@ -235,7 +235,7 @@ static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *s
 }
 
 /* Validation, best-model tracking and early stopping; returns whether to stop. As in the
- * original (spec §7), the model counts as better when perplexity or BLEU improves. */
+ * original (docs/model.md#training-procedure), the model counts as better when perplexity or BLEU improves. */
 static bool validate_and_track(trainer *t) {
   double nll, ppl, bleu = 0.0;
   if (validate(t, &nll, &ppl) != FS_OK) {
@@ -293,7 +293,7 @@ static fs_status run_phases(trainer *t) {
     g->update = 0;
   }
   while (g->phase == FS_PHASE_PRETRAIN) {
-    int warm = tc->init_steps < tc->warmup ? tc->init_steps : tc->warmup; /* spec §7: min(4000, init_steps) */
+    int warm = tc->init_steps < tc->warmup ? tc->init_steps : tc->warmup; /* docs/model.md#schedules: min(4000, init_steps) */
     fs_lr_schedule sched = {tc->lr, !strcmp(tc->schedule, "inv_sqrt"), tc->gamma, strcmp(tc->schedule, "inv_sqrt") ? warm : tc->warmup};
     double norm = 0;
     while (g->update < tc->init_steps && !fs_stop_requested()) {

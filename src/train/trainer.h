@@ -1,4 +1,4 @@
-/* The training loop (flowseq-spec.md §7, DESIGN.md §3): posterior-mean init, auto-encoder
+/* The training loop (docs/model.md#training-procedure, docs/architecture.md#training-step): posterior-mean init, auto-encoder
  * pre-training, prior init, then the ELBO with KL warm-up; logging, a metrics TSV, validation
  * (NLL / perplexity), best-model tracking, early stopping, atomic checkpoints, automatic resume
  * and a clean stop on SIGINT/SIGTERM. */

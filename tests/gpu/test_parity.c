@@ -259,6 +259,33 @@ static void test_random(void) {
   pair_free(&r);
 }
 
+/* Self-attention layout (q, k, v as columns of one packed buffer) with 3 heads of 24, queries
+ * and keys of unequal length, one sentence without a valid key, a few masked keys elsewhere. */
+static void test_attention(void) {
+  const int batch = 3, heads = 3, dh = 24, tq = 37, tk = 29, dim = heads * dh, ld = 3 * dim;
+  pair q = pair_new((int64_t)batch * tq * ld, -1, 1, 50), kv = pair_new((int64_t)batch * tk * ld, -1, 1, 51);
+  pair mask = pair_new((int64_t)batch * tk, 0, 1, 52);
+  for (int i = 0; i < batch * tk; i++) mask.host[i] = i / tk == 1 ? 0.0f : i % 7 == 3 ? 0.0f : 1.0f;
+  pair_set(&mask);
+  int64_t np = (int64_t)batch * heads * tq * tk;
+  pair probs = pair_new(np, 0, 1, 53), ctx = pair_new((int64_t)batch * tq * dim, 0, 1, 54);
+  pair dctx = pair_new((int64_t)batch * tq * dim, -1, 1, 55), scratch = pair_new(np, 0, 1, 56);
+  pair dq = pair_new(q.n, -1, 1, 57), dkv = pair_new(kv.n, -1, 1, 58);
+  float s = 1.0f / sqrtf((float)dh);
+  cpu->attention(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, mask.c, probs.c, ctx.c);
+  gpu->attention(batch, heads, tq, tk, dh, s, q.g, ld, kv.g + dim, ld, kv.g + 2 * dim, ld, mask.g, probs.g, ctx.g);
+  EXPECT_PARITY(probs, 1e-5, "attention probs");
+  EXPECT_PARITY(ctx, 1e-5, "attention context");
+  cpu->attention_backward(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, probs.c, dctx.c,
+                          scratch.c, dq.c, dkv.c + dim, dkv.c + 2 * dim);
+  gpu->attention_backward(batch, heads, tq, tk, dh, s, q.g, ld, kv.g + dim, ld, kv.g + 2 * dim, ld, probs.g, dctx.g,
+                          scratch.g, dq.g, dkv.g + dim, dkv.g + 2 * dim);
+  EXPECT_PARITY(dq, 1e-5, "attention_backward dq");
+  EXPECT_PARITY(dkv, 1e-5, "attention_backward dk, dv");
+  pair *all[] = {&q, &kv, &mask, &probs, &ctx, &dctx, &scratch, &dq, &dkv};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) pair_free(all[i]);
+}
+
 /* Sentences of 37 rows x 70 features: the forward's block loop and the backward's grid both
  * end mid-block; a quarter of the rows are masked. */
 static void test_coupling(void) {
@@ -459,6 +486,7 @@ int main(void) {
   test_cross_entropy(5, 8003, 0.0f);
   test_embedding();
   test_random();
+  test_attention();
   test_coupling();
   test_optimizer();
   test_inverse();

@@ -1,4 +1,4 @@
-/* BLEU against the golden values of sacrebleu-spec.md §5.2 (sacreBLEU's own test vectors). */
+/* BLEU against the golden values of docs/evaluation.md#bleu (sacreBLEU's own test vectors). */
 #include <string.h>
 
 #include "eval/bleu.h"

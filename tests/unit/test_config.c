@@ -45,7 +45,7 @@ static void test_presets(void) {
     CHECK_MSG(fs_config_load(&c, path) == FS_OK && fs_config_validate(&c) == FS_OK, "%s: %s", presets[i], fs_last_error());
     CHECK_MSG(round_trips(&c), "%s does not round-trip", presets[i]);
   }
-  /* the paper's configurations, spec §9.1 */
+  /* the paper's configurations, docs/model.md#presets */
   fs_config c;
   char path[1024];
   fs_config_defaults(&c);

@@ -1,6 +1,6 @@
 /* The flow prior: exact round trips in both directions, log-determinants against finite-difference
  * Jacobians (per layer and for a whole tiny prior), the identity-parameter density of spec
- * §11(d), pads staying zero, and gradient checks of every layer type. */
+ * docs/model.md#flow-prior, pads staying zero, and gradient checks of every layer type. */
 #include "flow/prior.h"
 #include "gradcheck.h"
 #include "test.h"
@@ -52,7 +52,7 @@ static void test_structure(void) {
       actnorms[k] += kind == FLOW_LAYER_ACTNORM;
       linears[k] += kind == FLOW_LAYER_MHLINEAR;
     }
-  /* the counts of spec §5.7's table: 51/51/18 couplings, 25/25/9 ActNorms, 8/8/4 MH-linears */
+  /* the counts of the paper's flow (docs/model.md#levels): 51/51/18 couplings, 25/25/9 ActNorms, 8/8/4 MH-linears */
   CHECK(couplings[0] == 51 && couplings[1] == 51 && couplings[2] == 18);
   CHECK(actnorms[0] == 25 && actnorms[1] == 25 && actnorms[2] == 9);
   CHECK(linears[0] == 8 && linears[1] == 8 && linears[2] == 4);
@@ -160,7 +160,7 @@ static void test_logdet_jacobian(void) {
   free_prior();
 }
 
-/* Spec §11(d): ActNorms at s = b = 0, W = I, coupling outputs zeroed: every coupling scales its
+/* docs/model.md#flow-prior: ActNorms at s = b = 0, W = I, coupling outputs zeroed: every coupling scales its
  * transformed half by σ(2), so log p(z) = log N(v) + ln σ(2) · (valid elements transformed). */
 static void test_identity_parameters(void) {
   const int steps[3] = {1, 1, 1};

@@ -1,6 +1,6 @@
 /* The FlowSeq model on a tiny configuration: the ELBO's KL term equals log q − log p computed
  * independently, pads stay exactly zero, spot gradient checks of the whole loss through every
- * module, the length classes of spec §3.4, and a pre-training overfit of a few synthetic pairs. */
+ * module, the length classes of docs/model.md#length-predictor, and a pre-training overfit of a few synthetic pairs. */
 #include "gradcheck.h"
 #include "model/flowseq.h"
 #include "test.h"

@@ -1,4 +1,4 @@
-/* Multi-head attention (flowseq-spec.md §2.2) against a plain double-precision reference, on its
+/* Multi-head attention (docs/model.md#attention) against a plain double-precision reference, on its
  * three projection paths (self: query = key = value, one GEMM; cross: key = value, one GEMM for
  * K and V; separate key and value), key masking, dropout only in training, and gradient checks
  * with respect to query, key, value and every parameter. */
@@ -142,7 +142,7 @@ static void test_masking(void) {
   fs_params_free(&params);
 }
 
-/* The module's dropout acts only while e->training (spec §2.2 step 5). */
+/* The module's dropout acts only while e->training (docs/model.md#attention step 5). */
 static void test_dropout(void) {
   fs_params params;
   fs_params_init(&params, fs_backend_cpu());

@@ -1,4 +1,4 @@
-/* Parameter initialisers (flowseq-spec.md §2.6): reproducible from (seed, stream), the right
+/* Parameter initialisers (docs/model.md#initialisation): reproducible from (seed, stream), the right
  * distributions and bounds, orthogonality, untouched rows outside a Xavier block, the modules'
  * init tables, and the per-feature statistics of data-dependent init. */
 #include <string.h>

@@ -1,4 +1,4 @@
-/* FFN (flowseq-spec.md §2.3), encoder layer and decoder-style layer (§2.4): the FFN against a
+/* FFN (docs/model.md#feed-forward), encoder layer and decoder-style layer (docs/model.md#transformer-layers): the FFN against a
  * double-precision reference, parameter names, pads that cannot influence real positions, and
  * gradient checks with respect to the inputs and every parameter. */
 #include "nn/layers.h"

@@ -1,4 +1,4 @@
-/* Linear, weight-normalised linear (flowseq-spec.md §2.5) and the layer-norm module: forward
+/* Linear, weight-normalised linear (docs/model.md#weight-normalised-linear) and the layer-norm module: forward
  * references, gradient checks over inputs and parameters, the WN init (effective weight = v) and
  * its data-dependent init (per-unit mean 0 and std κ over all rows, pads included; κ = 0 gives
  * exactly zero outputs and no gradient for v). */
@@ -83,7 +83,7 @@ static void test_wnlinear(void) {
 }
 
 /* Data-dependent init on [4, 16, IN] inputs whose last 5 positions of each sentence are zero pads:
- * the statistics include the pad rows (spec §2.5), so the outputs over ALL rows have per-unit
+ * the statistics include the pad rows (docs/model.md#weight-normalised-linear), so the outputs over ALL rows have per-unit
  * mean 0 and unbiased std κ. */
 static void test_wnlinear_data_init(void) {
   enum { NB = 4, NT = 16, ROWS = NB * NT };
@@ -116,7 +116,7 @@ static void test_wnlinear_data_init(void) {
       }
     }
   }
-  /* κ = 0: g = 0, so v gets no gradient until g moves (spec §2.5) */
+  /* κ = 0: g = 0, so v gets no gradient until g moves (docs/model.md#weight-normalised-linear) */
   fs_tensor *tx = fs_tensor_from_host(&eng, 3, (int[]){NB, NT, IN}, in);
   fs_params_zero_grad(&params);
   CHECK(fs_backward(&eng, fs_sum_all(&eng, nn_wnlinear_forward(&eng, &l, tx))) == FS_OK);

@@ -1,4 +1,4 @@
-/* Per-sentence masked label-smoothed cross-entropy (flowseq-spec.md §3.3 step 7) against a
+/* Per-sentence masked label-smoothed cross-entropy (docs/model.md#decoder step 7) against a
  * double-precision reference, with its gradient check. */
 #include "nn/losses.h"
 #include "gradcheck.h"

@@ -1,4 +1,4 @@
-/* Sinusoid position table (flowseq-spec.md §2.1): values against the formula, token-mode ids from
+/* Sinusoid position table (docs/model.md#positions): values against the formula, token-mode ids from
  * a mask (= slot mode for right padding), lookups and the length limit. */
 #include <string.h>
 

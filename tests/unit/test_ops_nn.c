@@ -1,6 +1,6 @@
 /* The ops behind the network layers: softmax family (masked), layer norm, weight norm,
- * embedding, label-smoothed cross-entropy, dropout, the small-matrix inverse/log-det and the
- * flow's fused affine coupling.
+ * embedding, label-smoothed cross-entropy, dropout, the small-matrix inverse/log-det, fused
+ * attention (layer-level checks are in test_nn_attention.c) and the flow's fused affine coupling.
  * Forward against double-precision references, backward by finite differences. */
 #include "gradcheck.h"
 #include "test.h"
@@ -251,6 +251,57 @@ static void test_smallmat(void) {
   CHECK(strstr(fs_last_error(), "singular") != NULL);
 }
 
+/* ---- fused attention: queries and keys of different lengths, columns of wider tensors, a
+ * sentence with no valid key ---- */
+enum { AB = 2, ATQ = 3, ATK = 5, AHEADS = 2, ADIM = 6 };
+static float attention_mask[AB * ATK] = {1, 1, 1, 0, 0, 0, 0, 0, 0, 0}; /* sentence 1: no key */
+
+/* q: columns [1, 7) of [AB, ATQ, 8]; k and v: columns [0, 6) and [6, 12) of one [AB, ATK, 12] */
+static fs_tensor *op_attention(fs_engine *e, fs_tensor **in, void *ctx) {
+  (void)ctx;
+  fs_tensor *mask = fs_tensor_from_host(e, 2, (int[]){AB, ATK}, attention_mask);
+  return fs_attention(e, in[0], 1, in[1], 0, in[1], ADIM, ADIM, AHEADS, mask);
+}
+
+static void test_attention(void) {
+  float q[AB * ATQ * 8], kv[AB * ATK * 12];
+  test_fill_uniform(q, AB * ATQ * 8, -1.5f, 1.5f, 21);
+  test_fill_uniform(kv, AB * ATK * 12, -1.5f, 1.5f, 22);
+  fs_engine_reset(&eng);
+  fs_tensor *out = op_attention(&eng, (fs_tensor *[]){fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q),
+                                                       fs_tensor_from_host(&eng, 3, (int[]){AB, ATK, 12}, kv)},
+                                NULL);
+  float got[AB * ATQ * ADIM];
+  CHECK(fs_tensor_to_host(&eng, out, got) == FS_OK);
+  double err = 0;
+  const int dh = ADIM / AHEADS;
+  for (int b = 0; b < AB; b++)
+    for (int h = 0; h < AHEADS; h++)
+      for (int i = 0; i < ATQ; i++) {
+        double score[ATK], max = -1e300, sum = 0;
+        for (int j = 0; j < ATK; j++) {
+          score[j] = 0;
+          for (int d = 0; d < dh; d++) score[j] += (double)q[(b * ATQ + i) * 8 + 1 + h * dh + d] * kv[(b * ATK + j) * 12 + h * dh + d];
+          score[j] /= sqrt((double)dh);
+          if (attention_mask[b * ATK + j] && score[j] > max) max = score[j];
+        }
+        for (int j = 0; j < ATK; j++) sum += attention_mask[b * ATK + j] ? exp(score[j] - max) : 0;
+        for (int d = 0; d < dh; d++) {
+          double want = 0;
+          for (int j = 0; j < ATK; j++)
+            if (attention_mask[b * ATK + j]) want += exp(score[j] - max) / sum * kv[(b * ATK + j) * 12 + ADIM + h * dh + d];
+          err = fmax(err, fabs(got[(b * ATQ + i) * ADIM + h * dh + d] - want));
+        }
+      }
+  CHECK_MSG(err < 1e-5, "attention forward error %g (sentence 1 has no key: all 0)", err);
+  gradcheck_input in[] = {{3, {AB, ATQ, 8}, q, 0}, {3, {AB, ATK, 12}, kv, 0}};
+  CHECK(gradcheck(&eng, "attention", op_attention, NULL, 2, in, 1e-3, 2e-3, 1e-2) == 0);
+  fs_engine_reset(&eng);
+  fs_tensor *small = fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q);
+  CHECK(fs_attention(&eng, small, 3, small, 0, small, 0, ADIM, AHEADS, /* columns 3..9 of 8 */
+                     fs_tensor_from_host(&eng, 2, (int[]){AB, ATQ}, attention_mask)) == NULL);
+}
+
 /* ---- the fused affine coupling ---- */
 enum { CB = 2, CT = 3, CH = 4 };
 static float coupling_mask[CB * CT] = {1, 1, 1, 1, 1, 0}; /* sentence 1 has a pad */
@@ -316,6 +367,7 @@ int main(void) {
   test_embedding_and_ce();
   test_dropout();
   test_smallmat();
+  test_attention();
   test_coupling();
   fs_engine_free(&eng);
   return test_summary();

@@ -1,4 +1,4 @@
-/* AdamW + AMSGrad (flowseq-spec.md §7) against a double-precision reference of the spec's
+/* AdamW + AMSGrad (docs/model.md#optimiser) against a double-precision reference of the spec's
  * formulas over several steps: global-norm clipping, gradient-accumulation scaling, the phase
  * filter (inactive parameters: no update, no decay, counters kept), the NaN/Inf skip, plain Adam
  * without AMSGrad, fresh state per phase; and the learning-rate and KL-weight schedules. */
@@ -13,7 +13,7 @@ typedef struct {
   int k;
 } ref_param;
 
-/* Spec §7 for one scalar: g already clipped/scaled. */
+/* docs/model.md#optimiser for one scalar: g already clipped/scaled. */
 static void reference_step(ref_param *r, double g, double lr, double wd, bool amsgrad) {
   r->k++;
   r->m = 0.9 * r->m + 0.1 * g;

@@ -1,4 +1,4 @@
-/* The 13a tokenizer against the verified input/output table of sacrebleu-spec.md §5.3, and the
+/* The 13a tokenizer against the verified input/output table of docs/evaluation.md#tokenizer-13a, and the
  * Python whitespace rules. */
 #include <string.h>
 

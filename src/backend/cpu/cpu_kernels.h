@@ -56,6 +56,13 @@ void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float 
                                 const int32_t *target, const float *logsumexp, const float *dloss,
                                 float *dlogits);
 
+void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
+                   const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, float *probs,
+                   float *ctx);
+void cpu_attention_backward(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
+                            const float *k, int k_ld, const float *v, int v_ld, const float *probs, const float *dctx,
+                            float *scratch, float *dq, float *dk, float *dv);
+
 void cpu_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x, const float *theta,
                          const float *mask, float *out, float *logdet);
 void cpu_affine_coupling_backward(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,

@@ -69,6 +69,8 @@ static fs_backend make_table(void) {
   b.embedding_backward = cuda_embedding_backward;
   b.cross_entropy = cuda_cross_entropy;
   b.cross_entropy_backward = cuda_cross_entropy_backward;
+  b.attention = cuda_attention;
+  b.attention_backward = cuda_attention_backward;
   b.affine_coupling = cuda_affine_coupling;
   b.affine_coupling_backward = cuda_affine_coupling_backward;
   b.rand_uniform = cuda_rand_uniform;
