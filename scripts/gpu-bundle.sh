@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds flowseq with CUDA here (where the Debian libraries are) and collects what a bare GPU
 # machine needs for scripts/gpu-check.sh into build-gpu-bundle/ (docs/architecture.md#backend):
-#   bin/           the CLI, the GPU tests, the unit tests and the op benchmark
+#   bin/           the CLI, the GPU tests, the unit tests, the op benchmark and the CUDA module
+#                  libflowseq_cuda.so (the programs load it from beside themselves)
 #   lib/           the shared libraries they load that such a machine lacks (OpenBLAS, libyaml,
 #                  SentencePiece, zlib, OpenMP, gfortran, and the CUDA runtime we compiled against)
 #   lib/fallback/  libstdc++ / libgcc_s, used there only if the machine has none of its own (a
@@ -19,7 +20,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DFLOWSEQ_CUDA=ON -DCMAKE_CUDA
 cmake --build "$build" -j"$(nproc)" >/dev/null
 rm -rf "$bundle"
 mkdir -p "$bundle/bin" "$bundle/lib/fallback"
-cp "$build"/flowseq "$build"/bench_ops "$bundle/bin/"
+cp "$build"/flowseq "$build"/bench_ops "$build"/libflowseq_cuda.so "$bundle/bin/"
 # only tests whose source still exists: a removed test's old binary stays in the build folder
 for t in "$build"/gpu_test_* "$build"/unit_test_*; do
   name=$(basename "$t")

@@ -167,8 +167,23 @@ typedef struct fs_backend {
 /* The CPU backend (always available). */
 const fs_backend *fs_backend_cpu(void);
 
-/* The CUDA backend if this build has it and a device is usable, else NULL. */
+/* The CUDA backend if this build has it and a device is usable, else NULL. The CUDA code is a
+ * separate shared module (libflowseq_cuda.so beside the program or in ../lib), loaded only on a
+ * machine with an NVIDIA device node, or always when FLOWSEQ_CUDA_MODULE names it: linked in,
+ * cuBLAS and the CUDA runtime cost every run about 200 MB of memory and 0.15 s at start-up. */
 const fs_backend *fs_backend_cuda(void);
+
+/* What the CUDA module needs from the program, handed over when it is loaded (the module does
+ * not link the program's code): a log line and the recording of an error message. */
+typedef struct {
+  void (*log)(const char *tag, const char *message);
+  fs_status (*error)(fs_status code, const char *message);
+} fs_cuda_host;
+
+/* The CUDA module's one entry point (named FS_CUDA_MODULE_ENTRY for dlsym): the backend table
+ * when a device is usable, else NULL after logging why. */
+typedef const fs_backend *(*fs_cuda_module_entry)(const fs_cuda_host *host);
+#define FS_CUDA_MODULE_ENTRY "flowseq_cuda_module"
 
 /* The backend to compute on: CUDA when built and a device is present, else CPU (logged once).
  * FLOWSEQ_DEVICE=cpu in the environment forces the CPU. */

@@ -22,7 +22,7 @@ int cmd_info(int argc, char **argv) {
   printf("openblas core: %s\n", fs_blas_core());
   printf("openblas core chosen: %s\n", fs_blas_reason());
 #ifdef FLOWSEQ_HAVE_CUDA
-  printf("cuda backend: built\n");
+  printf("cuda backend: built (libflowseq_cuda.so, loaded where an NVIDIA device exists)\n");
 #else
   printf("cuda backend: not built\n");
 #endif

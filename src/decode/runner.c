@@ -24,7 +24,7 @@ fs_status flowseq_runner_open(flowseq_runner *r, const char *dir, int arena_mb) 
     return fs_error(FS_ERR_FORMAT, "%s: the tokenizer has %d pieces but config.yaml says model.vocab = %d", path,
                     fs_spm_vocab_size(r->spm), r->cfg.model.vocab);
   const fs_backend *be = fs_backend_default();
-  FS_TRY(flowseq_model_create(&r->model, &r->cfg.model, be, 1, 0));
+  FS_TRY(flowseq_model_create(&r->model, &r->cfg.model, be, 1, FS_PARAMS_NO_GRADIENTS));
   FS_TRY(fs_checkpoint_load(dir, &r->model, NULL, NULL));
   return fs_engine_init(&r->engine, be, (size_t)arena_mb << 20, 256 << 20);
 }

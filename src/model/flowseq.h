@@ -22,8 +22,9 @@ typedef struct {
   flow_prior prior;
 } flowseq_model;
 
-/* Declares, allocates (with n_optimizer_slots moment blocks) and randomly initialises
- * (docs/model.md#initialisation) a model from `seed`. */
+/* Declares, allocates (with n_optimizer_slots moment blocks, or FS_PARAMS_NO_GRADIENTS for a
+ * model that only decodes) and randomly initialises (docs/model.md#initialisation) a model
+ * from `seed`. */
 fs_status flowseq_model_create(flowseq_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
                                int n_optimizer_slots);
 void flowseq_model_free(flowseq_model *m);

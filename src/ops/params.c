@@ -66,7 +66,7 @@ fs_tensor *fs_param_add(fs_params *p, const char *name, int ndim, const int *sha
 }
 
 fs_status fs_params_allocate(fs_params *p, int n_optimizer_slots) {
-  p->n_slots = 2 + n_optimizer_slots;
+  p->n_slots = n_optimizer_slots == FS_PARAMS_NO_GRADIENTS ? 1 : 2 + n_optimizer_slots;
   size_t bytes = sizeof(float) * (size_t)p->total * p->n_slots;
   p->block = p->be->alloc(bytes ? bytes : 64);
   if (!p->block)
@@ -75,11 +75,13 @@ fs_status fs_params_allocate(fs_params *p, int n_optimizer_slots) {
   p->be->fill(p->block, p->total * p->n_slots, 0.0f);
   for (int i = 0; i < p->count; i++) {
     p->items[i]->tensor.data = fs_params_slot(p, 0) + p->items[i]->offset;
-    p->items[i]->tensor.grad = fs_params_slot(p, 1) + p->items[i]->offset;
+    p->items[i]->tensor.grad = p->n_slots > 1 ? fs_params_slot(p, 1) + p->items[i]->offset : NULL;
   }
   return FS_OK;
 }
 
 float *fs_params_slot(const fs_params *p, int slot) { return p->block + (int64_t)slot * p->total; }
 
-void fs_params_zero_grad(fs_params *p) { p->be->fill(fs_params_slot(p, 1), p->total, 0.0f); }
+void fs_params_zero_grad(fs_params *p) {
+  if (p->n_slots > 1) p->be->fill(fs_params_slot(p, 1), p->total, 0.0f);
+}

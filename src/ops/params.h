@@ -35,7 +35,10 @@ void fs_params_free(fs_params *p);
 fs_tensor *fs_param_add(fs_params *p, const char *name, int ndim, const int *shape);
 
 /* Allocates data + gradient blocks and `n_optimizer_slots` moment blocks (AdamW with AMSGrad
- * needs 3), all zeroed, and points every parameter at its slice. */
+ * needs 3), all zeroed, and points every parameter at its slice. FS_PARAMS_NO_GRADIENTS
+ * allocates the data block alone (decoding: a model's worth of memory less), and the
+ * parameters' grad pointers stay NULL. */
+#define FS_PARAMS_NO_GRADIENTS (-1)
 fs_status fs_params_allocate(fs_params *p, int n_optimizer_slots);
 
 /* Block `slot` (0 data, 1 grad, 2.. optimizer moments) as one flat device array of p->total. */

@@ -1,16 +1,28 @@
-// The CUDA backend table: device memory, error state, device detection.
-#include "backend/cuda/cuda_common.cuh"
-#include "core/log.h"
+// The CUDA backend table: device memory, error state, device detection, and the entry point of
+// the module (libflowseq_cuda.so, loaded by backend/select.c).
+#include <cstdio>
 
+#include "backend/cuda/cuda_common.cuh"
+
+static const fs_cuda_host *host; // the program's logging and error recording
 static fs_status sticky = FS_OK;
 
+static void record(const char *message) {
+  if (sticky == FS_OK) sticky = host->error(FS_ERR_DEVICE, message);
+}
+
 void cuda_record(cudaError_t err, const char *what) {
-  if (err != cudaSuccess && sticky == FS_OK) sticky = fs_error(FS_ERR_DEVICE, "CUDA %s: %s", what, cudaGetErrorString(err));
+  if (err == cudaSuccess || sticky != FS_OK) return;
+  char message[256];
+  snprintf(message, sizeof message, "CUDA %s: %s", what, cudaGetErrorString(err));
+  record(message);
 }
 
 void cublas_record(cublasStatus_t status, const char *what) {
-  if (status != CUBLAS_STATUS_SUCCESS && sticky == FS_OK)
-    sticky = fs_error(FS_ERR_DEVICE, "cuBLAS %s failed with status %d", what, (int)status);
+  if (status == CUBLAS_STATUS_SUCCESS || sticky != FS_OK) return;
+  char message[256];
+  snprintf(message, sizeof message, "cuBLAS %s failed with status %d", what, (int)status);
+  record(message);
 }
 
 cublasHandle_t cuda_cublas(void) {
@@ -82,24 +94,24 @@ static fs_backend make_table(void) {
   return b;
 }
 
-extern "C" const fs_backend *fs_backend_cuda(void) {
+// Called once by the program (backend/select.c caches the answer).
+extern "C" __attribute__((visibility("default"))) const fs_backend *flowseq_cuda_module(const fs_cuda_host *h) {
   static fs_backend table;
-  static int state; // 0 unknown, 1 usable, -1 not
-  if (state == 0) {
-    int count = 0;
-    cudaError_t err = cudaGetDeviceCount(&count);
-    if (err != cudaSuccess || count == 0) {
-      fs_log("engine", "CUDA: no usable device (%s)", err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
-      cudaGetLastError(); // clear the error so later CUDA calls do not report it
-      state = -1;
-    } else {
-      table = make_table();
-      cudaDeviceProp prop;
-      cudaGetDeviceProperties(&prop, 0);
-      fs_log("engine", "CUDA: %s, %.0f GiB, compute capability %d.%d", prop.name,
-             prop.totalGlobalMem / 1073741824.0, prop.major, prop.minor);
-      state = 1;
-    }
+  host = h;
+  char line[256];
+  int count = 0;
+  cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess || count == 0) {
+    snprintf(line, sizeof line, "CUDA: no usable device (%s)", err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+    host->log("engine", line);
+    cudaGetLastError(); // clear the error so later CUDA calls do not report it
+    return nullptr;
   }
-  return state == 1 ? &table : nullptr;
+  table = make_table();
+  cudaDeviceProp prop;
+  cudaGetDeviceProperties(&prop, 0);
+  snprintf(line, sizeof line, "CUDA: %s, %.0f GiB, compute capability %d.%d", prop.name,
+           prop.totalGlobalMem / 1073741824.0, prop.major, prop.minor);
+  host->log("engine", line);
+  return &table;
 }
