@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz (clang, ASan + UBSan) into build-fuzz/ (or
 # $FLOWSEQ_FUZZ_BUILD) and runs one target, or all, for SECONDS each (default 60) from freshly
-# generated seeds. Prints per target the executions, exec/s and whether it found anything;
-# exits non-zero on a finding (the reproducer and the log are kept in BUILD/fuzz-findings/).
-#   scripts/fuzz.sh [TARGET|all] [SECONDS]      e.g. scripts/fuzz.sh config 30
+# generated seeds, or until RUNS executions if that comes first. Prints per target the
+# executions, exec/s and whether it found anything; exits non-zero on a finding (the reproducer
+# and the log are kept in BUILD/fuzz-findings/).
+#   scripts/fuzz.sh [TARGET|all] [SECONDS] [RUNS]   e.g. scripts/fuzz.sh config 30
+#                                                   or scripts/fuzz.sh all 3600 2000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-all}
 seconds=${2:-60}
+runs_limit=${3:--1} # libFuzzer's -runs: -1 is no limit
 build=${FLOWSEQ_FUZZ_BUILD:-build-fuzz}
 cc=$(command -v clang-14 || command -v clang || true)
 cxx=$(command -v clang++-14 || command -v clang++ || true)
@@ -48,7 +51,7 @@ for name in "${targets[@]}"; do
   # new inputs go to the first directory (kept between runs); reproducers to the findings
   rc=0
   touch "$findings/.start"
-  "$bin/$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$bin/$name" -max_total_time="$seconds" -runs="$runs_limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$findings/" "$corpus" "$seeds/$short" >"$log" 2>&1 || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
