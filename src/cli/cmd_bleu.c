@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "eval/bootstrap.h"
 #include "eval/json.h"
@@ -91,8 +92,7 @@ static int parse(int argc, char **argv, bleu_args *a) {
       a->score_only = true;
     } else if (!strcmp(o, "-w") || !strcmp(o, "--width")) {
       const char *v = VALUE();
-      if (!v) return 2;
-      a->width = atoi(v);
+      if (!v || !cli_int("bleu", o, v, 0, 16, &a->width)) return 2;
     } else if (!strcmp(o, "-sl") || !strcmp(o, "--sentence-level")) {
       a->sentence_level = true;
     } else if (!strcmp(o, "-lc") || !strcmp(o, "--lowercase")) {
@@ -109,8 +109,7 @@ static int parse(int argc, char **argv, bleu_args *a) {
       bleu.smooth = (fs_smooth)k;
     } else if (!strcmp(o, "-sv") || !strcmp(o, "--smooth-value")) {
       const char *v = VALUE();
-      if (!v) return 2;
-      bleu.smooth_value = atof(v);
+      if (!v || !cli_double("bleu", o, v, 0, 1e9, &bleu.smooth_value)) return 2;
     } else if (!strcmp(o, "-sh") || !strcmp(o, "--short")) {
       a->short_signature = true;
     } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
@@ -124,10 +123,13 @@ static int parse(int argc, char **argv, bleu_args *a) {
                !strcmp(o, "--chrf-word-order") || !strcmp(o, "--chrf-beta")) {
       const char *v = VALUE();
       if (!v) return 2;
-      int *field = strstr(o, "beta") ? &chrf.beta : (!strcmp(o, "-cc") || strstr(o, "char")) ? &chrf.char_order : &chrf.word_order;
-      *field = atoi(v);
-      if (chrf.char_order + chrf.word_order > FS_CHRF_MAX_ORDER || chrf.char_order < 0 || chrf.word_order < 0)
-        return fail("chrF orders out of range", v);
+      bool beta = strstr(o, "beta"), chars = !strcmp(o, "-cc") || strstr(o, "char");
+      int *field = beta ? &chrf.beta : chars ? &chrf.char_order : &chrf.word_order;
+      /* the character order is at least 1 (0 scores every system 0.0); beta weighs recall (>= 1 only
+       * in sacreBLEU's use, but 0 is a valid F-measure weight) */
+      if (!cli_int("bleu", o, v, beta ? 0 : chars ? 1 : 0, beta ? 100 : FS_CHRF_MAX_ORDER, field)) return 2;
+      if (chrf.char_order + chrf.word_order > FS_CHRF_MAX_ORDER)
+        return fail("chrF orders out of range (character + word order at most 16)", v);
     } else if (!strcmp(o, "--chrf-whitespace")) {
       chrf.whitespace = true;
     } else if (!strcmp(o, "--chrf-lowercase")) {
@@ -138,12 +140,10 @@ static int parse(int argc, char **argv, bleu_args *a) {
       a->paired_bs = true;
     } else if (!strcmp(o, "--paired-bs-n")) {
       const char *v = VALUE();
-      if (!v || atoi(v) < 1) return fail("--paired-bs-n expects a positive count", v);
-      a->bs_n = atoi(v);
+      if (!v || !cli_int("bleu", o, v, 1, 1000000, &a->bs_n)) return 2;
     } else if (!strcmp(o, "--seed")) {
       const char *v = VALUE();
-      if (!v) return 2;
-      a->seed = strtoull(v, NULL, 10);
+      if (!v || !cli_u64("bleu", o, v, &a->seed)) return 2;
     } else if (o[0] == '-' && o[1]) {
       return fail("unknown option (see --help)", o);
     } else if (reading_hyps) {

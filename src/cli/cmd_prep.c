@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "core/log.h"
 #include "data/dataset.h"
@@ -25,15 +26,21 @@ int cmd_prep(int argc, char **argv) {
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) return fputs(usage_text, stdout), 0;
     if (!strcmp(a, "--dedupe")) { o.dedupe = true; continue; }
     if (!strcmp(a, "--quiet")) { fs_log_quiet(1); continue; }
+    static const char *const value_options[] = {"--spm", "--src", "--tgt", "-o", "--max-length", "--max-ratio", NULL};
+    if (!cli_is_one_of(a, value_options)) return cli_unknown("prep", a);
     if (!v) return fprintf(stderr, "flowseq prep: %s needs a value (see --help)\n", a), 2;
     i++;
+    bool ok = true;
     if (!strcmp(a, "--spm")) spm = v;
     else if (!strcmp(a, "--src")) src = v;
     else if (!strcmp(a, "--tgt")) tgt = v;
     else if (!strcmp(a, "-o")) out = v;
-    else if (!strcmp(a, "--max-length")) o.max_length = atoi(v);
-    else if (!strcmp(a, "--max-ratio")) o.max_ratio = atof(v);
-    else return fprintf(stderr, "flowseq prep: unknown option %s (see --help)\n", a), 2;
+    /* 0 turns a filter off */
+    else if (!strcmp(a, "--max-length")) ok = cli_int("prep", a, v, 0, 1000000, &o.max_length);
+    else if (!strcmp(a, "--max-ratio")) ok = cli_double("prep", a, v, 0, 1e6, &o.max_ratio);
+    if (!ok) return 2;
+    if (!strcmp(a, "--max-ratio") && o.max_ratio > 0 && o.max_ratio < 1)
+      return fprintf(stderr, "flowseq prep: --max-ratio: expected 0 (no limit) or a ratio >= 1, got '%s'\n", v), 2;
   }
   if (!spm || !src || !tgt || !out) return fprintf(stderr, "flowseq prep: need --spm, --src, --tgt and -o\n"), 2;
   struct timespec t0, t1;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "core/log.h"
 #include "decode/runner.h"
@@ -25,15 +26,18 @@ int cmd_score(int argc, char **argv) {
       fs_log_quiet(1);
       continue;
     }
-    if (!v) return fprintf(stderr, "flowseq score: %s needs a value\n", o), 2;
+    static const char *const value_options[] = {"-m", "-s", "-t", "--iw-samples", "--seed", "--batch", NULL};
+    if (!cli_is_one_of(o, value_options)) return cli_unknown("score", o);
+    if (!v) return fprintf(stderr, "flowseq score: %s needs a value (see --help)\n", o), 2;
     i++;
+    bool ok = true;
     if (!strcmp(o, "-m")) model = v;
     else if (!strcmp(o, "-s")) src_path = v;
     else if (!strcmp(o, "-t")) tgt_path = v;
-    else if (!strcmp(o, "--iw-samples")) K = atoi(v);
-    else if (!strcmp(o, "--seed")) seed = strtoull(v, NULL, 10);
-    else if (!strcmp(o, "--batch")) rows_per_batch = atoi(v);
-    else return fprintf(stderr, "flowseq score: unknown option %s (see --help)\n", o), 2;
+    else if (!strcmp(o, "--iw-samples")) ok = cli_int("score", o, v, 1, 1000, &K);
+    else if (!strcmp(o, "--seed")) ok = cli_u64("score", o, v, &seed);
+    else if (!strcmp(o, "--batch")) ok = cli_int("score", o, v, 1, 1 << 20, &rows_per_batch);
+    if (!ok) return 2;
   }
   if (!model || !src_path || !tgt_path || K < 1 || rows_per_batch < 1)
     return fprintf(stderr, "flowseq score: need -m MODEL_DIR -s SRC -t TGT (and positive --iw-samples, --batch)\n"), 2;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "core/fileio.h"
 #include "text/corpus.h"
@@ -25,18 +26,23 @@ int cmd_vocab(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(o, "-h") || !strcmp(o, "--help")) return usage(stdout), 0;
+    static const char *const value_options[] = {"-i", "-o", "--vocab-size", "--model-type", "--sample", "--seed", NULL};
+    if (!cli_is_one_of(o, value_options)) return cli_unknown("vocab", o);
     if (!v) return fprintf(stderr, "flowseq vocab: %s needs a value (see --help)\n", o), 2;
-    if (!strcmp(o, "-i") && n_inputs < 64) inputs[n_inputs++] = v;
-    else if (!strcmp(o, "-o")) output = v;
-    else if (!strcmp(o, "--vocab-size")) vocab_size = atoi(v);
+    bool ok = true;
+    if (!strcmp(o, "-i")) {
+      if (n_inputs == 64) return fprintf(stderr, "flowseq vocab: at most 64 -i inputs\n"), 2;
+      inputs[n_inputs++] = v;
+    } else if (!strcmp(o, "-o")) output = v;
+    else if (!strcmp(o, "--vocab-size")) ok = cli_int("vocab", o, v, 8, 1000000, &vocab_size);
     else if (!strcmp(o, "--model-type")) model_type = v;
-    else if (!strcmp(o, "--sample")) sample = atol(v);
-    else if (!strcmp(o, "--seed")) seed = strtoull(v, NULL, 10);
-    else return fprintf(stderr, "flowseq vocab: unknown option %s (see --help)\n", o), 2;
+    else if (!strcmp(o, "--sample")) ok = cli_long("vocab", o, v, 0, 2000000000, &sample);
+    else if (!strcmp(o, "--seed")) ok = cli_u64("vocab", o, v, &seed);
+    if (!ok) return 2;
     i++;
   }
   if (!n_inputs || !output || vocab_size < 8)
-    return fprintf(stderr, "flowseq vocab: need -i FILE, -o MODEL and --vocab-size N (N >= 8)\n"), 2;
+    return fprintf(stderr, "flowseq vocab: need -i FILE, -o MODEL and --vocab-size N (8 to 1000000)\n"), 2;
   if (strcmp(model_type, "unigram") && strcmp(model_type, "bpe"))
     return fprintf(stderr, "flowseq vocab: --model-type must be unigram or bpe, not %s\n", model_type), 2;
   /* SentencePiece reads plain text files only: decode every input into one temporary file */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "text/corpus.h"
@@ -33,8 +34,14 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
       a->collapse_repeats = true;
       continue;
     }
+    static const char *const value_options[] = {"-m", "--model", "-i", "--input", "-o", "--output", "--decode",
+                                                "--lengths", "--samples", "--tau", "--iw-samples", "--seed",
+                                                "--max-tokens", "--max-length", "--arena-mb", "-n", NULL};
+    if (!cli_is_one_of(o, value_options)) return cli_unknown(command, o);
     if (!v) return fprintf(stderr, "flowseq %s: %s needs a value (see --help)\n", command, o), 2;
     i++;
+    bool ok = true;
+    double tau = 0;
     if (!strcmp(o, "-m") || !strcmp(o, "--model")) a->model = v;
     else if (!strcmp(o, "-i") || !strcmp(o, "--input")) a->input = v;
     else if (!strcmp(o, "-o") || !strcmp(o, "--output")) a->output = v;
@@ -51,16 +58,19 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
       if (tau_set) d.tau = a->run.decode.tau;
       d.iw_samples = a->run.decode.iw_samples;
       a->run.decode = d;
-    } else if (!strcmp(o, "--lengths")) a->run.decode.lengths = atoi(v), lengths_set = true;
-    else if (!strcmp(o, "--samples")) a->run.decode.samples = atoi(v), samples_set = true;
-    else if (!strcmp(o, "--tau")) a->run.decode.tau = (float)atof(v), tau_set = a->tau_given = true;
-    else if (!strcmp(o, "--iw-samples")) a->run.decode.iw_samples = atoi(v);
-    else if (!strcmp(o, "--seed")) a->run.decode.seed = strtoull(v, NULL, 10);
-    else if (!strcmp(o, "--max-tokens")) a->run.max_tokens = atoi(v);
-    else if (!strcmp(o, "--max-length")) a->run.max_length = atoi(v);
-    else if (!strcmp(o, "--arena-mb")) a->arena_mb = atoi(v);
-    else if (!strcmp(o, "-n")) a->n_best = atoi(v);
-    else return fprintf(stderr, "flowseq %s: unknown option %s (see --help)\n", command, o), 2;
+    } else if (!strcmp(o, "--lengths")) ok = cli_int(command, o, v, 1, 100, &a->run.decode.lengths), lengths_set = true;
+    else if (!strcmp(o, "--samples")) ok = cli_int(command, o, v, 1, 1000, &a->run.decode.samples), samples_set = true;
+    else if (!strcmp(o, "--tau")) ok = cli_double(command, o, v, 0, 100, &tau), a->run.decode.tau = (float)tau, tau_set = a->tau_given = true;
+    else if (!strcmp(o, "--iw-samples")) ok = cli_int(command, o, v, 1, 1000, &a->run.decode.iw_samples);
+    else if (!strcmp(o, "--seed")) {
+      unsigned long long seed = 0;
+      ok = cli_u64(command, o, v, &seed);
+      a->run.decode.seed = seed;
+    } else if (!strcmp(o, "--max-tokens")) ok = cli_int(command, o, v, 1, 1 << 24, &a->run.max_tokens);
+    else if (!strcmp(o, "--max-length")) ok = cli_int(command, o, v, 1, 1 << 20, &a->run.max_length);
+    else if (!strcmp(o, "--arena-mb")) ok = cli_int(command, o, v, 1, 1 << 22, &a->arena_mb);
+    else if (!strcmp(o, "-n")) ok = cli_int(command, o, v, 1, 1000, &a->n_best);
+    if (!ok) return 2;
   }
   if (!a->model) return fprintf(stderr, "flowseq %s: -m MODEL_DIR is required\n", command), 2;
   flowseq_decode_options *d = &a->run.decode;

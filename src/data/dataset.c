@@ -144,6 +144,10 @@ fs_status fs_dataset_prep(const char *spm_path, const char *src_spec, const char
     fs_text_free(&b);
   }
   counts->kept = (int)h.pairs;
+  if (s == FS_OK && h.pairs == 0) /* a dataset without a pair cannot be trained on: no file */
+    s = fs_error(FS_ERR_ARG, "%s: no pair is left to write (%d read; dropped %d empty, %d too long, %d bad length ratio, "
+                 "%d duplicates)", out_path, counts->read, counts->empty, counts->too_long, counts->bad_ratio,
+                 counts->duplicates);
   fs_atomic_file out;
   if (s == FS_OK) s = fs_atomic_open(&out, out_path);
   if (s == FS_OK) {
@@ -226,6 +230,7 @@ fs_status fs_dataset_load(const char *path, const char *spm_path, int vocab, fs_
   else if ((s = fs_file_checksum(spm_path, &spm_checksum)) == FS_OK && spm_checksum != h.spm_checksum)
     s = fs_error(FS_ERR_FORMAT, "%s was prepared with another tokenizer than %s: run flowseq prep again", path, spm_path);
   if (s == FS_OK) s = check_body(path, &h, base, vocab);
+  if (s == FS_OK && h.pairs == 0) s = fs_error(FS_ERR_FORMAT, "%s: the dataset holds no pair: nothing to train on", path);
   if (s != FS_OK) {
     munmap(base, size);
     return s;

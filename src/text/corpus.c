@@ -125,6 +125,8 @@ fs_status fs_line_reader_next(fs_line_reader *r, char **sentence) {
     if (!got) {
       int err;
       const char *msg = gzerror(r->file, &err);
+      size_t n = strlen(r->path); /* zlib's message starts with the path already */
+      if (!strncmp(msg, r->path, n) && !strncmp(msg + n, ": ", 2)) msg += n + 2;
       return err != Z_OK && err != Z_STREAM_END ? fs_error(FS_ERR_FORMAT, "%s: %s", r->path, msg) : FS_OK;
     }
     r->line_no++;

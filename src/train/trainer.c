@@ -339,7 +339,16 @@ fs_status fs_train(fs_config *cfg) {
   cfg->model.vocab = fs_spm_vocab_size(t.spm);
   FS_TRY(fs_config_validate(cfg));
   fs_status s = FS_OK;
-  if (tc->train_data[0]) {
+  /* an unset path would be reported as ": cannot open" naming nothing */
+  const char *unset = !tc->train_data[0] && !tc->train_src[0] ? "train.train_src (or train.train_data)"
+                      : !tc->train_data[0] && !tc->train_tgt[0] ? "train.train_tgt"
+                      : !tc->valid_src[0]                         ? "train.valid_src"
+                      : !tc->valid_tgt[0]                         ? "train.valid_tgt"
+                                                                  : NULL;
+  if (unset) s = fs_error(FS_ERR_ARG, "%s is not set: give it in the configuration or as --%s FILE", unset,
+                          strchr(unset, ' ') ? "train.train_src" : unset);
+  if (s != FS_OK) {
+  } else if (tc->train_data[0]) {
     s = fs_dataset_load(tc->train_data, tc->spm, cfg->model.vocab, &t.train);
     if (s == FS_OK) fs_log("data", "train: %d pairs from %s", t.train.count, tc->train_data);
   } else {
@@ -371,6 +380,8 @@ fs_status fs_train(fs_config *cfg) {
   fs_batcher_options bo = {tc->max_tokens, tc->max_sentences, flowseq_length_unit(&cfg->model), cfg->model.pad_id, cfg->model.eos_id,
                            (uint64_t)tc->seed, true};
   if (s == FS_OK) s = fs_batcher_init(&t.batcher, &t.train, &bo, t.progress.data.epoch);
+  if (s == FS_OK && t.batcher.n_batches < 1)
+    s = fs_error(FS_ERR_ARG, "train: the training data (%d pairs) makes no batch: nothing to train on", t.train.count);
   if (s == FS_OK) {
     char *metrics = malloc(strlen(tc->output) + 16);
     sprintf(metrics, "%s.metrics.tsv", tc->output);

@@ -1,7 +1,7 @@
 /* Binarized datasets: prep then load gives exactly the pairs a direct encoding gives; the
  * cleaning counts; a corrupted, truncated or foreign-tokenizer dataset is rejected, and so is a
  * crafted one with valid checksums (lengths that do not add up, ids outside the vocabulary,
- * counts that overflow the size check). */
+ * counts that overflow the size check), and so is a dataset without a pair. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +125,18 @@ int main(void) {
   CHECK(system(cmd) == 0);
   CHECK(fs_dataset_load(at("short.fsd"), model, 60, &loaded) == FS_ERR_FORMAT && strstr(fs_last_error(), "truncated"));
   test_crafted(model);
+  /* a dataset without a pair made training crash after "0 batches per epoch": prep writes none
+   * and loading refuses one */
+  fs_clean_options keep_none = {1, 0, false};
+  CHECK_MSG(fs_dataset_prep(model, at("src"), at("tgt"), &keep_none, at("none.fsd"), &c) == FS_ERR_ARG &&
+            strstr(fs_last_error(), "no pair is left to write") && c.kept == 0, "%s", fs_last_error());
+  CHECK(access(at("none.fsd"), F_OK) != 0);
+  snprintf(cmd, sizeof cmd, "head -c 64 %s > %s", at("d.fsd"), at("header.fsd"));
+  CHECK(system(cmd) == 0);
+  uint64_t zeros[3] = {0, 0, 0}; /* pairs, source and target tokens; the checksum of an empty body */
+  craft(at("header.fsd"), at("zero.fsd"), 32, zeros, sizeof zeros);
+  CHECK_MSG(fs_dataset_load(at("zero.fsd"), model, 60, &loaded) == FS_ERR_FORMAT && strstr(fs_last_error(), "holds no pair"),
+            "%s", fs_last_error());
   write_lines(at("junk.fsd"), de, 6);
   CHECK(fs_dataset_load(at("junk.fsd"), model, 60, &loaded) == FS_ERR_FORMAT && strstr(fs_last_error(), "magic"));
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
