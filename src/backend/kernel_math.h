@@ -137,6 +137,19 @@ FS_HD float fs_unary_derivative(fs_unop op, float x, float y, float alpha) {
   return 0.0f;
 }
 
+/* sum_i e^(z[i] - shift) in double, from fs_expf, in 8 fixed lanes: the loop vectorises and the
+ * order (so the result) does not depend on the vector width. */
+FS_HD double fs_sum_exp(int n, const float *z, float shift) {
+  enum { LANES = 8 };
+  double lane[LANES] = {0}, sum = 0.0;
+  int i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) lane[l] += fs_expf(z[i + l] - shift);
+  for (; i < n; i++) sum += fs_expf(z[i] - shift);
+  for (int l = 0; l < LANES; l++) sum += lane[l];
+  return sum;
+}
+
 /* ---- attention (backend.h `attention`) ----
  * Row p [tk] of scores in, attention weights out: softmax over the keys with mask[j] != 0,
  * exactly 0 elsewhere, all 0 when no key is valid. */

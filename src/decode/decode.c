@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/kernel_math.h" /* fs_sum_exp */
 #include "nn/losses.h"
 
 flowseq_decode_options flowseq_decode_defaults(flowseq_decode_mode mode) {
@@ -108,17 +109,18 @@ static int top_lengths(const flowseq_model *m, const float *lp, int src_length, 
   return found;
 }
 
-/* Per-row log-softmax statistics on the host: argmax id and its log-probability. */
+/* Per-row log-softmax statistics on the host: argmax id and its log-probability. Rows over the
+ * threads, the sum through the vectorised fs_sum_exp: a double exp per vocabulary entry here was
+ * a quarter of argmax decoding and half of npd. */
 static void argmax_rows(const float *logits, int64_t rows, int vocab, int32_t *ids, double *logprob) {
+#pragma omp parallel for schedule(static) if (rows * vocab > 32768)
   for (int64_t r = 0; r < rows; r++) {
     const float *z = logits + r * vocab;
     int best = 0;
     for (int v = 1; v < vocab; v++)
       if (z[v] > z[best]) best = v;
-    double sum = 0.0;
-    for (int v = 0; v < vocab; v++) sum += exp((double)z[v] - z[best]);
     ids[r] = best;
-    logprob[r] = -log(sum);
+    logprob[r] = -log(fs_sum_exp(vocab, z, z[best]));
   }
 }
 

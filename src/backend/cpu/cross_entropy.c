@@ -1,7 +1,6 @@
 /* Label-smoothed cross-entropy straight from logits (log-softmax fused in).
  * The row loops vectorise: kernel_math.h's fs_expf instead of a double-precision exp per
- * vocabulary entry (a tenth of a training step), and the sums kept in LANES double partial sums
- * (fixed lanes, so the order, and the result, does not depend on the vector width). */
+ * vocabulary entry (a tenth of a training step), summed by kernel_math.h's fs_sum_exp. */
 #include <math.h>
 
 #include "backend/cpu/cpu_kernels.h"
@@ -13,19 +12,8 @@ CPU_CLONES static void cross_entropy_row(int vocab, float eps, const float *z, i
   float max = -INFINITY;
 #pragma omp simd reduction(max : max)
   for (int v = 0; v < vocab; v++) max = z[v] > max ? z[v] : max;
-  enum { LANES = 8 };
-  double part[LANES] = {0}, part_z[LANES] = {0}, sum = 0.0, sum_z = 0.0;
-  int v = 0;
-  for (; v + LANES <= vocab; v += LANES)
-    for (int l = 0; l < LANES; l++) {
-      part[l] += fs_expf(z[v + l] - max);
-      part_z[l] += z[v + l];
-    }
-  for (; v < vocab; v++) {
-    sum += fs_expf(z[v] - max);
-    sum_z += z[v];
-  }
-  for (int l = 0; l < LANES; l++) sum += part[l], sum_z += part_z[l];
+  double sum = fs_sum_exp(vocab, z, max), sum_z = 0.0;
+  for (int v = 0; v < vocab; v++) sum_z += z[v];
   double lse = max + log(sum);
   *loss = fs_smoothed_nll(lse, sum_z, z[target], vocab, eps);
   *logsumexp = (float)lse;
