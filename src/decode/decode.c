@@ -124,15 +124,38 @@ static void argmax_rows(const float *logits, int64_t rows, int vocab, int32_t *i
   }
 }
 
-/* Decodes every candidate: v = τ·ε (or 0), z = f(v; x), ŷ = argmax p(y|z, x). Fills tokens,
- * prior and decoder log-probabilities. */
-static fs_status generate(fs_engine *e, flowseq_model *m, const flowseq_batch *b, const float *noise_scale,
+/* The encoded sources of `rows` candidates, candidate r being of sentence row_source[r] of the
+ * batch: the encoder runs once per sentence and its output is gathered per candidate (npd has
+ * 15 candidates a sentence, and ran the encoder on each). */
+static fs_tensor *encode_candidates(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask,
+                                    int batch, int src_len, const int *row_source, int rows) {
+  int *sentence = malloc(sizeof(int) * batch), *one = malloc(sizeof(int) * batch);
+  for (int i = 0; i < batch; i++) sentence[i] = i, one[i] = 1;
+  host_batch hb;
+  host_batch_build(&hb, src, src_mask, src_len, sentence, batch, 1, one, NULL, m->h.eos_id);
+  flowseq_inputs in;
+  fs_tensor *enc = NULL, *ctx;
+  if (flowseq_inputs_build(e, &hb.view, &in) == FS_OK)
+    enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+  fs_ids *ids = fs_ids_from_host(e, row_source, rows);
+  fs_tensor *per_sentence = fs_reshape(e, enc, 2, (int[]){batch, src_len * m->h.d});
+  fs_tensor *out = ids ? fs_reshape(e, fs_embedding(e, per_sentence, ids), 3, (int[]){rows, src_len, m->h.d}) : NULL;
+  host_batch_free(&hb);
+  free(sentence);
+  free(one);
+  return out;
+}
+
+/* Decodes every candidate: v = τ·ε (or 0), z = f(v; x), ŷ = argmax p(y|z, x). b holds the
+ * candidates' rows, candidate r being of source sentence row_source[r]. Fills tokens, prior and
+ * decoder log-probabilities. */
+static fs_status generate(fs_engine *e, flowseq_model *m, const flowseq_batch *b, const int32_t *src,
+                          const float *src_mask, int batch, const int *row_source, const float *noise_scale,
                           flowseq_candidate *c) {
   flowseq_inputs in;
   FS_TRY(flowseq_inputs_build(e, b, &in));
   int N = b->batch, T = b->tgt_len, d = m->h.d, V = m->h.vocab;
-  fs_tensor *ctx;
-  fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+  fs_tensor *src_enc = encode_candidates(e, m, src, src_mask, batch, b->src_len, row_source, N);
   fs_tensor *scale = fs_tensor_from_host(e, 3, (int[]){N, 1, 1}, noise_scale);
   fs_tensor *v = fs_mul(e, fs_mul(e, fs_normal(e, 3, (int[]){N, T, d}), in.tgt_mask3), scale);
   flow_input fin = {N, T, b->tgt_mask, src_enc, in.src_mask};
@@ -261,7 +284,7 @@ fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, con
     host_batch hb;
     host_batch_build(&hb, src, src_mask, src_len, row_source, count, T, valid, NULL, m->h.eos_id);
     fs_engine_reset(e);
-    s = generate(e, m, &hb.view, noise, c);
+    s = generate(e, m, &hb.view, src, src_mask, batch, row_source, noise, c);
     host_batch_free(&hb);
   }
   if (s == FS_OK && o->mode == FLOWSEQ_DECODE_IWD) {
