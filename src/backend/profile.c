@@ -6,6 +6,7 @@
 static const fs_backend *inner;
 static fs_backend table;
 static double seconds[FS_PROF_FAMILIES];
+static double moved_bytes; /* read + written by the data-movement kernels */
 
 static double now(void) {
   struct timespec ts;
@@ -24,7 +25,10 @@ static double now(void) {
 
 static void p_upload(void *d, const void *s, size_t n) { TIMED(FS_PROF_OTHER, inner->upload(d, s, n)); }
 static void p_download(void *d, const void *s, size_t n) { TIMED(FS_PROF_OTHER, inner->download(d, s, n)); }
-static void p_copy(void *d, const void *s, size_t n) { TIMED(FS_PROF_MOVEMENT, inner->copy(d, s, n)); }
+static void p_copy(void *d, const void *s, size_t n) {
+  moved_bytes += 2.0 * n;
+  TIMED(FS_PROF_MOVEMENT, inner->copy(d, s, n));
+}
 static void p_fill(float *x, int64_t n, float v) { TIMED(FS_PROF_ELEMENTWISE, inner->fill(x, n, v)); }
 static void p_gemm(bool ta, bool tb, int m, int n, int k, float al, const float *a, int lda, const float *b, int ldb,
                    float be, float *c, int ldc) {
@@ -45,9 +49,11 @@ static void p_unary_backward(fs_unop op, int64_t n, float al, const float *x, co
   TIMED(FS_PROF_ELEMENTWISE, inner->unary_backward(op, n, al, x, y, dy, dx));
 }
 static void p_copy_strided(const int sh[4], float *d, const int64_t ds[4], const float *s, const int64_t ss[4], bool acc) {
+  moved_bytes += sizeof(float) * (double)sh[0] * sh[1] * sh[2] * sh[3] * (acc ? 3 : 2);
   TIMED(FS_PROF_MOVEMENT, inner->copy_strided(sh, d, ds, s, ss, acc));
 }
 static void p_reduce_sum(const int ssh[4], const float *s, const int dsh[4], float *d, bool acc) {
+  moved_bytes += sizeof(float) * ((double)ssh[0] * ssh[1] * ssh[2] * ssh[3] + (acc ? 2.0 : 1.0) * dsh[0] * dsh[1] * dsh[2] * dsh[3]);
   TIMED(FS_PROF_MOVEMENT, inner->reduce_sum(ssh, s, dsh, d, acc));
 }
 static void p_softmax(int64_t r, int c, const float *x, const float *m, int64_t g, float *y) {
@@ -140,9 +146,12 @@ const fs_backend *fs_backend_profiled(const fs_backend *base) {
 }
 
 void fs_profile_seconds(double out[FS_PROF_FAMILIES]) { memcpy(out, seconds, sizeof seconds); }
-void fs_profile_reset(void) { memset(seconds, 0, sizeof seconds); }
+void fs_profile_reset(void) {
+  memset(seconds, 0, sizeof seconds);
+  moved_bytes = 0;
+}
 
-void fs_profile_report(FILE *out, double wall) {
+void fs_profile_report(FILE *out, double wall, long steps) {
   static const char *names[FS_PROF_FAMILIES] = {"GEMM", "attention", "elementwise", "data movement", "softmax", "layer norm",
                                                 "cross-entropy", "embedding", "random", "optimizer", "transfers/other"};
   double kernels = 0;
@@ -151,4 +160,7 @@ void fs_profile_report(FILE *out, double wall) {
     fprintf(out, "[profile] %-16s %8.2f s %5.1f %%\n", names[f], seconds[f], wall > 0 ? 100 * seconds[f] / wall : 0);
   fprintf(out, "[profile] %-16s %8.2f s %5.1f %%  (tape, records, masks, data: host bookkeeping)\n", "outside kernels",
           wall - kernels, wall > 0 ? 100 * (wall - kernels) / wall : 0);
+  if (steps > 0)
+    fprintf(out, "[profile] data movement: %.1f MB read and written per step (copies, strided copies, reductions)\n",
+            moved_bytes / steps / 1e6);
 }

@@ -28,7 +28,8 @@ const fs_backend *fs_backend_profiled(const fs_backend *inner);
 /* Seconds spent in each family since the start (or the last reset). */
 void fs_profile_seconds(double out[FS_PROF_FAMILIES]);
 void fs_profile_reset(void);
-/* One line per family with its share of `wall_seconds`, and the host remainder. */
-void fs_profile_report(FILE *out, double wall_seconds);
+/* One line per family with its share of `wall_seconds`, the host remainder, and the bytes the
+ * data-movement kernels read and wrote per step over `steps` steps (none when 0). */
+void fs_profile_report(FILE *out, double wall_seconds, long steps);
 
 #endif

@@ -264,11 +264,11 @@ static bool validate_and_track(trainer *t) {
 }
 
 /* With FLOWSEQ_PROFILE=1: where the phase's time went, then a fresh count for the next phase. */
-static void profile_phase(const char *phase, double *phase_start) {
+static void profile_phase(const char *phase, double *phase_start, long updates) {
   const char *profile = getenv("FLOWSEQ_PROFILE");
   if (!profile || strcmp(profile, "1")) return;
   fs_log("train", "time split of the %s phase:", phase);
-  fs_profile_report(stderr, now() - *phase_start);
+  fs_profile_report(stderr, now() - *phase_start, updates);
   fs_profile_reset();
   *phase_start = now();
 }
@@ -280,6 +280,7 @@ static fs_status run_phases(trainer *t) {
   double phase_start = now();
   fs_train_config *tc = &t->cfg->train;
   fs_progress *g = &t->progress;
+  long first_update = g->update; /* of this run, for the profile's per-step figures */
   flowseq_batch b;
   fs_batcher ib;
   if (g->phase == FS_PHASE_INIT) {
@@ -302,7 +303,8 @@ static fs_status run_phases(trainer *t) {
       if (g->update % save_interval(tc) == 0) FS_TRY(save(t));
     }
     if (fs_stop_requested()) return save(t);
-    profile_phase("pre-training", &phase_start);
+    profile_phase("pre-training", &phase_start, g->update - first_update);
+    first_update = 0; /* the main phase counts from 0 */
     FS_TRY(init_batch(t, tc->init_batch_size, 2, &b, &ib));
     fs_engine_reset(&t->engine);
     fs_status s = flowseq_init_prior(&t->engine, &t->model, &b);
@@ -324,7 +326,7 @@ static fs_status run_phases(trainer *t) {
     if (g->update % tc->valid_every == 0) stop = validate_and_track(t);
     if (g->update % save_interval(tc) == 0) FS_TRY(save(t));
   }
-  profile_phase("main", &phase_start);
+  profile_phase("main", &phase_start, g->update - first_update);
   if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);
   if (g->phase == FS_PHASE_MAIN && (stop || g->update >= tc->max_updates)) g->phase = FS_PHASE_DONE;
   return save(t);
