@@ -116,11 +116,12 @@ static void argmax_rows(const float *logits, int64_t rows, int vocab, int32_t *i
 #pragma omp parallel for schedule(static) if (rows * vocab > 32768)
   for (int64_t r = 0; r < rows; r++) {
     const float *z = logits + r * vocab;
+    float max = z[0];
+    for (int v = 1; v < vocab; v++) max = z[v] > max ? z[v] : max; /* a max reduction vectorises */
     int best = 0;
-    for (int v = 1; v < vocab; v++)
-      if (z[v] > z[best]) best = v;
+    while (z[best] != max) best++; /* the first index holding it, as a scan for the argmax gives */
     ids[r] = best;
-    logprob[r] = -log(fs_sum_exp(vocab, z, z[best]));
+    logprob[r] = -log(fs_sum_exp(vocab, z, max));
   }
 }
 
@@ -156,8 +157,11 @@ static fs_status generate(fs_engine *e, flowseq_model *m, const flowseq_batch *b
   FS_TRY(flowseq_inputs_build(e, b, &in));
   int N = b->batch, T = b->tgt_len, d = m->h.d, V = m->h.vocab;
   fs_tensor *src_enc = encode_candidates(e, m, src, src_mask, batch, b->src_len, row_source, N);
-  fs_tensor *scale = fs_tensor_from_host(e, 3, (int[]){N, 1, 1}, noise_scale);
-  fs_tensor *v = fs_mul(e, fs_mul(e, fs_normal(e, 3, (int[]){N, T, d}), in.tgt_mask3), scale);
+  bool noise = false; /* argmax decodes from v = 0: no noise to draw */
+  for (int r = 0; r < N; r++) noise = noise || noise_scale[r] != 0.0f;
+  fs_tensor *v = noise ? fs_mul(e, fs_mul(e, fs_normal(e, 3, (int[]){N, T, d}), in.tgt_mask3),
+                                  fs_tensor_from_host(e, 3, (int[]){N, 1, 1}, noise_scale))
+                       : fs_tensor_zeros(e, 3, (int[]){N, T, d});
   flow_input fin = {N, T, b->tgt_mask, src_enc, in.src_mask};
   fs_tensor *logdet = NULL;
   fs_tensor *z = flow_prior_generate(e, &m->prior, v, &fin, &logdet);
