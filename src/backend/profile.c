@@ -1,3 +1,4 @@
+/* A profiling backend: the implementation; backend/profile.h describes the interface. */
 #include "backend/profile.h"
 
 #include <string.h>

@@ -1,3 +1,5 @@
+/* Strict parsing of numeric command-line values, shared by every subcommand:
+ * the implementation; cli/cli_args.h describes the interface. */
 #include "cli/cli_args.h"
 
 #include <ctype.h>

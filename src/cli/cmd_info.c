@@ -17,7 +17,7 @@ int cmd_info(int argc, char **argv) {
     return 0;
   }
   char cpu[160];
-  printf("flowseq 0.1.0\n");
+  printf("flowseq %s\n", FLOWSEQ_VERSION);
   printf("cpu: %s\n", fs_cpu_describe(cpu, sizeof cpu));
   printf("openblas core: %s\n", fs_blas_core());
   printf("openblas core chosen: %s\n", fs_blas_reason());

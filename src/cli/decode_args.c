@@ -1,3 +1,5 @@
+/* Command-line options shared by translate and sample:
+ * the implementation; cli/decode_args.h describes the interface. */
 #include "cli/decode_args.h"
 
 #include <stdio.h>

@@ -25,13 +25,18 @@ static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 
 static void usage(FILE *out) {
   fprintf(out, "flowseq: non-autoregressive neural machine translation with generative flows\n\n"
-               "usage: flowseq <command> [options]   (flowseq <command> --help for details)\n\n"
+               "usage: flowseq <command> [options]   (flowseq <command> --help for details)\n"
+               "       flowseq --version\n\n"
                "commands:\n");
   for (int i = 0; i < n_commands; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv) {
   fs_blas_select(argv); /* may restart the program with a better OpenBLAS kernel */
+  if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+    printf("flowseq %s\n", FLOWSEQ_VERSION);
+    return 0;
+  }
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

@@ -1,3 +1,4 @@
+/* The step arena: the implementation; core/arena.h describes the interface. */
 #include "core/arena.h"
 
 void fs_arena_init(fs_arena *a, void *base, size_t capacity) {

@@ -1,3 +1,4 @@
+/* Files that are never half-written: the implementation; core/fileio.h describes the interface. */
 #define _XOPEN_SOURCE 700 /* realpath, lstat, fchmod */
 #include "core/fileio.h"
 

@@ -1,3 +1,4 @@
+/* Logging on stderr: the implementation; core/log.h describes the interface. */
 #include "core/log.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* Status codes and error messages: the implementation; core/status.h describes the interface. */
 #include "core/status.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* The tensor: the implementation; core/tensor.h describes the interface. */
 #include "core/tensor.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* UTF-8 validation shared by every reader of user text: the implementation; core/utf8.h describes the interface. */
 #include "core/utf8.h"
 
 #include <stdint.h>

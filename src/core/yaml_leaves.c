@@ -1,3 +1,5 @@
+/* A small reader for the YAML files flowseq writes and users edit:
+ * the implementation; core/yaml_leaves.h describes the interface. */
 #include "core/yaml_leaves.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+/* Token-based, length-bucketed batches over an encoded corpus:
+ * the implementation; data/batcher.h describes the interface. */
 #include "data/batcher.h"
 
 #include <stdlib.h>

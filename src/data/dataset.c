@@ -1,3 +1,4 @@
+/* Binarized datasets: the implementation; data/dataset.h describes the interface. */
 #include "data/dataset.h"
 
 #include <errno.h>

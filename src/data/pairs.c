@@ -1,3 +1,4 @@
+/* An encoded parallel corpus in memory: the implementation; data/pairs.h describes the interface. */
 #include "data/pairs.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* Parallel decoding: the implementation; decode/decode.h describes the interface. */
 #include "decode/decode.h"
 
 #include <float.h>

@@ -1,3 +1,4 @@
+/* What translate, sample and score share: the implementation; decode/runner.h describes the interface. */
 #include "decode/runner.h"
 
 #include <stdio.h>

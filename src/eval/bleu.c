@@ -1,3 +1,4 @@
+/* sacreBLEU-exact BLEU: the implementation; eval/bleu.h describes the interface. */
 #include "eval/bleu.h"
 
 #include <math.h>

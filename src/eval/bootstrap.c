@@ -1,3 +1,4 @@
+/* Paired bootstrap resampling: the implementation; eval/bootstrap.h describes the interface. */
 #include "eval/bootstrap.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* sacreBLEU-exact chrF / chrF++: the implementation; eval/chrf.h describes the interface. */
 #include "eval/chrf.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* JSON string output as Python's json.dumps writes it: the implementation; eval/json.h describes the interface. */
 #include "eval/json.h"
 
 #include <stdint.h>

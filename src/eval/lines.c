@@ -1,3 +1,4 @@
+/* Reading evaluation text as sacreBLEU does: the implementation; eval/lines.h describes the interface. */
 #include "eval/lines.h"
 
 #include <errno.h>

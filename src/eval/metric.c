@@ -1,3 +1,5 @@
+/* BLEU and chrF behind one interface, for everything that treats metrics alike:
+ * the implementation; eval/metric.h describes the interface. */
 #include "eval/metric.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* N-gram counting shared by BLEU and chrF: the implementation; eval/ngrams.h describes the interface. */
 #include "eval/ngrams.h"
 
 #include <stdlib.h>

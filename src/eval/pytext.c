@@ -1,3 +1,5 @@
+/* The slice of Python's str semantics that sacreBLEU's results depend on, on UTF-8 bytes:
+ * the implementation; eval/pytext.h describes the interface. */
 #define _GNU_SOURCE
 #include "eval/pytext.h"
 

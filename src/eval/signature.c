@@ -1,3 +1,4 @@
+/* sacreBLEU signatures: the implementation; eval/signature.h describes the interface. */
 #include "eval/signature.h"
 
 #include <stdio.h>

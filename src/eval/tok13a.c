@@ -1,3 +1,4 @@
+/* sacreBLEU's default "13a" tokenizer: the implementation; eval/tok13a.h describes the interface. */
 #include "eval/tok13a.h"
 
 #include <stdbool.h>

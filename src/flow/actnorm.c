@@ -1,3 +1,4 @@
+/* ActNorm: the implementation; flow/actnorm.h describes the interface. */
 #include "flow/actnorm.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* Affine coupling layer: the implementation; flow/coupling.h describes the interface. */
 #include "flow/coupling.h"
 
 #include "flow/logdet.h"

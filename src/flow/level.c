@@ -1,3 +1,5 @@
+/* What every flow layer needs to know about the current resolution besides its input:
+ * the implementation; flow/level.h describes the interface. */
 #include "flow/level.h"
 
 #include <stdlib.h>

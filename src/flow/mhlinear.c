@@ -1,3 +1,4 @@
+/* Invertible multi-head linear: the implementation; flow/mhlinear.h describes the interface. */
 #include "flow/mhlinear.h"
 
 #include <stdio.h>

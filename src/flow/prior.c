@@ -1,3 +1,4 @@
+/* The multi-scale flow prior p(z|x): the implementation; flow/prior.h describes the interface. */
 #include "flow/prior.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* The YAML configuration of a model and its training: the implementation; model/config.h describes the interface. */
 #include "model/config.h"
 
 #include <errno.h>

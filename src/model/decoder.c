@@ -1,3 +1,4 @@
+/* The decoder p(y|z,x): the implementation; model/decoder.h describes the interface. */
 #include "model/decoder.h"
 
 #include <stdio.h>

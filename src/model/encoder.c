@@ -1,3 +1,4 @@
+/* Source encoder: the implementation; model/encoder.h describes the interface. */
 #include "model/encoder.h"
 
 #include <math.h>

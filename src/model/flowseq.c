@@ -1,3 +1,4 @@
+/* The FlowSeq model: the implementation; model/flowseq.h describes the interface. */
 #include "model/flowseq.h"
 
 #include "nn/losses.h"

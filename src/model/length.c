@@ -1,3 +1,4 @@
+/* The length predictor P(T|x): the implementation; model/length.h describes the interface. */
 #include "model/length.h"
 
 #include <stdlib.h>

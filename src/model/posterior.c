@@ -1,3 +1,4 @@
+/* The approximate posterior q(z|y,x): the implementation; model/posterior.h describes the interface. */
 #include "model/posterior.h"
 
 #include <math.h>

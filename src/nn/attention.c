@@ -1,3 +1,4 @@
+/* Multi-head attention block exactly as FlowSeq has it: the implementation; nn/attention.h describes the interface. */
 #include "nn/attention.h"
 
 fs_status nn_attention_declare(nn_attention *a, fs_params *p, const char *name, int dim, int heads, float dropout) {

@@ -1,3 +1,4 @@
+/* Position-wise feed-forward block: the implementation; nn/ffn.h describes the interface. */
 #include "nn/ffn.h"
 
 fs_status nn_ffn_declare(nn_ffn *f, fs_params *p, const char *name, int dim, int hidden, float dropout) {

@@ -1,3 +1,4 @@
+/* Parameter initialisers: the implementation; nn/init.h describes the interface. */
 #include "nn/init.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* Layer norm module: the implementation; nn/layernorm.h describes the interface. */
 #include "nn/layernorm.h"
 
 fs_status nn_layernorm_declare(nn_layernorm *n, fs_params *p, const char *name, int dim) {

@@ -1,3 +1,4 @@
+/* The two transformer layers FlowSeq is built from: the implementation; nn/layers.h describes the interface. */
 #include "nn/layers.h"
 
 fs_status nn_encoder_layer_declare(nn_encoder_layer *l, fs_params *p, const char *name, int dim, int heads,

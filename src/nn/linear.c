@@ -1,3 +1,4 @@
+/* Dense layers: the implementation; nn/linear.h describes the interface. */
 #include "nn/linear.h"
 
 #include <math.h>

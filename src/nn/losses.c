@@ -1,3 +1,5 @@
+/* Sentence-level losses built on the per-row cross-entropy op:
+ * the implementation; nn/losses.h describes the interface. */
 #include "nn/losses.h"
 
 fs_tensor *nn_sentence_cross_entropy(fs_engine *e, fs_tensor *logits, const fs_ids *targets, fs_tensor *mask,

@@ -1,3 +1,4 @@
+/* Sinusoidal position table: the implementation; nn/positions.h describes the interface. */
 #include "nn/positions.h"
 
 #include <math.h>

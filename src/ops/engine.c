@@ -1,3 +1,4 @@
+/* The engine: the implementation; ops/engine.h describes the interface. */
 #include "ops/engine.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* Parameter storage: the implementation; ops/params.h describes the interface. */
 #include "ops/params.h"
 
 #include <stdlib.h>

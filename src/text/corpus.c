@@ -1,3 +1,5 @@
+/* Reading one side of a corpus into memory, whatever its form:
+ * the implementation; text/corpus.h describes the interface. */
 #include "text/corpus.h"
 
 #include <errno.h>

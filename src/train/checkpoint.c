@@ -1,3 +1,4 @@
+/* Checkpoints and model directories: the implementation; train/checkpoint.h describes the interface. */
 #define _XOPEN_SOURCE 700
 #include "train/checkpoint.h"
 

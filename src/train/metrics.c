@@ -1,3 +1,4 @@
+/* The metrics file of a training run: the implementation; train/metrics.h describes the interface. */
 #define _POSIX_C_SOURCE 200809L /* getline */
 #include "train/metrics.h"
 

@@ -1,3 +1,4 @@
+/* AdamW with AMSGrad (docs/model.md#optimiser): the implementation; train/optimizer.h describes the interface. */
 #include "train/optimizer.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* The safetensors format: the implementation; train/safetensors.h describes the interface. */
 #define _POSIX_C_SOURCE 200809L
 #include "train/safetensors.h"
 

@@ -1,3 +1,4 @@
+/* Learning-rate and KL-weight schedules: the implementation; train/schedule.h describes the interface. */
 #include "train/schedule.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SIGINT / SIGTERM handling for long runs: the implementation; train/signals.h describes the interface. */
 #define _POSIX_C_SOURCE 200809L
 #include "train/signals.h"
 

@@ -1,3 +1,4 @@
+/* The training loop: the implementation; train/trainer.h describes the interface. */
 #include "train/trainer.h"
 
 #include <math.h>
