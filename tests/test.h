@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int test_passed_, test_failed_;
 
@@ -48,6 +49,26 @@ static int test_passed_, test_failed_;
 static inline int test_summary(void) {
   printf("%d passed, %d failed\n", test_passed_, test_failed_);
   return test_failed_ ? 1 : 0;
+}
+
+/* dir/name, in one of 8 rotating buffers (a call may name several files at once). */
+static inline const char *test_path_in(const char *dir, const char *name) {
+  static char buf[8][512];
+  static int k;
+  k = (k + 1) % 8;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+  return buf[k];
+}
+
+/* Whether the file at path holds exactly `expected` (up to 4095 bytes); prints it when not. */
+static inline int test_file_equals(const char *path, const char *expected) {
+  static char buf[4096];
+  FILE *f = fopen(path, "r");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f) fclose(f);
+  buf[n] = '\0';
+  if (strcmp(buf, expected)) fprintf(stderr, "file %s holds:\n%s\n", path, buf);
+  return !strcmp(buf, expected);
 }
 
 /* Directory of the shared corpora: $FLOWSEQ_CORPORA, else ../shared/corpora next to the source. */

@@ -18,13 +18,7 @@
 
 static char dir[] = "/tmp/flowseq-checkpoint-XXXXXX";
 
-static const char *at(const char *name) {
-  static char buf[4][512];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-  return buf[k];
-}
+static const char *at(const char *name) { return test_path_in(dir, name); }
 
 static const float w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {-1, 0.5f};
 static const int64_t counts[3] = {7, 1LL << 40, 0};

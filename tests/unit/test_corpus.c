@@ -11,13 +11,7 @@
 
 static char dir[] = "/tmp/flowseq-corpus-XXXXXX";
 
-static const char *path(const char *name) {
-  static char buf[8][256];
-  static int k;
-  k = (k + 1) % 8;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-  return buf[k];
-}
+static const char *path(const char *name) { return test_path_in(dir, name); }
 
 static void write_file(const char *name, const char *content) {
   FILE *f = fopen(path(name), "wb");

@@ -12,13 +12,7 @@
 
 static char dir[] = "/tmp/flowseq-dataset-XXXXXX";
 
-static const char *at(const char *name) {
-  static char buf[4][256];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-  return buf[k];
-}
+static const char *at(const char *name) { return test_path_in(dir, name); }
 
 static void write_lines(const char *path, const char *const *lines, int n) {
   FILE *f = fopen(path, "w");

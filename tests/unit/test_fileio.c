@@ -18,22 +18,8 @@
 
 static char dir[] = "/tmp/flowseq-fileio-XXXXXX";
 
-static const char *at(const char *name) {
-  static char buf[4][512];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-  return buf[k];
-}
+static const char *at(const char *name) { return test_path_in(dir, name); }
 
-static int file_equals(const char *path, const char *expected) {
-  char buf[256] = "";
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f) fclose(f);
-  buf[n] = '\0';
-  return !strcmp(buf, expected);
-}
 
 static fs_status write_all(const char *path, const char *text) {
   fs_atomic_file f;
@@ -43,13 +29,13 @@ static fs_status write_all(const char *path, const char *text) {
 }
 
 static void test_regular_and_new(void) {
-  CHECK(write_all(at("new.txt"), "one\n") == FS_OK && file_equals(at("new.txt"), "one\n"));
-  CHECK(write_all(at("new.txt"), "two\n") == FS_OK && file_equals(at("new.txt"), "two\n"));
+  CHECK(write_all(at("new.txt"), "one\n") == FS_OK && test_file_equals(at("new.txt"), "one\n"));
+  CHECK(write_all(at("new.txt"), "two\n") == FS_OK && test_file_equals(at("new.txt"), "two\n"));
   fs_atomic_file f;
   CHECK(fs_atomic_open(&f, at("new.txt")) == FS_OK);
   fputs("abandoned\n", f.file);
   fs_atomic_abort(&f);
-  CHECK(file_equals(at("new.txt"), "two\n"));
+  CHECK(test_file_equals(at("new.txt"), "two\n"));
 }
 
 /* Issue 13: -o LINK replaced the symlink by a regular file. */
@@ -58,7 +44,7 @@ static void test_symlink(void) {
   CHECK_MSG(write_all(at("link.txt"), "new\n") == FS_OK, "%s", fs_last_error());
   struct stat st;
   CHECK(lstat(at("link.txt"), &st) == 0 && S_ISLNK(st.st_mode));
-  CHECK(file_equals(at("target.txt"), "new\n"));
+  CHECK(test_file_equals(at("target.txt"), "new\n"));
 }
 
 /* Issue 13: -o FIFO replaced the FIFO by a regular file (the reader never got a byte). */
@@ -79,7 +65,7 @@ static void test_fifo(void) {
   CHECK(still_fifo);
   if (!still_fifo) kill(child, SIGKILL); /* it waits on the unlinked FIFO */
   waitpid(child, NULL, 0);
-  CHECK(file_equals(at("fifo.out"), "through\n"));
+  CHECK(test_file_equals(at("fifo.out"), "through\n"));
 }
 
 /* Issue 13: -o /dev/null (as root) replaced the device node by a regular file. */
@@ -105,7 +91,7 @@ static void test_dev_stdout(void) {
   waitpid(child, &status, 0);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   CHECK(stat(at("log.txt"), &after) == 0 && after.st_ino == before.st_ino);
-  CHECK(file_equals(at("log.txt"), "before\nafter\n"));
+  CHECK(test_file_equals(at("log.txt"), "before\nafter\n"));
 }
 
 /* Issue 13: a full disk must say so ("No space left on device"), not just "failed". */

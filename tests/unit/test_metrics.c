@@ -10,15 +10,6 @@
 
 static char dir[] = "/tmp/flowseq-metrics-XXXXXX";
 
-static int file_equals(const char *path, const char *expected) {
-  char buf[4096] = "";
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f) fclose(f);
-  buf[n] = '\0';
-  if (strcmp(buf, expected)) fprintf(stderr, "file %s holds:\n%s\n", path, buf);
-  return !strcmp(buf, expected);
-}
 
 /* A run with a pre-training, a main phase and validations, in two sessions (resume). */
 static void write_run(const char *path) {
@@ -55,7 +46,7 @@ static void test_rows(void) {
   fs_metrics_close(&m);
   CHECK(fs_metrics_open(&m, path, 8) == FS_OK); /* a resumed run appends, no second header */
   fs_metrics_close(&m);
-  CHECK(file_equals(path, FS_METRICS_HEADER "\n"
+  CHECK(test_file_equals(path, FS_METRICS_HEADER "\n"
                           "7\t1\tmain\t1.500000\t0.250000\t2.000000\t0.500000\t5.000000e-04\t1.250000\t1234.5\t\t\t\n"
                           "8\t1\tvalid\t\t\t\t\t\t\t\t2.500000\t12.1825\t17.25\n"));
   snprintf(path, sizeof path, "%s/other.tsv", dir);
