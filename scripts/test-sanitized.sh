@@ -11,4 +11,4 @@ cmake --build "$build" -j"$(nproc)"
 # UBSan only prints by default; halting makes undefined behaviour a failure like ASan's reports
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-cd "$build" && ctest --output-on-failure -j2 -R '^(unit/|integration/test_pipeline$)' "$@"
+cd "$build" && ctest --output-on-failure -j2 -R '^(unit/|integration/test_(transformer_)?pipeline$)' "$@"

@@ -37,14 +37,13 @@ static inline flowseq_hparams tiny_hparams(void) {
   return h;
 }
 
-/* One AdamW update (no weight decay) of every parameter; `step` counts from 1. The model must
- * have been created with 3 optimizer slots. */
-static inline void tiny_adam_step(flowseq_model *m, int step, double lr) {
+/* One AdamW update (no weight decay) of every parameter; `step` counts from 1. The parameters
+ * must have been allocated with 3 optimizer slots. */
+static inline void tiny_adam_step(fs_params *p, int step, double lr) {
   double b1 = 0.9, b2 = 0.999;
   float step_size = (float)(lr * sqrt(1 - pow(b2, step)) / (1 - pow(b1, step)));
-  m->be->adamw(m->params.total, fs_params_slot(&m->params, 0), fs_params_slot(&m->params, 1),
-               fs_params_slot(&m->params, 2), fs_params_slot(&m->params, 3), fs_params_slot(&m->params, 4), 1.0f,
-               (float)lr, (float)b1, (float)b2, 1e-8f, 0.0f, step_size);
+  p->be->adamw(p->total, fs_params_slot(p, 0), fs_params_slot(p, 1), fs_params_slot(p, 2), fs_params_slot(p, 3),
+               fs_params_slot(p, 4), 1.0f, (float)lr, (float)b1, (float)b2, 1e-8f, 0.0f, step_size);
 }
 
 /* Trains m on the tiny batch through the three phases (pre-training, prior init, main phase
@@ -70,7 +69,7 @@ static inline float tiny_train(fs_engine *e, flowseq_model *m, int pretrain_step
     float recon[TINY_B];
     fs_tensor_to_host(e, l.recon, recon);
     recon_sum = recon[0] + recon[1];
-    tiny_adam_step(m, main ? step - pretrain_steps : step, 3e-3);
+    tiny_adam_step(&m->params, main ? step - pretrain_steps : step, 3e-3);
   }
   e->training = false;
   return recon_sum;

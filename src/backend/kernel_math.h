@@ -151,22 +151,30 @@ FS_HD double fs_sum_exp(int n, const float *z, float shift) {
 }
 
 /* ---- attention (backend.h `attention`) ----
- * Row p [tk] of scores in, attention weights out: softmax over the keys with mask[j] != 0,
- * exactly 0 elsewhere, all 0 when no key is valid. */
-FS_HD void fs_masked_softmax_row(int tk, const float *mask, float *p) {
+ * Keys query i of tq may see: all tk, or with `causal` the first i + 1 + tk - tq (the queries are
+ * the newest tq positions of a sequence whose first tk the keys hold). */
+FS_HD int fs_visible_keys(bool causal, int i, int tq, int tk) {
+  int n = i + 1 + tk - tq;
+  return !causal ? tk : n < 0 ? 0 : n > tk ? tk : n;
+}
+
+/* Row p [tk] of scores in, attention weights out: softmax over the first `visible` keys with
+ * mask[j] != 0, exactly 0 elsewhere, all 0 when no key is valid. */
+FS_HD void fs_masked_softmax_row(int tk, int visible, const float *mask, float *p) {
   float max = -INFINITY;
-  for (int j = 0; j < tk; j++) max = mask[j] != 0.0f && p[j] > max ? p[j] : max;
+  for (int j = 0; j < visible; j++) max = mask[j] != 0.0f && p[j] > max ? p[j] : max;
+  for (int j = visible; j < tk; j++) p[j] = 0.0f;
   if (max == -INFINITY) {
-    for (int j = 0; j < tk; j++) p[j] = 0.0f;
+    for (int j = 0; j < visible; j++) p[j] = 0.0f;
     return;
   }
   double sum = 0.0;
-  for (int j = 0; j < tk; j++) {
+  for (int j = 0; j < visible; j++) {
     p[j] = mask[j] != 0.0f ? fs_expf(p[j] - max) : 0.0f;
     sum += p[j];
   }
   float inv = (float)(1.0 / sum);
-  for (int j = 0; j < tk; j++) p[j] *= inv;
+  for (int j = 0; j < visible; j++) p[j] *= inv;
 }
 
 /* ---- the affine coupling (backend.h `affine_coupling`) ----

@@ -91,8 +91,8 @@ static void p_cross_entropy_backward(int64_t r, int v, float eps, const float *z
   TIMED(FS_PROF_LOSS, inner->cross_entropy_backward(r, v, eps, z, t, lse, dl, dz));
 }
 static void p_attention(int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld, const float *k,
-                        int kld, const float *v, int vld, const float *m, float *p, float *c) {
-  TIMED(FS_PROF_ATTENTION, inner->attention(b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, m, p, c));
+                        int kld, const float *v, int vld, const float *m, bool causal, float *p, float *c) {
+  TIMED(FS_PROF_ATTENTION, inner->attention(b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, m, causal, p, c));
 }
 static void p_attention_backward(int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld,
                                  const float *k, int kld, const float *v, int vld, const float *p, const float *dc,

@@ -8,11 +8,16 @@
 
 static const char *usage_text =
     "usage: flowseq sample -m MODEL_DIR -n N [-i FILE] [-o FILE] [--lengths L] [--tau T] [--seed S]\n"
-    "                     [--collapse-repeats]\n\n"
-    "Writes N translations per input sentence (L top lengths x N/L latent samples at temperature T,\n"
-    "default L 1, T 1.0) in Moses n-best format, best first:\n"
+    "                     [--rescore TEACHER_DIR] [--beam K] [--collapse-repeats]\n\n"
+    "Writes N translations per input sentence in Moses n-best format, best first. A FlowSeq model\n"
+    "decodes L top lengths x N/L latent samples at temperature T (default L 1, T 1.0):\n"
     "  id ||| text ||| len=log P(T|x) prior=log p(z|x) dec=log p(y|z,x) ||| total\n"
-    "with total their sum. Sentence ids count from 0.\n";
+    "with total their sum; with --rescore TEACHER_DIR they are ranked by the teacher and a feature\n"
+    "teacher=log p_teacher(y|x)/(length+1) follows dec. An autoregressive Transformer gives the N best of a beam search (beam\n"
+    "max(N, --beam K)):\n"
+    "  id ||| text ||| dec=log p(y|x) ||| total\n"
+    "with total the log-probability divided by length^--lenpen (the beam's ranking). Sentence ids\n"
+    "count from 0.\n";
 
 static int by_score(const void *a, const void *b) {
   const flowseq_candidate *x = a, *y = b;
@@ -28,8 +33,14 @@ static fs_status write_nbest(void *ctx, int index, const flowseq_candidate *c, i
   for (int i = 0; i < n; i++) {
     char *text = flowseq_runner_text(w->runner, &sorted[i], w->collapse_repeats);
     double total = sorted[i].length_logprob + sorted[i].prior_logprob + sorted[i].decoder_logprob;
-    fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f ||| %.4f\n", index, text, sorted[i].length_logprob,
-            sorted[i].prior_logprob, sorted[i].decoder_logprob, total);
+    if (w->runner->model.type == FS_MODEL_TRANSFORMER)
+      fprintf(w->out, "%d ||| %s ||| dec=%.4f ||| %.4f\n", index, text, sorted[i].decoder_logprob, -sorted[i].score);
+    else if (w->rescored)
+      fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f teacher=%.4f ||| %.4f\n", index, text,
+              sorted[i].length_logprob, sorted[i].prior_logprob, sorted[i].decoder_logprob, -sorted[i].score, total);
+    else
+      fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f ||| %.4f\n", index, text, sorted[i].length_logprob,
+              sorted[i].prior_logprob, sorted[i].decoder_logprob, total);
     free(text);
   }
   free(sorted);
@@ -40,9 +51,13 @@ int cmd_sample(int argc, char **argv) {
   decode_args a;
   int rc = decode_args_parse(argc, argv, &a, "sample", usage_text);
   if (rc) return rc < 0 ? 0 : rc;
-  flowseq_decode_options *d = &a.run.decode;
-  /* N samples = L lengths x ceil(N / L) latent samples each, at temperature 1 unless --tau */
+  flowseq_decode_options *d = &a.run.search.flowseq;
+  /* FlowSeq: N samples = L lengths x ceil(N / L) latent samples each, at temperature 1 unless --tau */
   *d = (flowseq_decode_options){FLOWSEQ_DECODE_NPD, d->lengths, (a.n_best + d->lengths - 1) / d->lengths,
                                 a.tau_given ? d->tau : 1.0f, 1, d->seed, NULL, NULL};
+  /* Transformer: the N best of the beam */
+  fs_beam_options *b = &a.run.search.beam;
+  b->beam = b->beam > a.n_best ? b->beam : a.n_best;
+  b->nbest = a.n_best;
   return decode_args_run(&a, "sample", write_nbest);
 }

@@ -11,9 +11,10 @@
 
 static const char *usage_text =
     "usage: flowseq score -m MODEL_DIR -s SRC -t TGT [--iw-samples K] [--seed S] [--batch N]\n\n"
-    "Prints one line per sentence pair: log p(y|x) = log p(y|x,T) + log P(T|x) estimated by importance\n"
-    "weighting with K posterior samples (default 4; docs/model.md#iwd), then the same per target token\n"
-    "(EOS included), TAB-separated. SRC and TGT are raw text (.txt, .gz, .sgm, FILE.tsv:N).\n";
+    "Prints one line per sentence pair: log p(y|x), then the same per target token (EOS included),\n"
+    "TAB-separated. A FlowSeq model estimates log p(y|x,T) + log P(T|x) by importance weighting with K\n"
+    "posterior samples (default 4; docs/model.md#iwd); an autoregressive Transformer gives it exactly\n"
+    "(teacher forcing). SRC and TGT are raw text (.txt, .gz, .sgm, FILE.tsv:N).\n";
 
 int cmd_score(int argc, char **argv) {
   const char *model = NULL, *src_path = NULL, *tgt_path = NULL;
@@ -64,9 +65,12 @@ int cmd_score(int argc, char **argv) {
       for (int t = 0; t <= s_len[k]; t++) mask[k * S + t] = 1.0f;
     }
     double *lp = malloc(sizeof(double) * rows), *len_lp = malloc(sizeof(double) * rows);
-    if (s == FS_OK)
-      s = flowseq_score_pairs(&r.engine, &r.model, ids, mask, rows, S, (const int32_t *const *)t_ids, t_len, K, seed, lp,
-                              len_lp);
+    const int32_t *const *targets = (const int32_t *const *)t_ids;
+    for (int k = 0; k < rows; k++) len_lp[k] = 0.0;
+    if (s == FS_OK && r.model.type == FS_MODEL_TRANSFORMER)
+      s = fs_transformer_score(&r.engine, &r.model.transformer, ids, mask, rows, S, targets, t_len, lp, NULL);
+    else if (s == FS_OK)
+      s = flowseq_score_pairs(&r.engine, &r.model.flowseq, ids, mask, rows, S, targets, t_len, K, seed, lp, len_lp);
     for (int k = 0; s == FS_OK && k < rows; k++) {
       double total = lp[k] + len_lp[k];
       printf("%.4f\t%.4f\n", total, total / (t_len[k] + 1));

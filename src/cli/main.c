@@ -14,10 +14,11 @@ typedef struct {
 static const command commands[] = {
     {"vocab", cmd_vocab, "train a joint SentencePiece model from raw text"},
     {"prep", cmd_prep, "raw parallel text -> cleaned, encoded, binarized dataset"},
-    {"train", cmd_train, "train a FlowSeq model from a YAML configuration"},
-    {"translate", cmd_translate, "raw text in, translations out (argmax, npd or iwd decoding)"},
+    {"train", cmd_train, "train a FlowSeq or Transformer model from a YAML configuration"},
+    {"translate", cmd_translate, "raw text in, translations out (FlowSeq argmax/npd/iwd, Transformer beam)"},
     {"sample", cmd_sample, "several diverse translations per sentence (n-best format)"},
-    {"score", cmd_score, "model log-likelihood of given translations (importance-weighted)"},
+    {"score", cmd_score, "model log-likelihood of given translations"},
+    {"distill", cmd_distill, "a teacher's translations of a training corpus (resumable, streaming)"},
     {"bleu", cmd_bleu, "sacreBLEU-compatible BLEU / chrF, signatures, paired bootstrap"},
     {"info", cmd_info, "version, build options, BLAS core and compute backend"},
 };

@@ -76,7 +76,7 @@ static float *length_log_probs(fs_engine *e, flowseq_model *m, const int32_t *sr
   float *lp = NULL;
   if (flowseq_inputs_build(e, &hb.view, &in) == FS_OK) {
     fs_tensor *ctx = NULL;
-    flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+    flowseq_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
     fs_tensor *t = flowseq_length_log_probs(e, &m->length, ctx, src_lengths);
     lp = malloc(sizeof(float) * batch * classes);
     if (fs_tensor_to_host(e, t, lp) != FS_OK) {
@@ -138,7 +138,7 @@ static fs_tensor *encode_candidates(fs_engine *e, flowseq_model *m, const int32_
   flowseq_inputs in;
   fs_tensor *enc = NULL, *ctx;
   if (flowseq_inputs_build(e, &hb.view, &in) == FS_OK)
-    enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+    enc = flowseq_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
   fs_ids *ids = fs_ids_from_host(e, row_source, rows);
   fs_tensor *per_sentence = fs_reshape(e, enc, 2, (int[]){batch, src_len * m->h.d});
   fs_tensor *out = ids ? fs_reshape(e, fs_embedding(e, per_sentence, ids), 3, (int[]){rows, src_len, m->h.d}) : NULL;
@@ -168,7 +168,7 @@ static fs_status generate(fs_engine *e, flowseq_model *m, const flowseq_batch *b
   fs_tensor *z = flow_prior_generate(e, &m->prior, v, &fin, &logdet);
   /* log p(z|x) = log N(v) − Σ generate log-dets (docs/model.md#departures-from-the-original-code: the original adds them, a bug) */
   fs_tensor *prior = fs_sub(e, flow_gaussian_log_density(e, v, in.tgt_mask3, in.tgt_count), logdet);
-  fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
+  fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->embed.out_weight, m->embed.out_bias);
   if (!logits) return fs_engine_status(e);
   float *host_logits = malloc(sizeof(float) * logits->numel), *prior_host = malloc(sizeof(float) * N);
   int32_t *ids = malloc(sizeof(int32_t) * N * T);
@@ -216,13 +216,13 @@ static fs_status importance_weights(fs_engine *e, flowseq_model *m, const int32_
   float *weights = malloc(sizeof(float) * rows);
   if (s == FS_OK) {
     fs_tensor *ctx, *mu, *logvar, *log_q;
-    fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
-    fs_tensor *hidden = flowseq_posterior_hidden(e, &m->posterior, m->tgt_embed, &m->positions, &in, src_enc);
+    fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
+    fs_tensor *hidden = flowseq_posterior_hidden(e, &m->posterior, m->embed.tgt, &m->positions, &in, src_enc);
     if (hidden) flowseq_posterior_heads(e, &m->posterior, hidden, &in, &mu, &logvar);
     fs_tensor *z = hidden ? flowseq_posterior_sample(e, mu, logvar, &in, false, &log_q) : NULL;
     flow_input fin = {rows, T, hb.tgt_mask, src_enc, in.src_mask};
     fs_tensor *log_p = flow_prior_log_density(e, &m->prior, z, &fin);
-    fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
+    fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->embed.out_weight, m->embed.out_bias);
     fs_tensor *nll = nn_sentence_cross_entropy(e, logits, in.tgt_ids, in.tgt_mask, 0.0f);
     fs_tensor *log_w = fs_sub(e, fs_sub(e, log_p, nll), log_q);
     s = fs_tensor_to_host(e, log_w, weights);
@@ -297,9 +297,9 @@ fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, con
     s = importance_weights(e, m, src, src_mask, src_len, c, count, o->iw_samples);
   }
   double *external = NULL;
-  if (s == FS_OK && o->mode == FLOWSEQ_DECODE_NPD && o->rescore) {
+  if (s == FS_OK && o->mode != FLOWSEQ_DECODE_ARGMAX && o->rescore) {
     external = malloc(sizeof(double) * count);
-    s = o->rescore(o->rescore_context, c, count, external);
+    s = o->rescore(o->rescore_context, src, src_mask, batch, src_len, c, count, external);
   }
   for (int i = 0; s == FS_OK && i < count; i++) {
     double joint = o->mode == FLOWSEQ_DECODE_IWD ? c[i].iwd_logprob : c[i].prior_logprob + c[i].decoder_logprob;

@@ -3,10 +3,10 @@
  *   argmax  top-1 length, v = 0                                          (docs/model.md#argmax)
  *   npd     top-l lengths × r samples at temperature τ, ranked by the model's own joint estimate
  *           −(log P(T|x) + log p(z|x) + log p(ŷ|z,x)) / T, or by an external rescorer
- *           (the autoregressive teacher plugs in here)                   (docs/model.md#npd)
+ *           (the autoregressive teacher, decode/rescore.h)              (docs/model.md#npd)
  *   iwd     l × r candidates (first sample of each length at v = 0), each scored by the
  *           importance-weighted estimate of log p(y|x) with K posterior samples,
- *           −(log p̂(y|x,T) + log P(T|x)) / T                           (docs/model.md#iwd) */
+ *           −(log p̂(y|x,T) + log P(T|x)) / T, or by the external rescorer (docs/model.md#iwd) */
 #ifndef FLOWSEQ_DECODE_DECODE_H
 #define FLOWSEQ_DECODE_DECODE_H
 
@@ -26,9 +26,11 @@ typedef struct flowseq_candidate {
   double score;          /* lower is better */
 } flowseq_candidate;
 
-/* An external rescorer (e.g. an autoregressive teacher): writes a score per candidate, lower
- * is better. Returns a status. */
-typedef fs_status (*flowseq_rescorer)(void *context, const flowseq_candidate *candidates, int n, double *scores);
+/* An external rescorer (e.g. the autoregressive teacher of decode/rescore.h): writes a score per
+ * candidate, lower is better; candidate i translates source row candidates[i].sentence of src
+ * ([batch, src_len] with EOS, mask src_mask). Returns a status. */
+typedef fs_status (*flowseq_rescorer)(void *context, const int32_t *src, const float *src_mask, int batch, int src_len,
+                                      const flowseq_candidate *candidates, int n, double *scores);
 
 typedef struct {
   flowseq_decode_mode mode;
@@ -37,7 +39,7 @@ typedef struct {
   float tau;          /* temperature of the latent noise */
   int iw_samples;     /* K (iwd) */
   uint64_t seed;
-  flowseq_rescorer rescore; /* npd: replaces the model's own ranking when set */
+  flowseq_rescorer rescore; /* npd, iwd: replaces the model's own ranking when set */
   void *rescore_context;
 } flowseq_decode_options;
 

@@ -25,14 +25,14 @@ fs_status flowseq_runner_open(flowseq_runner *r, const char *dir, int arena_mb) 
     return fs_error(FS_ERR_FORMAT, "%s: the tokenizer has %d pieces but config.yaml says model.vocab = %d", path,
                     fs_spm_vocab_size(r->spm), r->cfg.model.vocab);
   const fs_backend *be = fs_backend_default();
-  FS_TRY(flowseq_model_create(&r->model, &r->cfg.model, be, 1, FS_PARAMS_NO_GRADIENTS));
+  FS_TRY(fs_model_create(&r->model, &r->cfg.model, be, 1, FS_PARAMS_NO_GRADIENTS));
   FS_TRY(fs_checkpoint_load(dir, &r->model, NULL, NULL));
   return fs_engine_init(&r->engine, be, (size_t)arena_mb << 20, 256 << 20);
 }
 
 void flowseq_runner_close(flowseq_runner *r) {
   fs_engine_free(&r->engine);
-  flowseq_model_free(&r->model);
+  fs_model_free(&r->model);
   if (r->spm) fs_spm_free(r->spm);
 }
 
@@ -107,7 +107,7 @@ fs_status flowseq_runner_decode(flowseq_runner *r, char **lines, int n, const fl
   int next_out = 0;
   long tokens = 0;
   double start = seconds(), last_report = start;
-  long per_sentence = flowseq_decode_rows_per_sentence(&o->decode);
+  long per_sentence = fs_search_rows_per_sentence(&r->model, &o->search);
   for (int first = 0; s == FS_OK && first < n_order;) {
     int S = enc[order[first]].n + 1, rows = 0;
     while (first + rows < n_order) { /* token-bounded batch of similar lengths */
@@ -127,7 +127,7 @@ fs_status flowseq_runner_decode(flowseq_runner *r, char **lines, int n, const fl
     }
     flowseq_candidate *c;
     int count, *best = malloc(sizeof(int) * rows);
-    s = flowseq_decode(&r->engine, &r->model, src, mask, rows, S, &o->decode, &c, &count, best);
+    s = fs_search(&r->engine, &r->model, src, mask, rows, S, &o->search, &c, &count, best);
     /* hand each sentence its own slice of candidates (they are grouped by sentence) */
     for (int k = 0, at = 0; s == FS_OK && k < rows; k++) {
       int begin = at;

@@ -4,13 +4,13 @@
 #ifndef FLOWSEQ_DECODE_RUNNER_H
 #define FLOWSEQ_DECODE_RUNNER_H
 
-#include "decode/decode.h"
+#include "decode/search.h"
 #include "model/config.h"
 #include "text/spm.h"
 
 typedef struct {
   fs_config cfg;
-  flowseq_model model;
+  fs_model model;
   fs_spm *spm;
   fs_engine engine;
 } flowseq_runner;
@@ -25,8 +25,8 @@ void flowseq_runner_close(flowseq_runner *r);
 typedef fs_status (*flowseq_result_fn)(void *ctx, int index, const flowseq_candidate *c, int n, int best);
 
 typedef struct {
-  flowseq_decode_options decode;
-  int max_tokens;   /* decoder tokens per batch: source tokens x flowseq_decode_rows_per_sentence */
+  fs_search_options search;
+  int max_tokens;   /* decoder tokens per batch: source tokens x fs_search_rows_per_sentence */
   int max_length;   /* longer inputs are truncated (with a warning) to this many tokens */
   bool quiet;
 } flowseq_run_options;

@@ -12,7 +12,7 @@
 #include "core/utf8.h"
 #include "core/yaml_leaves.h"
 
-typedef enum { KEY_INT, KEY_FLOAT, KEY_DOUBLE, KEY_BOOL, KEY_STRING, KEY_INT_LIST } key_type;
+typedef enum { KEY_INT, KEY_FLOAT, KEY_DOUBLE, KEY_BOOL, KEY_STRING, KEY_INT_LIST, KEY_MODEL_TYPE } key_type;
 
 /* Allowed values of a number, checked where the value is read so the error names file:line. */
 typedef enum { ANY, NONNEG, POSITIVE, FRACTION /* [0, 1) */, DECAY /* (0, 1] */ } key_range;
@@ -30,7 +30,7 @@ typedef struct {
 #define TS(field) {"train." #field, KEY_STRING, ANY, offsetof(fs_config, train.field), FS_PATH_MAX}
 
 static const config_key keys[] = {
-    M(vocab, KEY_INT, POSITIVE), M(pad_id, KEY_INT, NONNEG), M(eos_id, KEY_INT, NONNEG), M(d, KEY_INT, POSITIVE),
+    M(type, KEY_MODEL_TYPE, ANY), M(vocab, KEY_INT, POSITIVE), M(pad_id, KEY_INT, NONNEG), M(eos_id, KEY_INT, NONNEG), M(d, KEY_INT, POSITIVE),
     M(ffn_hidden, KEY_INT, POSITIVE), M(encoder_layers, KEY_INT, POSITIVE), M(encoder_heads, KEY_INT, POSITIVE),
     M(encoder_dropout, KEY_FLOAT, FRACTION), M(posterior_layers, KEY_INT, POSITIVE),
     M(posterior_heads, KEY_INT, POSITIVE), M(posterior_dropout, KEY_FLOAT, FRACTION),
@@ -109,6 +109,7 @@ static const char *expected(const config_key *k) {
     case KEY_DOUBLE: return numbers[k->range];
     case KEY_BOOL: return "true or false";
     case KEY_STRING: return "a string";
+    case KEY_MODEL_TYPE: return "flowseq or transformer";
     default: return "a list of integers >= 0 like [4, 4, 2]";
   }
 }
@@ -165,6 +166,10 @@ static fs_status set_value(fs_config *c, const config_key *k, const char *value,
         else if (ok) *(double *)field = v;
         break;
       }
+      case KEY_MODEL_TYPE:
+        ok = !strcmp(value, "flowseq") || !strcmp(value, "transformer");
+        if (ok) *(fs_model_type *)field = !strcmp(value, "flowseq") ? FS_MODEL_FLOWSEQ : FS_MODEL_TRANSFORMER;
+        break;
       case KEY_BOOL:
         ok = !strcmp(value, "true") || !strcmp(value, "false");
         if (ok) *(bool *)field = !strcmp(value, "true");
@@ -205,18 +210,16 @@ static fs_status load_leaf(void *ctx, const fs_yaml_leaf *leaf) {
 
 fs_status fs_config_load(fs_config *c, const char *path) { return fs_yaml_read_leaves(path, load_leaf, c); }
 
-/* Heads must divide the width they split: d for the transformer stacks, d/2 for the flow's
- * feature-half couplings; the MH-linear cuts d into heads of 32, 16 or 8 (docs/model.md#multi-head-linear, docs/model.md#affine-coupling). */
-fs_status fs_config_validate(const fs_config *c) {
+/* FlowSeq's structure: heads must divide the width they split, d/2 for the flow's feature-half
+ * couplings; the MH-linear cuts d into heads of 32, 16 or 8 (docs/model.md#multi-head-linear,
+ * docs/model.md#affine-coupling); one flow_steps entry per level. */
+static fs_status validate_flowseq(const fs_config *c) {
   const flowseq_hparams *m = &c->model;
   if (m->d % 2) return fs_error(FS_ERR_ARG, "model.d = %d: must be even (the flow splits features in halves)", m->d);
   if (!flow_mhlinear_head_dim(m->d))
     return fs_error(FS_ERR_ARG, "model.d = %d: the flow's multi-head linear needs d divisible by 8", m->d);
-  const char *stacks[] = {"encoder", "posterior", "decoder"};
-  int heads[] = {m->encoder_heads, m->posterior_heads, m->decoder_heads};
-  for (int i = 0; i < 3; i++)
-    if (m->d % heads[i])
-      return fs_error(FS_ERR_ARG, "model.%s_heads = %d: does not divide model.d = %d", stacks[i], heads[i], m->d);
+  if (m->d % m->posterior_heads)
+    return fs_error(FS_ERR_ARG, "model.posterior_heads = %d: does not divide model.d = %d", m->posterior_heads, m->d);
   if ((m->d / 2) % m->flow_heads)
     return fs_error(FS_ERR_ARG, "model.flow_heads = %d: does not divide d/2 = %d", m->flow_heads, m->d / 2);
   if (m->flow_levels > FLOW_MAX_LEVELS)
@@ -224,6 +227,17 @@ fs_status fs_config_validate(const fs_config *c) {
   if (c->n_flow_steps != m->flow_levels)
     return fs_error(FS_ERR_ARG, "model.flow_steps has %d entries but model.flow_levels = %d (one per level)",
                     c->n_flow_steps, m->flow_levels);
+  return FS_OK;
+}
+
+fs_status fs_config_validate(const fs_config *c) {
+  const flowseq_hparams *m = &c->model;
+  if (m->type == FS_MODEL_FLOWSEQ) FS_TRY(validate_flowseq(c));
+  const char *stacks[] = {"encoder", "decoder"};
+  int heads[] = {m->encoder_heads, m->decoder_heads};
+  for (int i = 0; i < 2; i++)
+    if (m->d % heads[i])
+      return fs_error(FS_ERR_ARG, "model.%s_heads = %d: does not divide model.d = %d", stacks[i], heads[i], m->d);
   if (m->pad_id == m->eos_id || m->pad_id >= m->vocab || m->eos_id >= m->vocab)
     return fs_error(FS_ERR_ARG, "model.pad_id = %d, model.eos_id = %d: must differ and lie below model.vocab = %d",
                     m->pad_id, m->eos_id, m->vocab);
@@ -275,6 +289,7 @@ void fs_config_dump(FILE *out, const fs_config *c) {
       case KEY_FLOAT: fprintf(out, "%.9g\n", *(const float *)field); break;
       case KEY_DOUBLE: fprintf(out, "%.17g\n", *(const double *)field); break;
       case KEY_BOOL: fprintf(out, "%s\n", *(const bool *)field ? "true" : "false"); break;
+      case KEY_MODEL_TYPE: fprintf(out, "%s\n", *(const fs_model_type *)field == FS_MODEL_FLOWSEQ ? "flowseq" : "transformer"); break;
       case KEY_STRING: dump_string(out, field); break;
       case KEY_INT_LIST:
         fputc('[', out);

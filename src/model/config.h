@@ -31,6 +31,7 @@ typedef struct {
   char schedule[16];        /* expo | inv_sqrt */
   double gamma;             /* expo decay per update */
   int warmup;               /* pre-training: linear warm-up over min(warmup, init_steps) updates (spec: 4000);
+                             * a Transformer (no pre-training): linear warm-up at the start of the main phase;
                              * inv_sqrt: flat updates before the decay */
   double grad_clip;         /* global gradient norm limit, 0 = no clipping */
   int init_steps;           /* auto-encoder pre-training updates */

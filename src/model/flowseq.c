@@ -7,31 +7,21 @@
 #include <string.h>
 
 int flowseq_length_unit(const flowseq_hparams *h) {
+  if (h->type == FS_MODEL_TRANSFORMER) return 1;
   int unit = 1 << (h->flow_levels - 1);
   return unit < 2 ? 2 : unit;
 }
 
 static fs_status declare(flowseq_model *m) {
   const flowseq_hparams *h = &m->h;
-  int V = h->vocab, d = h->d;
-  m->src_embed = fs_param_add(&m->params, h->share_embed ? "embed" : "src_embed", 2, (int[]){V, d});
-  m->tgt_embed = h->share_embed ? m->src_embed : fs_param_add(&m->params, "tgt_embed", 2, (int[]){V, d});
-  m->out_weight = h->tie_weights ? m->tgt_embed : fs_param_add(&m->params, "decoder.out.weight", 2, (int[]){V, d});
-  m->out_bias = fs_param_add(&m->params, "decoder.out.bias", 1, (int[]){V});
-  if (!m->src_embed || !m->tgt_embed || !m->out_weight || !m->out_bias) return FS_ERR_ARG;
+  int d = h->d;
+  FS_TRY(model_embeddings_declare(&m->embed, &m->params, h));
   FS_TRY(flowseq_encoder_declare(&m->encoder, &m->params, h));
   FS_TRY(flowseq_posterior_declare(&m->posterior, &m->params, h));
   FS_TRY(flowseq_decoder_declare(&m->decoder, &m->params, h));
   FS_TRY(flowseq_length_declare(&m->length, &m->params, h));
   flow_prior_config flow = {d, h->flow_levels, h->flow_steps, h->max_length, {d, h->flow_heads, h->flow_hidden}};
   return flow_prior_declare(&m->prior, &m->params, "prior", &flow, m->be);
-}
-
-/* Token embeddings U(±0.1) with the PAD row zeroed (docs/model.md#initialisation). */
-static fs_status init_embedding(nn_init_rng *r, fs_tensor *t, int pad_id) {
-  FS_TRY(nn_init_uniform(r, t, 0.1f));
-  r->be->fill(t->data + (int64_t)pad_id * t->shape[1], t->shape[1], 0.0f);
-  return FS_OK;
 }
 
 fs_status flowseq_model_create(flowseq_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
@@ -46,10 +36,7 @@ fs_status flowseq_model_create(flowseq_model *m, const flowseq_hparams *h, const
   FS_TRY(declare(m));
   FS_TRY(fs_params_allocate(&m->params, n_optimizer_slots));
   nn_init_rng r = {be, seed, 0};
-  FS_TRY(init_embedding(&r, m->src_embed, h->pad_id));
-  if (!h->share_embed) FS_TRY(init_embedding(&r, m->tgt_embed, h->pad_id));
-  if (!h->tie_weights) FS_TRY(nn_init_uniform(&r, m->out_weight, 0.1f));
-  nn_init_const(be, m->out_bias, 0.0f);
+  FS_TRY(model_embeddings_init(&m->embed, &r, h));
   FS_TRY(flowseq_encoder_init(&m->encoder, &r));
   FS_TRY(flowseq_posterior_init(&m->posterior, &r));
   FS_TRY(flowseq_decoder_init(&m->decoder, &r));
@@ -80,14 +67,14 @@ fs_status flowseq_loss(fs_engine *e, flowseq_model *m, const flowseq_batch *b, f
   int *src_len = malloc(sizeof(int) * b->batch), *tgt_len = malloc(sizeof(int) * b->batch);
   lengths(b, src_len, tgt_len);
   fs_tensor *ctx = NULL;
-  fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, &in, &ctx);
+  fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
   out->length = flowseq_length_loss(e, &m->length, flowseq_length_log_probs(e, &m->length, ctx, src_len), src_len, tgt_len,
                                     m->h.label_smoothing);
   fs_tensor *mu = NULL, *logvar = NULL, *log_q = NULL;
-  fs_tensor *hidden = flowseq_posterior_hidden(e, &m->posterior, m->tgt_embed, &m->positions, &in, src_enc);
+  fs_tensor *hidden = flowseq_posterior_hidden(e, &m->posterior, m->embed.tgt, &m->positions, &in, src_enc);
   if (hidden) flowseq_posterior_heads(e, &m->posterior, hidden, &in, &mu, &logvar);
   fs_tensor *z = flowseq_posterior_sample(e, mu, logvar, &in, phase == FLOWSEQ_PRETRAIN, &log_q);
-  fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->out_weight, m->out_bias);
+  fs_tensor *logits = flowseq_decoder_forward(e, &m->decoder, z, &m->positions, &in, src_enc, m->embed.out_weight, m->embed.out_bias);
   out->recon = nn_sentence_cross_entropy(e, logits, in.tgt_ids, in.tgt_mask, m->h.label_smoothing);
   fs_tensor *total = fs_add(e, out->recon, out->length);
   if (phase == FLOWSEQ_MAIN) {
@@ -109,8 +96,8 @@ static fs_tensor *posterior_hidden_eval(fs_engine *e, flowseq_model *m, const fl
   e->training = false;
   if (flowseq_inputs_build(e, b, in) != FS_OK) return NULL;
   fs_tensor *ctx = NULL;
-  *src_enc = flowseq_encoder_forward(e, &m->encoder, m->src_embed, &m->positions, in, &ctx);
-  return flowseq_posterior_hidden(e, &m->posterior, m->tgt_embed, &m->positions, in, *src_enc);
+  *src_enc = flowseq_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, in, &ctx);
+  return flowseq_posterior_hidden(e, &m->posterior, m->embed.tgt, &m->positions, in, *src_enc);
 }
 
 fs_status flowseq_init_posterior_mean(fs_engine *e, flowseq_model *m, const flowseq_batch *b) {

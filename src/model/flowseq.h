@@ -5,6 +5,7 @@
 #define FLOWSEQ_MODEL_FLOWSEQ_H
 
 #include "model/decoder.h"
+#include "model/embeddings.h"
 #include "model/length.h"
 #include "model/posterior.h"
 
@@ -12,8 +13,7 @@ typedef struct {
   flowseq_hparams h;
   const fs_backend *be;
   fs_params params;
-  fs_tensor *src_embed, *tgt_embed; /* the same tensor when share_embed */
-  fs_tensor *out_weight, *out_bias; /* out_weight = tgt_embed when tie_weights */
+  model_embeddings embed;
   nn_positions positions;           /* width d */
   flowseq_encoder encoder;
   flowseq_posterior posterior;

@@ -1,5 +1,8 @@
-/* FlowSeq's architecture hyper-parameters (docs/model.md#presets): everything needed to rebuild
- * the network; the YAML config's `model:` section maps onto it. */
+/* A model's architecture hyper-parameters (docs/model.md#presets): everything needed to rebuild
+ * the network; the YAML config's `model:` section maps onto it. `type` says which network:
+ * FlowSeq (the default) or the autoregressive Transformer (docs/transformer.md), which uses the
+ * vocabulary, width, encoder, decoder, label-smoothing, length and embedding fields and ignores
+ * the posterior, length-predictor and flow ones. */
 #ifndef FLOWSEQ_MODEL_HPARAMS_H
 #define FLOWSEQ_MODEL_HPARAMS_H
 
@@ -7,7 +10,10 @@
 
 #include "flow/prior.h"
 
+typedef enum { FS_MODEL_FLOWSEQ, FS_MODEL_TRANSFORMER } fs_model_type;
+
 typedef struct {
+  fs_model_type type;   /* model.type: flowseq | transformer */
   int vocab;            /* joint source/target vocabulary (SentencePiece) */
   int pad_id, eos_id;   /* docs/model.md#conventions: PAD 0, EOS 2 */
   int d;                /* embedding = latent = model width */
@@ -27,7 +33,8 @@ typedef struct {
   bool tie_weights;     /* output projection = target embedding */
 } flowseq_hparams;
 
-/* The length unit: target lengths are multiples of 2^(levels−1), at least 2 (docs/model.md#conventions). */
+/* The length unit: FlowSeq's target lengths are multiples of 2^(levels−1), at least 2
+ * (docs/model.md#conventions); the Transformer's are any length (1). */
 int flowseq_length_unit(const flowseq_hparams *h);
 
 #endif

@@ -8,6 +8,7 @@ fs_status nn_attention_declare(nn_attention *a, fs_params *p, const char *name, 
   a->dim = dim;
   a->heads = heads;
   a->dropout = dropout;
+  a->causal = false;
   a->w_in = fs_param_add(p, nn_name(buf, name, "w_in"), 2, (int[]){3 * dim, dim});
   a->b_in = fs_param_add(p, nn_name(buf, name, "b_in"), 1, (int[]){3 * dim});
   if (!a->w_in || !a->b_in) return FS_ERR_ARG;
@@ -45,13 +46,37 @@ fs_tensor *nn_attention_forward(fs_engine *e, const nn_attention *a, fs_tensor *
   fs_tensor *ctx; /* [B, Tq, D] */
   if (query == key && key == value) {
     fs_tensor *qkv = project(e, a, query, 0, 3);
-    ctx = fs_attention(e, qkv, 0, qkv, d, qkv, 2 * d, d, n, key_mask);
+    ctx = fs_attention(e, qkv, 0, qkv, d, qkv, 2 * d, d, n, key_mask, a->causal);
   } else if (key == value) {
     fs_tensor *q = project(e, a, query, 0, 1), *kv = project(e, a, key, 1, 2);
-    ctx = fs_attention(e, q, 0, kv, 0, kv, d, d, n, key_mask);
+    ctx = fs_attention(e, q, 0, kv, 0, kv, d, d, n, key_mask, a->causal);
   } else {
     fs_tensor *q = project(e, a, query, 0, 1), *k = project(e, a, key, 1, 1), *v = project(e, a, value, 2, 1);
-    ctx = fs_attention(e, q, 0, k, 0, v, 0, d, n, key_mask);
+    ctx = fs_attention(e, q, 0, k, 0, v, 0, d, n, key_mask, a->causal);
   }
   return nn_layernorm_forward(e, &a->norm, fs_add(e, fs_dropout(e, ctx, a->dropout), query));
+}
+
+fs_tensor *nn_attention_memory(fs_engine *e, const nn_attention *a, fs_tensor *memory) {
+  return project(e, a, memory, 1, 2);
+}
+
+fs_tensor *nn_attention_forward_memory(fs_engine *e, const nn_attention *a, fs_tensor *query, fs_tensor *memory_kv,
+                                       fs_tensor *key_mask) {
+  int d = a->dim;
+  fs_tensor *ctx = fs_attention(e, project(e, a, query, 0, 1), 0, memory_kv, 0, memory_kv, d, d, a->heads, key_mask, false);
+  return nn_layernorm_forward(e, &a->norm, fs_add(e, fs_dropout(e, ctx, a->dropout), query));
+}
+
+fs_tensor *nn_attention_forward_step(fs_engine *e, const nn_attention *a, fs_tensor *x, fs_tensor **cache) {
+  int d = a->dim;
+  fs_tensor *qkv = project(e, a, x, 0, 3); /* [B, 1, 3D] */
+  fs_tensor *kv = fs_slice(e, qkv, 2, d, 3 * d, 1);
+  *cache = *cache ? fs_concat(e, 2, (fs_tensor *[]){*cache, kv}, 1) : kv;
+  if (!*cache) return NULL;
+  fs_tensor *all_keys = fs_tensor_new(e, 2, (int[]){x->shape[0], (*cache)->shape[1]}); /* every earlier position is real */
+  if (!all_keys) return NULL;
+  e->be->fill(all_keys->data, all_keys->numel, 1.0f);
+  fs_tensor *ctx = fs_attention(e, qkv, 0, *cache, 0, *cache, d, d, a->heads, all_keys, false);
+  return nn_layernorm_forward(e, &a->norm, fs_add(e, fs_dropout(e, ctx, a->dropout), x));
 }

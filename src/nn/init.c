@@ -91,3 +91,9 @@ fs_status nn_feature_stats(fs_engine *e, const fs_tensor *y, double *mean, doubl
 }
 
 void nn_init_const(const fs_backend *be, fs_tensor *t, float value) { be->fill(t->data, t->numel, value); }
+
+fs_status nn_init_embedding(nn_init_rng *r, fs_tensor *t, int pad_id) {
+  FS_TRY(nn_init_uniform(r, t, 0.1f));
+  r->be->fill(t->data + (int64_t)pad_id * t->shape[1], t->shape[1], 0.0f);
+  return FS_OK;
+}

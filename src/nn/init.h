@@ -24,6 +24,8 @@ fs_status nn_init_xavier_rows(nn_init_rng *r, fs_tensor *t, int row0, int rows);
 /* A random orthogonal n x n matrix for a square 2-d tensor (docs/model.md#initialisation, the flow's multi-head
  * linear): Gram-Schmidt in double on the rows of a Gaussian matrix. */
 fs_status nn_init_orthogonal(nn_init_rng *r, fs_tensor *t);
+/* A token embedding table [V, d]: U(±0.1) with the PAD row zeroed (docs/model.md#initialisation). */
+fs_status nn_init_embedding(nn_init_rng *r, fs_tensor *t, int pad_id);
 /* Every element = value. */
 void nn_init_const(const fs_backend *be, fs_tensor *t, float value);
 

@@ -43,7 +43,7 @@ void fs_engine_reset(fs_engine *e) {
 fs_engine_mark fs_engine_mark_now(const fs_engine *e) { return (fs_engine_mark){e->device.used, e->host.used}; }
 
 void fs_engine_release(fs_engine *e, fs_engine_mark mark, int n, fs_tensor **keep) {
-  enum { MAX_KEEP = 8 };
+  enum { MAX_KEEP = 40 }; /* a decoder state: a cache per layer and its outputs */
   if (e->grad_enabled || e->status != FS_OK || n > MAX_KEEP) return;
   fs_tensor kept[MAX_KEEP];
   float *staged[MAX_KEEP] = {0};

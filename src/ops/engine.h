@@ -58,7 +58,7 @@ void fs_engine_reset(fs_engine *e);
 fs_status fs_engine_status(const fs_engine *e);
 
 /* Inference memory. fs_engine_release frees everything allocated since `mark` except the
- * distinct tensors keep[0..n) (NULLs skipped), which move down to the mark: keep[i] is replaced
+ * distinct tensors keep[0..n) (n <= 40, NULLs skipped), which move down to the mark: keep[i] is replaced
  * by the moved tensor. Without gradients only (the tape would point into freed memory); with
  * grad_enabled it does nothing. A long no-grad chain, such as the flow when decoding, then needs
  * the memory of its widest step instead of the sum of all steps. */

@@ -31,7 +31,7 @@ static void attention_backward(fs_engine *e, void *rec) {
 }
 
 fs_tensor *fs_attention(fs_engine *e, fs_tensor *q, int q_col, fs_tensor *k, int k_col, fs_tensor *v, int v_col,
-                        int dim, int heads, fs_tensor *key_mask) {
+                        int dim, int heads, fs_tensor *key_mask, bool causal) {
   FS_OPS_GUARD(e, q, k, v, key_mask);
   char sq[64], sk[64], sv[64], sm[64];
   bool shapes_ok = q->ndim == 3 && k->ndim == 3 && v->ndim == 3 && k->shape[0] == q->shape[0] &&
@@ -52,7 +52,7 @@ fs_tensor *fs_attention(fs_engine *e, fs_tensor *q, int q_col, fs_tensor *k, int
   if (!ctx || !probs) return NULL;
   e->gemm_flops += 2.0 * 2.0 * batch * heads * tq * tk * dh; /* scores and context, counted as GEMM */
   e->be->attention(batch, heads, tq, tk, dh, scale, q->data + q_col, q->shape[2], k->data + k_col, k->shape[2],
-                   v->data + v_col, v->shape[2], key_mask->data, probs, ctx->data);
+                   v->data + v_col, v->shape[2], key_mask->data, causal, probs, ctx->data);
   fs_tensor *inputs[] = {q, k, v};
   if (fs_needs_grad(e, 3, inputs)) {
     attention_record *r = fs_host_alloc(e, sizeof *r);

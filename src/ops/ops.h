@@ -88,9 +88,11 @@ fs_tensor *fs_normal(fs_engine *e, int ndim, const int *shape);
  * q [B, Tq, *], [k_col, k_col + dim) of k [B, Tk, *] and [v_col, v_col + dim) of v [B, Tk, *]
  * (one tensor may serve as several: self-attention reads q, k and v from one packed
  * projection), scale 1/sqrt(dim/heads), keys masked by key_mask [B, Tk] (no gradient; a query
- * with no valid key gets 0). Returns the context [B, Tq, dim], heads side by side. */
+ * with no valid key gets 0). With `causal`, query i sees only keys j <= i + Tk - Tq: a decoder's
+ * past, also when the keys hold Tk - Tq earlier positions (incremental decoding). Returns the
+ * context [B, Tq, dim], heads side by side. */
 fs_tensor *fs_attention(fs_engine *e, fs_tensor *q, int q_col, fs_tensor *k, int k_col, fs_tensor *v, int v_col,
-                        int dim, int heads, fs_tensor *key_mask);
+                        int dim, int heads, fs_tensor *key_mask, bool causal);
 
 /* ---- the flow's affine coupling step (op_coupling.c), fused ----
  * x [B, T, h] is the half being transformed, theta [B, T, 2h] the coupling net's output (mu in

@@ -250,7 +250,7 @@ fs_status fs_progress_load(const char *path, fs_progress *g) {
 
 /* ---- directories ---- */
 
-static fs_status write_contents(const char *dir, const fs_config *cfg, const flowseq_model *m, const fs_adamw *adamw,
+static fs_status write_contents(const char *dir, const fs_config *cfg, fs_model *m, const fs_adamw *adamw,
                                 const fs_progress *progress, const char *spm_path) {
   fs_status s = remove_tree(dir);
   if (s == FS_OK && mkdir(dir, 0755)) s = fs_error(FS_ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
@@ -262,14 +262,14 @@ static fs_status write_contents(const char *dir, const fs_config *cfg, const flo
     s = fs_atomic_commit(&f);
   }
   free(path);
-  if (s == FS_OK) s = write_model(path = join(dir, MODEL_FILE), &m->params), free(path);
+  if (s == FS_OK) s = write_model(path = join(dir, MODEL_FILE), fs_model_params(m)), free(path);
   if (s == FS_OK && spm_path) s = fs_copy_file(spm_path, path = join(dir, "spm.model")), free(path);
-  if (s == FS_OK && adamw) s = write_optimizer(path = join(dir, OPTIMIZER_FILE), &m->params, adamw), free(path);
+  if (s == FS_OK && adamw) s = write_optimizer(path = join(dir, OPTIMIZER_FILE), fs_model_params(m), adamw), free(path);
   if (s == FS_OK && progress) s = fs_progress_save(path = join(dir, PROGRESS_FILE), progress), free(path);
   return s == FS_OK ? sync_dir(dir) : s;
 }
 
-fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, const flowseq_model *m, const fs_adamw *adamw,
+fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, fs_model *m, const fs_adamw *adamw,
                              const fs_progress *progress, const char *spm_path) {
   char *tmp = with_suffix(dir, ".tmp"), *prev = with_suffix(dir, ".prev");
   fs_status s = write_contents(tmp, cfg, m, adamw, progress, spm_path);
@@ -311,12 +311,12 @@ fs_status fs_checkpoint_config(const char *dir, fs_config *cfg) {
   return s;
 }
 
-fs_status fs_checkpoint_load(const char *dir, flowseq_model *m, fs_adamw *adamw, fs_progress *progress) {
+fs_status fs_checkpoint_load(const char *dir, fs_model *m, fs_adamw *adamw, fs_progress *progress) {
   char *path;
-  fs_status s = read_model(path = join(dir, MODEL_FILE), &m->params);
+  fs_status s = read_model(path = join(dir, MODEL_FILE), fs_model_params(m));
   free(path);
-  if (s == FS_OK && adamw) s = read_optimizer(path = join(dir, OPTIMIZER_FILE), &m->params, adamw), free(path);
+  if (s == FS_OK && adamw) s = read_optimizer(path = join(dir, OPTIMIZER_FILE), fs_model_params(m), adamw), free(path);
   if (s == FS_OK && progress) s = fs_progress_load(path = join(dir, PROGRESS_FILE), progress), free(path);
-  if (s == FS_OK) s = flow_prior_sync(&m->prior); /* the generate direction needs fresh inverses (docs/model.md#multi-head-linear) */
+  if (s == FS_OK) s = fs_model_sync(m); /* FlowSeq's generate direction needs fresh inverses (docs/model.md#multi-head-linear) */
   return s;
 }

@@ -18,7 +18,7 @@
 
 #include "data/batcher.h"
 #include "model/config.h"
-#include "model/flowseq.h"
+#include "model/model.h"
 #include "train/optimizer.h"
 
 typedef enum { FS_PHASE_INIT = 0, FS_PHASE_PRETRAIN = 1, FS_PHASE_MAIN = 2, FS_PHASE_DONE = 3 } fs_train_phase;
@@ -38,7 +38,7 @@ typedef struct {
 
 /* Writes the whole directory; `adamw` and `progress` may be NULL (a final model directory), and
  * `spm_path` (copied in as spm.model) too. */
-fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, const flowseq_model *m, const fs_adamw *adamw,
+fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, fs_model *m, const fs_adamw *adamw,
                              const fs_progress *progress, const char *spm_path);
 
 /* The directory to load from: DIR, or DIR.prev after an interrupted save; NULL if neither has a
@@ -47,7 +47,7 @@ char *fs_checkpoint_find(const char *dir);
 /* Reads config.yaml of a directory into cfg (on top of the defaults). */
 fs_status fs_checkpoint_config(const char *dir, fs_config *cfg);
 /* Loads the weights (and, when given, optimizer state and progress) into an existing model. */
-fs_status fs_checkpoint_load(const char *dir, flowseq_model *m, fs_adamw *adamw, fs_progress *progress);
+fs_status fs_checkpoint_load(const char *dir, fs_model *m, fs_adamw *adamw, fs_progress *progress);
 
 fs_status fs_progress_save(const char *path, const fs_progress *p);
 fs_status fs_progress_load(const char *path, fs_progress *p);

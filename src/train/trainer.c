@@ -13,7 +13,7 @@
 #include "backend/profile.h"
 #include "data/batcher.h"
 #include "data/dataset.h"
-#include "decode/decode.h"
+#include "decode/search.h"
 #include "eval/bleu.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
@@ -26,7 +26,7 @@ typedef struct {
   fs_pairs train, valid;
   fs_text valid_refs; /* raw validation references, for BLEU */
   fs_batcher batcher;
-  flowseq_model model;
+  fs_model model;
   fs_adamw adamw;
   fs_engine engine;
   fs_progress progress;
@@ -80,24 +80,26 @@ static fs_status save(trainer *t) {
   return s;
 }
 
-/* Validation NLL per target token (unsmoothed reconstruction + KL averaged over
- * valid_samples posterior samples, docs/model.md#training-objective) and its perplexity. */
+/* Validation NLL per target token and its perplexity: FlowSeq's unsmoothed reconstruction + KL
+ * averaged over valid_samples posterior samples (docs/model.md#training-objective), the
+ * Transformer's unsmoothed cross-entropy. */
 static fs_status validate(trainer *t, double *nll, double *ppl) {
   fs_batcher b;
   fs_batcher_options o = t->batcher.o;
   o.shuffle = false;
   FS_TRY(fs_batcher_init(&b, &t->valid, &o, 0));
-  flowseq_model *m = &t->model;
-  float smoothing = m->h.label_smoothing;
-  m->h.label_smoothing = 0.0f;
+  fs_model *m = &t->model;
+  flowseq_hparams *h = fs_model_hparams(m);
+  float smoothing = h->label_smoothing;
+  h->label_smoothing = 0.0f;
   bool training = t->engine.training, grad = t->engine.grad_enabled;
   t->engine.training = false;
   t->engine.grad_enabled = false;
-  FS_TRY(flow_prior_sync(&m->prior));
+  FS_TRY(fs_model_sync(m));
   double total = 0.0;
   long tokens = 0;
   fs_status s = FS_OK;
-  int k_samples = t->cfg->train.valid_samples > 0 ? t->cfg->train.valid_samples : 1;
+  int k_samples = fs_model_samples_loss(m) && t->cfg->train.valid_samples > 0 ? t->cfg->train.valid_samples : 1;
   float *buf = malloc(sizeof(float) * 2 * 4096);
   for (int k = 0; s == FS_OK && k < b.n_batches; k++) {
     flowseq_batch batch;
@@ -106,16 +108,16 @@ static fs_status validate(trainer *t, double *nll, double *ppl) {
     for (int sample = 0; s == FS_OK && sample < k_samples; sample++) {
       fs_engine_reset(&t->engine);
       flowseq_losses l;
-      s = flowseq_loss(&t->engine, m, &batch, FLOWSEQ_MAIN, 1.0f, &l);
+      s = fs_model_loss(&t->engine, m, &batch, FLOWSEQ_MAIN, 1.0f, &l);
       if (s == FS_OK && batch.batch <= 4096) {
         fs_tensor_to_host(&t->engine, l.recon, buf);
-        fs_tensor_to_host(&t->engine, l.kl, buf + batch.batch);
-        for (int r = 0; r < batch.batch; r++) total += (buf[r] + buf[batch.batch + r]) / k_samples;
+        if (l.kl) fs_tensor_to_host(&t->engine, l.kl, buf + batch.batch);
+        for (int r = 0; r < batch.batch; r++) total += (buf[r] + (l.kl ? buf[batch.batch + r] : 0.0f)) / k_samples;
       }
     }
   }
   free(buf);
-  m->h.label_smoothing = smoothing;
+  h->label_smoothing = smoothing;
   t->engine.training = training;
   t->engine.grad_enabled = grad;
   fs_batcher_free(&b);
@@ -124,15 +126,16 @@ static fs_status validate(trainer *t, double *nll, double *ppl) {
   return s;
 }
 
-/* Detokenized sacreBLEU of argmax decoding on the validation set (flow inverses synced by the
- * caller). Decoding draws from its own seed, so the training random stream is put back after. */
+/* Detokenized sacreBLEU of the validation set decoded the cheapest way (FlowSeq argmax,
+ * Transformer greedy; flow inverses synced by the caller). Decoding draws from its own seed, so
+ * the training random stream is put back after. */
 static fs_status validation_bleu(trainer *t, double *bleu) {
   fs_batcher b;
   fs_batcher_options o = t->batcher.o;
   o.shuffle = false;
   FS_TRY(fs_batcher_init(&b, &t->valid, &o, 0));
   uint64_t seed = t->engine.seed, offset = t->engine.rng_offset;
-  flowseq_decode_options d = flowseq_decode_defaults(FLOWSEQ_DECODE_ARGMAX);
+  fs_search_options d = fs_search_fastest();
   int n = t->valid.count;
   char **hyps = calloc(n, sizeof *hyps);
   const char **refs = malloc(sizeof *refs * n);
@@ -143,7 +146,7 @@ static fs_status validation_bleu(trainer *t, double *bleu) {
     fs_batcher_get(&b, k, &batch, &rows);
     flowseq_candidate *c;
     int count, *best = malloc(sizeof(int) * batch.batch);
-    s = flowseq_decode(&t->engine, &t->model, batch.src, batch.src_mask, batch.batch, batch.src_len, &d, &c, &count, best);
+    s = fs_search(&t->engine, &t->model, batch.src, batch.src_mask, batch.batch, batch.src_len, &d, &c, &count, best);
     for (int r = 0; s == FS_OK && r < batch.batch; r++)
       s = fs_spm_decode(t->spm, c[best[r]].tokens, c[best[r]].output_length, &hyps[rows[r]]);
     if (s == FS_OK || count) flowseq_candidates_free(c, count);
@@ -173,12 +176,16 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
                        : t->cfg->train.max_updates - g->update;
   double per_update = elapsed / t->cfg->train.log_every, eta = remaining * per_update;
   double n = t->window_sentences ? t->window_sentences : 1;
-  fs_log("train",
-         "%s ep %d upd %ld | recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f lr %.2e |g| %.3f | %.0f tgt tok/s, "
-         "%.1f GEMM GFLOP/s | ETA %.0fh%02.0fm",
-         g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->data.epoch, g->update, t->sum_recon / n, t->sum_kl / n,
-         t->sum_length / n, kl_weight, fs_lr_at(sched, g->update - 1), grad_norm, tok_s, gflops, floor(eta / 3600),
-         fmod(eta / 60, 60));
+  char parts[128];
+  if (fs_model_pretrains(&t->model))
+    snprintf(parts, sizeof parts, "recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f", t->sum_recon / n,
+             t->sum_kl / n, t->sum_length / n, kl_weight);
+  else
+    snprintf(parts, sizeof parts, "ce %.3f per sentence, %.3f per token", t->sum_recon / n,
+             t->sum_recon / (t->window_tokens ? t->window_tokens : 1));
+  fs_log("train", "%s ep %d upd %ld | %s | lr %.2e |g| %.3f | %.0f tgt tok/s, %.1f GEMM GFLOP/s | ETA %.0fh%02.0fm",
+         g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->data.epoch, g->update, parts,
+         fs_lr_at(sched, g->update - 1), grad_norm, tok_s, gflops, floor(eta / 3600), fmod(eta / 60, 60));
   fs_metrics_row row = fs_metrics_row_empty(g->total_updates, g->data.epoch, g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main");
   row.recon = t->sum_recon / n, row.kl = t->sum_kl / n, row.length = t->sum_length / n;
   row.kl_weight = kl_weight, row.lr = fs_lr_at(sched, g->update - 1), row.grad_norm = grad_norm, row.tok_per_s = tok_s;
@@ -202,16 +209,16 @@ static fs_status accumulate(trainer *t, flowseq_phase phase, double kl_weight) {
   fs_engine_reset(&t->engine);
   t->engine.training = true;
   flowseq_losses l;
-  FS_TRY(flowseq_loss(&t->engine, &t->model, &batch, phase, (float)kl_weight, &l));
+  FS_TRY(fs_model_loss(&t->engine, &t->model, &batch, phase, (float)kl_weight, &l));
   FS_TRY(fs_backward(&t->engine, l.loss));
   float parts[3 * 4096];
   if (batch.batch <= 4096) {
     fs_tensor_to_host(&t->engine, l.recon, parts);
-    fs_tensor_to_host(&t->engine, l.length, parts + batch.batch);
+    if (l.length) fs_tensor_to_host(&t->engine, l.length, parts + batch.batch);
     if (l.kl) fs_tensor_to_host(&t->engine, l.kl, parts + 2 * batch.batch);
     for (int r = 0; r < batch.batch; r++) {
       t->sum_recon += parts[r];
-      t->sum_length += parts[batch.batch + r];
+      if (l.length) t->sum_length += parts[batch.batch + r];
       if (l.kl) t->sum_kl += parts[2 * batch.batch + r];
     }
   }
@@ -225,7 +232,7 @@ static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *s
                         double *grad_norm) {
   fs_progress *g = &t->progress;
   int micro = t->cfg->train.accumulate > 0 ? t->cfg->train.accumulate : 1;
-  fs_params_zero_grad(&t->model.params);
+  fs_params_zero_grad(fs_model_params(&t->model));
   for (int k = 0; k < micro; k++) FS_TRY(accumulate(t, phase, kl_weight));
   fs_param_filter filter = {phase == FLOWSEQ_PRETRAIN ? "prior." : NULL};
   if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), micro, &filter, grad_norm))
@@ -249,8 +256,9 @@ static bool validate_and_track(trainer *t) {
   if (better_nll) g->best_valid_nll = nll;
   if (better_bleu) g->best_valid_bleu = bleu;
   g->bad_validations = better_nll || better_bleu ? 0 : g->bad_validations + 1;
-  fs_log("valid", "update %ld: NLL %.4f per token, perplexity %.2f%s, BLEU %.2f%s (argmax, sacreBLEU 13a)",
-         g->total_updates, nll, ppl, better_nll ? " (best)" : "", bleu, better_bleu ? " (best)" : "");
+  fs_log("valid", "update %ld: NLL %.4f per token, perplexity %.2f%s, BLEU %.2f%s (%s, sacreBLEU 13a)",
+         g->total_updates, nll, ppl, better_nll ? " (best)" : "", bleu, better_bleu ? " (best)" : "",
+         fs_model_pretrains(&t->model) ? "argmax" : "greedy");
   fs_metrics_row row = fs_metrics_row_empty(g->total_updates, g->data.epoch, "valid");
   row.valid_nll = nll, row.valid_ppl = ppl, row.valid_bleu = bleu;
   if (fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("valid", "%s", fs_last_error());
@@ -284,10 +292,11 @@ static fs_status run_phases(trainer *t) {
   long first_update = g->update; /* of this run, for the profile's per-step figures */
   flowseq_batch b;
   fs_batcher ib;
+  if (g->phase == FS_PHASE_INIT && !fs_model_pretrains(&t->model)) g->phase = FS_PHASE_MAIN; /* the Transformer */
   if (g->phase == FS_PHASE_INIT) {
     FS_TRY(init_batch(t, tc->init_batch_size, 1, &b, &ib));
     fs_engine_reset(&t->engine);
-    fs_status s = flowseq_init_posterior_mean(&t->engine, &t->model, &b);
+    fs_status s = flowseq_init_posterior_mean(&t->engine, &t->model.flowseq, &b);
     fs_batcher_free(&ib);
     FS_TRY(s);
     fs_log("train", "posterior mean head initialised from %d sentences", b.batch);
@@ -308,7 +317,7 @@ static fs_status run_phases(trainer *t) {
     first_update = 0; /* the main phase counts from 0 */
     FS_TRY(init_batch(t, tc->init_batch_size, 2, &b, &ib));
     fs_engine_reset(&t->engine);
-    fs_status s = flowseq_init_prior(&t->engine, &t->model, &b);
+    fs_status s = flowseq_init_prior(&t->engine, &t->model.flowseq, &b);
     fs_batcher_free(&ib);
     FS_TRY(s);
     fs_log("train", "prior initialised (log-variance head, ActNorms, coupling outputs) from %d sentences", b.batch);
@@ -317,7 +326,9 @@ static fs_status run_phases(trainer *t) {
     g->update = 0;
     FS_TRY(save(t));
   }
-  fs_lr_schedule sched = {tc->lr, !strcmp(tc->schedule, "inv_sqrt"), tc->gamma, !strcmp(tc->schedule, "inv_sqrt") ? tc->warmup : 0};
+  /* expo: a model without pre-training (the Transformer) warms up at the start of its main phase */
+  bool inv_sqrt = !strcmp(tc->schedule, "inv_sqrt");
+  fs_lr_schedule sched = {tc->lr, inv_sqrt, tc->gamma, inv_sqrt || !fs_model_pretrains(&t->model) ? tc->warmup : 0};
   double norm = 0;
   bool stop = false;
   while (g->phase == FS_PHASE_MAIN && g->update < tc->max_updates && !stop && !fs_stop_requested()) {
@@ -359,9 +370,9 @@ fs_status fs_train(fs_config *cfg) {
   }
   if (s == FS_OK) s = load_side(&t, tc->valid_src, tc->valid_tgt, false, &t.valid, "valid", &t.valid_refs);
   const fs_backend *be = fs_backend_default();
-  if (s == FS_OK) s = flowseq_model_create(&t.model, &cfg->model, be, (uint64_t)tc->seed, 3);
+  if (s == FS_OK) s = fs_model_create(&t.model, &cfg->model, be, (uint64_t)tc->seed, 3);
   fs_adamw_options ao = {tc->beta1, tc->beta2, tc->eps, tc->weight_decay, tc->grad_clip, tc->amsgrad};
-  if (s == FS_OK) s = fs_adamw_init(&t.adamw, &t.model.params, &ao);
+  if (s == FS_OK) s = fs_adamw_init(&t.adamw, fs_model_params(&t.model), &ao);
   if (s == FS_OK) s = fs_engine_init(&t.engine, be, (size_t)tc->arena_mb << 20, 256 << 20);
   t.engine.seed = (uint64_t)tc->seed;
   char *resume = s == FS_OK ? fs_checkpoint_find(tc->output) : NULL;
@@ -392,8 +403,9 @@ fs_status fs_train(fs_config *cfg) {
     free(metrics);
   }
   if (s == FS_OK) {
-    fs_log("train", "%lld parameters, %d batches per epoch, backend %s", (long long)t.model.params.total,
-           t.batcher.n_batches, be->name);
+    fs_log("train", "%s: %lld parameters, %d batches per epoch, backend %s",
+           cfg->model.type == FS_MODEL_TRANSFORMER ? "transformer" : "flowseq",
+           (long long)fs_model_params(&t.model)->total, t.batcher.n_batches, be->name);
     fs_signals_install();
     t.window_start = now();
     s = run_phases(&t);
@@ -402,7 +414,7 @@ fs_status fs_train(fs_config *cfg) {
   fs_batcher_free(&t.batcher);
   fs_engine_free(&t.engine);
   fs_adamw_free(&t.adamw);
-  flowseq_model_free(&t.model);
+  fs_model_free(&t.model);
   fs_pairs_free(&t.train);
   fs_pairs_free(&t.valid);
   if (t.valid_refs.lines) fs_text_free(&t.valid_refs);

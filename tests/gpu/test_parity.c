@@ -260,8 +260,9 @@ static void test_random(void) {
 }
 
 /* Self-attention layout (q, k, v as columns of one packed buffer) with 3 heads of 24, queries
- * and keys of unequal length, one sentence without a valid key, a few masked keys elsewhere. */
-static void test_attention(void) {
+ * and keys of unequal length, one sentence without a valid key, a few masked keys elsewhere;
+ * unmasked and causal. */
+static void test_attention(bool causal) {
   const int batch = 3, heads = 3, dh = 24, tq = 37, tk = 29, dim = heads * dh, ld = 3 * dim;
   pair q = pair_new((int64_t)batch * tq * ld, -1, 1, 50), kv = pair_new((int64_t)batch * tk * ld, -1, 1, 51);
   pair mask = pair_new((int64_t)batch * tk, 0, 1, 52);
@@ -272,8 +273,8 @@ static void test_attention(void) {
   pair dctx = pair_new((int64_t)batch * tq * dim, -1, 1, 55), scratch = pair_new(np, 0, 1, 56);
   pair dq = pair_new(q.n, -1, 1, 57), dkv = pair_new(kv.n, -1, 1, 58);
   float s = 1.0f / sqrtf((float)dh);
-  cpu->attention(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, mask.c, probs.c, ctx.c);
-  gpu->attention(batch, heads, tq, tk, dh, s, q.g, ld, kv.g + dim, ld, kv.g + 2 * dim, ld, mask.g, probs.g, ctx.g);
+  cpu->attention(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, mask.c, causal, probs.c, ctx.c);
+  gpu->attention(batch, heads, tq, tk, dh, s, q.g, ld, kv.g + dim, ld, kv.g + 2 * dim, ld, mask.g, causal, probs.g, ctx.g);
   EXPECT_PARITY(probs, 1e-5, "attention probs");
   EXPECT_PARITY(ctx, 1e-5, "attention context");
   cpu->attention_backward(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, probs.c, dctx.c,
@@ -486,7 +487,8 @@ int main(void) {
   test_cross_entropy(5, 8003, 0.0f);
   test_embedding();
   test_random();
-  test_attention();
+  test_attention(false);
+  test_attention(true);
   test_coupling();
   test_optimizer();
   test_inverse();

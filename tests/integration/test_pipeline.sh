@@ -3,21 +3,8 @@
 # Multi30k pairs -> translate/sample/score/bleu; the tiny model overfits its 64 pairs; a training
 # killed with SIGTERM and resumed ends with exactly the parameters of an uninterrupted run; input
 # order and blank lines survive translation; bad model directories give one clear error.
-set -uo pipefail
-corpora="${FLOWSEQ_CORPORA:-${FLOWSEQ_SOURCE_DIR:-.}/../shared/corpora}"
-[ -f "$corpora/multi30k/train.de.gz" ] || { echo "SKIP: Multi30k not found under $corpora"; exit 77; }
-bin="${FLOWSEQ_BIN:?FLOWSEQ_BIN must name the flowseq binary}"
-src="${FLOWSEQ_SOURCE_DIR:-.}"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 # bit-identical runs for the resume check
-passed=0 failed=0
-check() { # description, command...
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
-gzip -dc "$corpora/multi30k/train.de.gz" | head -n 64 >"$dir/train.de"
-gzip -dc "$corpora/multi30k/train.en.gz" | head -n 64 >"$dir/train.en"
+source "$(dirname "$0")/lib.sh"
+multi30k_pairs
 "$bin" vocab -i "$corpora/multi30k/train.de.gz" -i "$corpora/multi30k/train.en.gz" --vocab-size 1000 --sample 20000 \
   -o "$dir/spm.model" 2>/dev/null
 check "vocab writes a model" test -s "$dir/spm.model"

@@ -2,18 +2,9 @@
 # translate with the bundled model (position table of 128) and the default --max-length (250):
 # one line longer than the table is truncated with a warning, and every line is still translated
 # (issue 13: the whole run failed with no output).
-set -uo pipefail
-bin="${FLOWSEQ_BIN:?FLOWSEQ_BIN must name the flowseq binary}"
-model="${FLOWSEQ_SOURCE_DIR:-.}/models/flowseq-small-multi30k"
+source "$(dirname "$0")/lib.sh"
+model="$src/models/flowseq-small-multi30k"
 [ -f "$model/model.safetensors" ] || { echo "SKIP: no bundled model at $model"; exit 77; }
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-passed=0 failed=0
-check() { # description, command...
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
 long=$(for i in $(seq 100); do printf 'Ein Mann spielt. '; done)
 printf 'Ein Hund läuft.\n%s\nZwei Katzen schlafen.\n' "$long" >"$dir/in.de"
 "$bin" translate -m "$model" -i "$dir/in.de" -o "$dir/out.en" 2>"$dir/err"

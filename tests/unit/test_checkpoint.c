@@ -205,12 +205,13 @@ static void test_progress(void) {
 }
 
 /* Every parameter's slice of slots 0 (data) and 2..4 (moments) equal in both models. */
-static int same_state(const flowseq_model *a, const flowseq_model *b, int last_slot) {
+static int same_state(fs_model *ma, fs_model *mb, int last_slot) {
+  const fs_params *a = fs_model_params(ma), *b = fs_model_params(mb);
   int same = 1;
-  for (int i = 0; i < a->params.count; i++)
+  for (int i = 0; i < a->count; i++)
     for (int slot = 0; slot <= last_slot; slot += slot ? 1 : 2) {
-      int64_t off = a->params.items[i]->offset, n = a->params.items[i]->tensor.numel;
-      same &= !memcmp(fs_params_slot(&a->params, slot) + off, fs_params_slot(&b->params, slot) + off, sizeof(float) * n);
+      int64_t off = a->items[i]->offset, n = a->items[i]->tensor.numel;
+      same &= !memcmp(fs_params_slot(a, slot) + off, fs_params_slot(b, slot) + off, sizeof(float) * n);
     }
   return same;
 }
@@ -220,14 +221,14 @@ static void test_checkpoint_directories(void) {
   fs_config_defaults(&cfg);
   cfg.model = tiny_hparams();
   cfg.n_flow_steps = cfg.model.flow_levels;
-  flowseq_model a, b;
-  CHECK(flowseq_model_create(&a, &cfg.model, fs_backend_cpu(), 1, 3) == FS_OK);
-  CHECK(flowseq_model_create(&b, &cfg.model, fs_backend_cpu(), 2, 3) == FS_OK);
+  fs_model a, b;
+  CHECK(fs_model_create(&a, &cfg.model, fs_backend_cpu(), 1, 3) == FS_OK);
+  CHECK(fs_model_create(&b, &cfg.model, fs_backend_cpu(), 2, 3) == FS_OK);
   fs_adamw oa, ob;
   fs_adamw_options o = {0.9, 0.999, 1e-8, 0, 1, true};
-  CHECK(fs_adamw_init(&oa, &a.params, &o) == FS_OK && fs_adamw_init(&ob, &b.params, &o) == FS_OK);
+  CHECK(fs_adamw_init(&oa, fs_model_params(&a), &o) == FS_OK && fs_adamw_init(&ob, fs_model_params(&b), &o) == FS_OK);
   for (int slot = 2; slot < 5; slot++)
-    for (int64_t i = 0; i < a.params.total; i++) fs_params_slot(&a.params, slot)[i] = 0.001f * (float)((i + slot) % 97);
+    for (int64_t i = 0; i < fs_model_params(&a)->total; i++) fs_params_slot(fs_model_params(&a), slot)[i] = 0.001f * (float)((i + slot) % 97);
   oa.steps[3] = 42;
   oa.steps[0] = (1LL << 33) + 1; /* beyond float precision: counters are stored as I64 */
   fs_progress pa = {FS_PHASE_MAIN, 17, 117, {3, 9}, 12345, 4.5, 20.0, 1, 0}, pb;
@@ -285,11 +286,11 @@ static void test_checkpoint_directories(void) {
   /* a model of another configuration is refused with the tensor named */
   flowseq_hparams other = tiny_hparams();
   other.ffn_hidden = 32;
-  flowseq_model c;
-  CHECK(flowseq_model_create(&c, &other, fs_backend_cpu(), 1, 3) == FS_OK);
+  fs_model c;
+  CHECK(fs_model_create(&c, &other, fs_backend_cpu(), 1, 3) == FS_OK);
   CHECK(fs_checkpoint_load(ck, &c, NULL, NULL) == FS_ERR_FORMAT && strstr(fs_last_error(), "model.safetensors: tensor") &&
         strstr(fs_last_error(), "expected F32"));
-  flowseq_model_free(&c);
+  fs_model_free(&c);
   /* a truncated weights file is refused, not half-loaded */
   struct stat st;
   stat(at("ck/model.safetensors"), &st);
@@ -298,8 +299,8 @@ static void test_checkpoint_directories(void) {
 
   fs_adamw_free(&oa);
   fs_adamw_free(&ob);
-  flowseq_model_free(&a);
-  flowseq_model_free(&b);
+  fs_model_free(&a);
+  fs_model_free(&b);
 }
 
 static void test_stop_signal(void) {

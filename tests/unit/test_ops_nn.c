@@ -252,25 +252,25 @@ static void test_smallmat(void) {
 }
 
 /* ---- fused attention: queries and keys of different lengths, columns of wider tensors, a
- * sentence with no valid key ---- */
+ * sentence with no valid key; unmasked and causal (query i sees keys j <= i + ATK - ATQ) ---- */
 enum { AB = 2, ATQ = 3, ATK = 5, AHEADS = 2, ADIM = 6 };
 static float attention_mask[AB * ATK] = {1, 1, 1, 0, 0, 0, 0, 0, 0, 0}; /* sentence 1: no key */
 
-/* q: columns [1, 7) of [AB, ATQ, 8]; k and v: columns [0, 6) and [6, 12) of one [AB, ATK, 12] */
+/* q: columns [1, 7) of [AB, ATQ, 8]; k and v: columns [0, 6) and [6, 12) of one [AB, ATK, 12];
+ * ctx points to the causal flag */
 static fs_tensor *op_attention(fs_engine *e, fs_tensor **in, void *ctx) {
-  (void)ctx;
   fs_tensor *mask = fs_tensor_from_host(e, 2, (int[]){AB, ATK}, attention_mask);
-  return fs_attention(e, in[0], 1, in[1], 0, in[1], ADIM, ADIM, AHEADS, mask);
+  return fs_attention(e, in[0], 1, in[1], 0, in[1], ADIM, ADIM, AHEADS, mask, *(bool *)ctx);
 }
 
-static void test_attention(void) {
+static void test_attention(bool causal) {
   float q[AB * ATQ * 8], kv[AB * ATK * 12];
   test_fill_uniform(q, AB * ATQ * 8, -1.5f, 1.5f, 21);
   test_fill_uniform(kv, AB * ATK * 12, -1.5f, 1.5f, 22);
   fs_engine_reset(&eng);
   fs_tensor *out = op_attention(&eng, (fs_tensor *[]){fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q),
                                                        fs_tensor_from_host(&eng, 3, (int[]){AB, ATK, 12}, kv)},
-                                NULL);
+                                &causal);
   float got[AB * ATQ * ADIM];
   CHECK(fs_tensor_to_host(&eng, out, got) == FS_OK);
   double err = 0;
@@ -279,27 +279,29 @@ static void test_attention(void) {
     for (int h = 0; h < AHEADS; h++)
       for (int i = 0; i < ATQ; i++) {
         double score[ATK], max = -1e300, sum = 0;
+        bool seen[ATK];
         for (int j = 0; j < ATK; j++) {
+          seen[j] = attention_mask[b * ATK + j] && (!causal || j <= i + ATK - ATQ);
           score[j] = 0;
           for (int d = 0; d < dh; d++) score[j] += (double)q[(b * ATQ + i) * 8 + 1 + h * dh + d] * kv[(b * ATK + j) * 12 + h * dh + d];
           score[j] /= sqrt((double)dh);
-          if (attention_mask[b * ATK + j] && score[j] > max) max = score[j];
+          if (seen[j] && score[j] > max) max = score[j];
         }
-        for (int j = 0; j < ATK; j++) sum += attention_mask[b * ATK + j] ? exp(score[j] - max) : 0;
+        for (int j = 0; j < ATK; j++) sum += seen[j] ? exp(score[j] - max) : 0;
         for (int d = 0; d < dh; d++) {
           double want = 0;
           for (int j = 0; j < ATK; j++)
-            if (attention_mask[b * ATK + j]) want += exp(score[j] - max) / sum * kv[(b * ATK + j) * 12 + ADIM + h * dh + d];
+            if (seen[j]) want += exp(score[j] - max) / sum * kv[(b * ATK + j) * 12 + ADIM + h * dh + d];
           err = fmax(err, fabs(got[(b * ATQ + i) * ADIM + h * dh + d] - want));
         }
       }
-  CHECK_MSG(err < 1e-5, "attention forward error %g (sentence 1 has no key: all 0)", err);
+  CHECK_MSG(err < 1e-5, "attention (causal %d) forward error %g (sentence 1 has no key: all 0)", causal, err);
   gradcheck_input in[] = {{3, {AB, ATQ, 8}, q, 0}, {3, {AB, ATK, 12}, kv, 0}};
-  CHECK(gradcheck(&eng, "attention", op_attention, NULL, 2, in, 1e-3, 2e-3, 1e-2) == 0);
+  CHECK(gradcheck(&eng, causal ? "causal attention" : "attention", op_attention, &causal, 2, in, 1e-3, 2e-3, 1e-2) == 0);
   fs_engine_reset(&eng);
   fs_tensor *small = fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q);
   CHECK(fs_attention(&eng, small, 3, small, 0, small, 0, ADIM, AHEADS, /* columns 3..9 of 8 */
-                     fs_tensor_from_host(&eng, 2, (int[]){AB, ATQ}, attention_mask)) == NULL);
+                     fs_tensor_from_host(&eng, 2, (int[]){AB, ATQ}, attention_mask), causal) == NULL);
 }
 
 /* ---- the fused affine coupling ---- */
@@ -367,7 +369,8 @@ int main(void) {
   test_embedding_and_ce();
   test_dropout();
   test_smallmat();
-  test_attention();
+  test_attention(false);
+  test_attention(true);
   test_coupling();
   fs_engine_free(&eng);
   return test_summary();

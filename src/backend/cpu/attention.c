@@ -12,13 +12,13 @@
 #include "backend/kernel_math.h"
 
 /* scores to attention weights, row by row (kernel_math.h) */
-CPU_CLONES static void masked_softmax_rows(int rows, int tk, const float *mask, float *p) {
-  for (int i = 0; i < rows; i++) fs_masked_softmax_row(tk, mask, p + (int64_t)i * tk);
+CPU_CLONES static void masked_softmax_rows(int rows, int tk, const float *mask, bool causal, float *p) {
+  for (int i = 0; i < rows; i++) fs_masked_softmax_row(tk, fs_visible_keys(causal, i, rows, tk), mask, p + (int64_t)i * tk);
 }
 
 void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                   const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, float *probs,
-                   float *ctx) {
+                   const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, bool causal,
+                   float *probs, float *ctx) {
   int ctx_ld = heads * dh;
   /* sentences split over the threads; OpenBLAS runs each call on its calling thread inside a
    * parallel region, so the two never nest */
@@ -29,7 +29,7 @@ void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, co
       const float *qb = q + (int64_t)b * tq * q_ld + h * dh;
       const float *kb = k + (int64_t)b * tk * k_ld + h * dh, *vb = v + (int64_t)b * tk * v_ld + h * dh;
       cpu_gemm(false, true, tq, tk, dh, scale, qb, q_ld, kb, k_ld, 0.0f, p, tk); /* scale Q K^T */
-      masked_softmax_rows(tq, tk, key_mask + (int64_t)b * tk, p);
+      masked_softmax_rows(tq, tk, key_mask + (int64_t)b * tk, causal, p);
       cpu_gemm(false, false, tq, dh, tk, 1.0f, p, tk, vb, v_ld, 0.0f, ctx + (int64_t)b * tq * ctx_ld + h * dh,
                ctx_ld); /* P V */
     }

@@ -57,7 +57,7 @@ void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float 
                                 float *dlogits);
 
 void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                   const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, float *probs,
+                   const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs,
                    float *ctx);
 void cpu_attention_backward(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
                             const float *k, int k_ld, const float *v, int v_ld, const float *probs, const float *dctx,

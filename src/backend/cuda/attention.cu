@@ -6,7 +6,7 @@
 
 __global__ void attention_kernel(int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
                                  const float *k, int k_ld, const float *v, int v_ld, const float *key_mask,
-                                 float *probs, float *ctx) {
+                                 bool causal, float *probs, float *ctx) {
   int b = blockIdx.x / heads, h = blockIdx.x % heads;
   const float *mask = key_mask + (int64_t)b * tk;
   const float *kb = k + (int64_t)b * tk * k_ld + h * dh, *vb = v + (int64_t)b * tk * v_ld + h * dh;
@@ -19,7 +19,7 @@ __global__ void attention_kernel(int heads, int tq, int tk, int dh, float scale,
       for (int d = 0; d < dh; d++) s += qi[d] * kb[(int64_t)j * k_ld + d];
       p[j] = scale * s;
     }
-    fs_masked_softmax_row(tk, mask, p);
+    fs_masked_softmax_row(tk, fs_visible_keys(causal, i, tq, tk), mask, p);
     for (int d = 0; d < dh; d++) out[d] = 0.0f;
     for (int j = 0; j < tk; j++) {
       if (p[j] != 0.0f)
@@ -29,10 +29,11 @@ __global__ void attention_kernel(int heads, int tq, int tk, int dh, float scale,
 }
 
 void cuda_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
-                    int k_ld, const float *v, int v_ld, const float *key_mask, float *probs, float *ctx) {
+                    int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs,
+                    float *ctx) {
   if (batch * heads <= 0 || tq <= 0) return;
   attention_kernel<<<(unsigned)(batch * heads), 64>>>(heads, tq, tk, dh, scale, q, q_ld, k, k_ld, v, v_ld, key_mask,
-                                                      probs, ctx);
+                                                      causal, probs, ctx);
   CUDA_CHECK_LAUNCH("attention");
 }
 

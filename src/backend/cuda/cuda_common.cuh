@@ -112,7 +112,7 @@ void cuda_cross_entropy(int64_t rows, int vocab, float eps, const float *logits,
 void cuda_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
                                  const float *logsumexp, const float *dloss, float *dlogits);
 void cuda_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
-                    int k_ld, const float *v, int v_ld, const float *key_mask, float *probs, float *ctx);
+                    int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx);
 void cuda_attention_backward(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
                              const float *k, int k_ld, const float *v, int v_ld, const float *probs, const float *dctx,
                              float *scratch, float *dq, float *dk, float *dv);

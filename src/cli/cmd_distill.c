@@ -1,0 +1,215 @@
+/* flowseq distill: sequence-level knowledge distillation (Kim and Rush, 2016). A teacher
+ * translates the source side of a training corpus; its outputs replace the references as the
+ * student's targets.
+ *
+ * The corpus is streamed in chunks of --chunk lines (memory stays bounded whatever its size); each chunk is decoded in length-sorted batches and appended, in input order, to
+ * OUT.partial. After every chunk the file is synced and OUT.partial.progress records how many
+ * lines and bytes are complete (written atomically). A killed run started again with the same
+ * arguments cuts OUT.partial back to the recorded size and continues with the next line, so no
+ * line is lost or written twice; the finished file is renamed to OUT. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli_args.h"
+#include "cli/commands.h"
+#include "cli/decode_args.h"
+#include "core/fileio.h"
+#include "core/log.h"
+#include "text/corpus.h"
+
+static const char *usage_text =
+    "usage: flowseq distill -m TEACHER_DIR -i SRC -o OUT [--beam K] [--chunk N] [options]\n\n"
+    "Translates the source side of a training corpus with a teacher model (normally an autoregressive\n"
+    "Transformer: beam search, --beam 4 by default) and writes one output line per input line to OUT,\n"
+    "plain text: the distilled targets, which vocab, prep and train read like any corpus side. The\n"
+    "input is streamed in chunks of --chunk lines (2000; bounded memory), progress and ETA go to\n"
+    "stderr, and a killed run resumes after its last complete chunk when started again with the same\n"
+    "input and model (OUT.partial and OUT.partial.progress hold the work so far). Options as for\n"
+    "translate: --beam, --lenpen,\n"
+    "--max-len-a, --max-len-b, --max-tokens, --max-length, --arena-mb, --quiet; a FlowSeq teacher takes\n"
+    "--decode and its options.\n";
+
+typedef struct {
+  char *partial, *progress;
+} distill_files;
+
+/* What OUT.partial.progress records: the lines and bytes of OUT.partial that are complete, and
+ * the input and model they came from (a resume with other ones is refused). */
+typedef struct {
+  long lines, bytes;
+  char input[1024], model[1024];
+} distill_progress;
+
+static fs_status progress_read(const char *path, distill_progress *p, bool *found) {
+  memset(p, 0, sizeof *p);
+  FILE *f = fopen(path, "r");
+  *found = f != NULL;
+  if (!f) return errno == ENOENT ? FS_OK : fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  char line[1200];
+  int fields = 0;
+  while (fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = 0;
+    if (!strncmp(line, "lines ", 6)) fields += sscanf(line + 6, "%ld", &p->lines) == 1;
+    else if (!strncmp(line, "bytes ", 6)) fields += sscanf(line + 6, "%ld", &p->bytes) == 1;
+    else if (!strncmp(line, "input ", 6)) fields++, snprintf(p->input, sizeof p->input, "%.1023s", line + 6);
+    else if (!strncmp(line, "model ", 6)) fields++, snprintf(p->model, sizeof p->model, "%.1023s", line + 6);
+  }
+  fclose(f);
+  if (fields != 4 || p->lines < 0 || p->bytes < 0)
+    return fs_error(FS_ERR_FORMAT, "%s: expected the lines, bytes, input and model of an interrupted distillation; "
+                    "remove it and %.*s to start over", path, (int)(strlen(path) - strlen(".progress")), path);
+  return FS_OK;
+}
+
+static fs_status progress_write(const char *path, const distill_progress *p) {
+  fs_atomic_file f;
+  FS_TRY(fs_atomic_open(&f, path));
+  fprintf(f.file, "lines %ld\nbytes %ld\ninput %s\nmodel %s\n", p->lines, p->bytes, p->input, p->model);
+  return fs_atomic_commit(&f);
+}
+
+static fs_status write_line(void *ctx, int index, const flowseq_candidate *c, int n, int best) {
+  (void)index;
+  decode_output *w = ctx;
+  char *text = n ? flowseq_runner_text(w->runner, &c[best], w->collapse_repeats) : NULL;
+  int rc = fprintf(w->out, "%s\n", text ? text : "");
+  free(text);
+  return rc < 0 ? fs_error(FS_ERR_IO, "write failed: %s", strerror(errno)) : FS_OK;
+}
+
+/* Opens OUT.partial for appending after the complete part recorded in *p (a new run: empty). */
+static fs_status open_partial(const distill_files *files, const distill_progress *p, FILE **out) {
+  FILE *f = fopen(files->partial, p->lines ? "r+" : "w");
+  if (!f) return fs_error(FS_ERR_IO, "%s: cannot open: %s", files->partial, strerror(errno));
+  if (p->lines && (ftruncate(fileno(f), p->bytes) || fseek(f, p->bytes, SEEK_SET))) {
+    fclose(f);
+    return fs_error(FS_ERR_IO, "%s: cannot cut back to the %ld complete bytes: %s", files->partial, p->bytes,
+                    strerror(errno));
+  }
+  *out = f;
+  return FS_OK;
+}
+
+/* Lines in the input (a first streaming pass, for the progress and ETA). */
+static fs_status count_lines(const char *spec, long *n) {
+  fs_line_reader *r;
+  FS_TRY(fs_line_reader_open(spec, &r));
+  char *line;
+  fs_status s;
+  *n = 0;
+  while ((s = fs_line_reader_next(r, &line)) == FS_OK && line) free(line), (*n)++;
+  fs_line_reader_close(r);
+  return s;
+}
+
+static double seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static fs_status distill(const decode_args *a, int chunk_lines, flowseq_runner *r, const distill_files *files) {
+  distill_progress p;
+  bool resuming;
+  FS_TRY(progress_read(files->progress, &p, &resuming));
+  if (resuming && (strcmp(p.input, a->input) || strcmp(p.model, a->model)))
+    return fs_error(FS_ERR_ARG, "%s: an interrupted distillation of %s with %s; remove it and %s to start this one",
+                    files->progress, p.input, p.model, files->partial);
+  snprintf(p.input, sizeof p.input, "%s", a->input);
+  snprintf(p.model, sizeof p.model, "%s", a->model);
+  long total;
+  FS_TRY(count_lines(a->input, &total));
+  if (resuming) fs_log("distill", "resuming after line %ld of %ld (%s)", p.lines, total, files->partial);
+  FILE *out = NULL;
+  FS_TRY(open_partial(files, &p, &out));
+  fs_line_reader *in = NULL;
+  fs_status s = fs_line_reader_open(a->input, &in);
+  char **chunk = malloc(sizeof(char *) * chunk_lines);
+  long already = p.lines, skipped = 0, done_here = 0;
+  double start = seconds();
+  flowseq_run_options run = a->run;
+  run.quiet = true; /* progress per chunk below */
+  decode_output w = {r, out, a->collapse_repeats, false};
+  for (bool end = false; s == FS_OK && !end;) {
+    int n = 0;
+    while (s == FS_OK && n < chunk_lines) {
+      char *line;
+      s = fs_line_reader_next(in, &line);
+      if (s != FS_OK || !line) {
+        end = true;
+        break;
+      }
+      if (skipped < already) free(line), skipped++; /* done before the interruption */
+      else chunk[n++] = line;
+    }
+    if (s == FS_OK && n) s = flowseq_runner_decode(r, chunk, n, &run, write_line, &w);
+    for (int i = 0; i < n; i++) free(chunk[i]);
+    if (s == FS_OK && n) {
+      if (fflush(out) || fsync(fileno(out)))
+        s = fs_error(FS_ERR_IO, "%s: cannot write: %s", files->partial, strerror(errno));
+      p.lines += n;
+      p.bytes = ftell(out);
+      if (s == FS_OK) s = progress_write(files->progress, &p);
+      done_here += n;
+      double rate = done_here / (seconds() - start + 1e-9), eta = (total - p.lines) / (rate > 0 ? rate : 1);
+      if (!a->run.quiet)
+        fs_log("distill", "%ld/%ld lines, %.1f lines/s | ETA %.0fh%02.0fm", p.lines, total, rate, floor(eta / 3600),
+               fmod(eta / 60, 60));
+    }
+  }
+  free(chunk);
+  if (in) fs_line_reader_close(in);
+  if (fclose(out) && s == FS_OK) s = fs_error(FS_ERR_IO, "%s: cannot write: %s", files->partial, strerror(errno));
+  if (s == FS_OK && skipped < already)
+    s = fs_error(FS_ERR_ARG, "%s has %ld lines but %s records %ld done: not the same input", a->input, skipped,
+                 files->progress, already);
+  if (s == FS_OK && rename(files->partial, a->output))
+    s = fs_error(FS_ERR_IO, "%s: cannot rename to %s: %s", files->partial, a->output, strerror(errno));
+  if (s == FS_OK) unlink(files->progress);
+  if (s == FS_OK && !a->run.quiet) fs_log("distill", "%ld lines written to %s", p.lines, a->output);
+  return s;
+}
+
+int cmd_distill(int argc, char **argv) {
+  /* --chunk is distill's own; the other options are translate's */
+  int chunk_lines = 2000, n = 0;
+  char **rest = malloc(sizeof(char *) * (argc + 1));
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--chunk")) {
+      rest[n++] = argv[i];
+      continue;
+    }
+    if (i + 1 == argc || !cli_int("distill", "--chunk", argv[i + 1], 1, 1 << 24, &chunk_lines)) {
+      if (i + 1 == argc) fprintf(stderr, "flowseq distill: --chunk needs a value (see --help)\n");
+      free(rest);
+      return 2;
+    }
+    i++;
+  }
+  rest[n] = NULL;
+  decode_args a;
+  int rc = decode_args_parse(n, rest, &a, "distill", usage_text);
+  free(rest);
+  if (rc) return rc < 0 ? 0 : rc;
+  if (!a.input || !a.output || !strcmp(a.input, "-") || !strcmp(a.output, "-"))
+    return fprintf(stderr, "flowseq distill: -i SRC and -o OUT must name files (a resumable run needs them)\n"), 2;
+  distill_files files = {malloc(strlen(a.output) + 16), malloc(strlen(a.output) + 32)};
+  sprintf(files.partial, "%s.partial", a.output);
+  sprintf(files.progress, "%s.partial.progress", a.output);
+  flowseq_runner r;
+  fs_status s = flowseq_runner_open(&r, a.model, a.arena_mb);
+  if (s == FS_OK) {
+    s = decode_args_check_model(&a, &r);
+    if (s == FS_OK) s = distill(&a, chunk_lines, &r, &files);
+    flowseq_runner_close(&r);
+  }
+  free(files.partial);
+  free(files.progress);
+  if (s != FS_OK) return fprintf(stderr, "flowseq distill: %s\n", fs_last_error()), 1;
+  return 0;
+}

@@ -1,0 +1,279 @@
+/* Left-to-right decoding of the Transformer: the implementation; decode/beam.h describes the interface. */
+#include "decode/beam.h"
+
+#include "nn/losses.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+fs_beam_options fs_beam_defaults(void) { return (fs_beam_options){4, 1, 1.0f, 2.0f, 10.0f}; }
+
+/* Output positions (EOS included) sentence b may use: a·(its source length with EOS) + b, at
+ * least 1 and at most model.max_length. */
+static int position_limit(const fs_beam_options *o, const transformer_model *m, const float *src_mask, int src_len) {
+  int n = 0;
+  for (int t = 0; t < src_len; t++) n += src_mask[t] != 0.0f;
+  double limit = floor(o->max_length_a * n + o->max_length_b);
+  return limit < 1 ? 1 : limit > m->h.max_length ? m->h.max_length : (int)limit;
+}
+
+/* A finished hypothesis: `length` tokens then EOS, with its log-probability (EOS included). */
+static fs_status candidate_set(flowseq_candidate *c, int sentence, const int32_t *tokens, int length, double logprob,
+                               float length_penalty, int eos) {
+  memset(c, 0, sizeof *c);
+  c->sentence = sentence;
+  c->length = length + 1;
+  c->tokens = malloc(sizeof(int32_t) * (length + 1));
+  if (!c->tokens) return fs_error(FS_ERR_MEMORY, "decoding: out of memory");
+  memcpy(c->tokens, tokens, sizeof(int32_t) * length);
+  c->tokens[length] = eos;
+  c->output_length = length;
+  c->decoder_logprob = logprob;
+  c->score = -logprob / pow(length + 1, length_penalty);
+  return FS_OK;
+}
+
+fs_status fs_greedy_search(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
+                           int src_len, const fs_beam_options *o, flowseq_candidate **candidates, int *n, int *best) {
+  int V = m->h.vocab, eos = m->h.eos_id, pad = m->h.pad_id, longest = 0;
+  *candidates = NULL;
+  *n = 0;
+  transformer_state st;
+  FS_TRY(transformer_start(e, m, src, src_mask, batch, src_len, 1, &st));
+  int *limit = malloc(sizeof(int) * batch), *length = calloc(batch, sizeof(int));
+  for (int b = 0; b < batch; b++) {
+    limit[b] = position_limit(o, m, src_mask + (int64_t)b * src_len, src_len);
+    longest = limit[b] > longest ? limit[b] : longest;
+  }
+  int32_t *prev = malloc(sizeof(int32_t) * batch), *tokens = malloc(sizeof(int32_t) * batch * longest);
+  double *logprob = calloc(batch, sizeof(double));
+  bool *done = calloc(batch, sizeof(bool));
+  float *lp = malloc(sizeof(float) * batch * V);
+  for (int b = 0; b < batch; b++) prev[b] = eos;
+  fs_status s = FS_OK;
+  int open = batch;
+  for (int t = 0; s == FS_OK && open > 0; t++) {
+    s = transformer_step(e, m, &st, prev, NULL, lp);
+    for (int b = 0; s == FS_OK && b < batch; b++) {
+      if (done[b]) continue;
+      const float *row = lp + (int64_t)b * V;
+      int pick = eos; /* forced at the last allowed position */
+      if (t < limit[b] - 1) {
+        pick = -1;
+        for (int v = 0; v < V; v++)
+          if (v != pad && (pick < 0 || row[v] > row[pick])) pick = v; /* the first maximum */
+      }
+      logprob[b] += row[pick];
+      if (pick == eos) {
+        done[b] = true;
+        open--;
+      } else {
+        tokens[(int64_t)b * longest + length[b]++] = pick;
+        prev[b] = pick;
+      }
+    }
+  }
+  if (s == FS_OK) {
+    *candidates = calloc(batch, sizeof(flowseq_candidate));
+    for (int b = 0; s == FS_OK && b < batch; b++) {
+      s = candidate_set(&(*candidates)[b], b, tokens + (int64_t)b * longest, length[b], logprob[b], o->length_penalty, eos);
+      *n = b + 1;
+      best[b] = b;
+    }
+  }
+  free(limit);
+  free(length);
+  free(prev);
+  free(tokens);
+  free(logprob);
+  free(done);
+  free(lp);
+  return s;
+}
+
+/* One extension of a live prefix: its row, the token and the new log-probability. */
+typedef struct {
+  double logprob;
+  int row, token;
+} extension;
+
+/* The best `keep` extensions of sentence b's rows, best first (ties: lower row, then lower
+ * token, first); returns how many there are. */
+static int best_extensions(const float *lp, const double *prefix_logprob, int first_row, int rows, int V, int pad,
+                           int eos, bool eos_only, int keep, extension *out) {
+  int count = 0;
+  for (int r = first_row; r < first_row + rows; r++) {
+    if (prefix_logprob[r] == -INFINITY) continue;
+    const float *row = lp + (int64_t)r * V;
+    for (int v = eos_only ? eos : 0; v < (eos_only ? eos + 1 : V); v++) {
+      double score = prefix_logprob[r] + row[v];
+      if (v == pad || score == -INFINITY || (count == keep && score <= out[count - 1].logprob)) continue;
+      int at = count < keep ? count++ : keep - 1;
+      while (at > 0 && out[at - 1].logprob < score) out[at] = out[at - 1], at--;
+      out[at] = (extension){score, r, v};
+    }
+  }
+  return count;
+}
+
+/* The highest (worst) score of n finished hypotheses. */
+static double worst_score(const flowseq_candidate *h, int n) {
+  double worst = -INFINITY;
+  for (int i = 0; i < n; i++) worst = h[i].score > worst ? h[i].score : worst;
+  return worst;
+}
+
+/* Adds a finished hypothesis to a sentence's list of at most K, replacing the worst when full
+ * (and not adding it when it is no better than that). */
+static fs_status keep_finished(flowseq_candidate *h, int *count, int K, int sentence, const int32_t *tokens, int length,
+                               double logprob, float length_penalty, int eos) {
+  flowseq_candidate c;
+  FS_TRY(candidate_set(&c, sentence, tokens, length, logprob, length_penalty, eos));
+  int at = *count < K ? (*count)++ : -1;
+  if (at < 0) {
+    for (int i = 0; i < K; i++)
+      if (at < 0 || h[i].score > h[at].score) at = i;
+    if (c.score >= h[at].score) {
+      free(c.tokens);
+      return FS_OK;
+    }
+    free(h[at].tokens);
+  }
+  h[at] = c;
+  return FS_OK;
+}
+
+/* Sorts n hypotheses best (lowest score) first, stably: on a tie the one finished first leads. */
+static void sort_by_score(flowseq_candidate *h, int n) {
+  for (int i = 1; i < n; i++) {
+    flowseq_candidate x = h[i];
+    int j = i;
+    for (; j > 0 && h[j - 1].score > x.score; j--) h[j] = h[j - 1];
+    h[j] = x;
+  }
+}
+
+fs_status fs_beam_search(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
+                         int src_len, const fs_beam_options *o, flowseq_candidate **candidates, int *n, int *best) {
+  int K = o->beam, V = m->h.vocab, eos = m->h.eos_id, pad = m->h.pad_id, rows = batch * K, longest = 0;
+  *candidates = NULL;
+  *n = 0;
+  if (K < 1 || o->nbest < 1 || o->nbest > K)
+    return fs_error(FS_ERR_ARG, "beam search: beam %d and n-best %d (need 1 <= n-best <= beam)", K, o->nbest);
+  transformer_state st;
+  FS_TRY(transformer_start(e, m, src, src_mask, batch, src_len, K, &st));
+  int *limit = malloc(sizeof(int) * batch), *finished = calloc(batch, sizeof(int));
+  bool *done = calloc(batch, sizeof(bool));
+  for (int b = 0; b < batch; b++) {
+    limit[b] = position_limit(o, m, src_mask + (int64_t)b * src_len, src_len);
+    longest = limit[b] > longest ? limit[b] : longest;
+  }
+  int32_t *prev = malloc(sizeof(int32_t) * rows), *parent = malloc(sizeof(int32_t) * rows);
+  int32_t *prefix = malloc(sizeof(int32_t) * rows * longest), *next_prefix = malloc(sizeof(int32_t) * rows * longest);
+  double *logprob = malloc(sizeof(double) * rows), *next_logprob = malloc(sizeof(double) * rows);
+  flowseq_candidate *hyps = calloc((size_t)batch * K, sizeof *hyps); /* K slots per sentence */
+  extension *ext = malloc(sizeof(extension) * 2 * K);
+  float *lp = malloc(sizeof(float) * rows * V);
+  for (int r = 0; r < rows; r++) {
+    prev[r] = eos;
+    parent[r] = r;
+    logprob[r] = r % K == 0 ? 0.0 : -INFINITY; /* one empty prefix per sentence to start from */
+  }
+  fs_status s = FS_OK;
+  int open = batch;
+  for (int t = 0; s == FS_OK && open > 0; t++) {
+    s = transformer_step(e, m, &st, prev, t ? parent : NULL, lp);
+    for (int b = 0; s == FS_OK && b < batch; b++) {
+      int base = b * K, live = 0;
+      if (!done[b]) {
+        int count = best_extensions(lp, logprob, base, K, V, pad, eos, t == limit[b] - 1, 2 * K, ext);
+        for (int i = 0; s == FS_OK && i < count; i++) {
+          const extension *x = &ext[i];
+          if (x->token == eos) { /* finished, if it ranks among the best K (as fairseq) */
+            if (i < K)
+              s = keep_finished(hyps + base, &finished[b], K, b, prefix + (int64_t)x->row * longest, t, x->logprob,
+                                o->length_penalty, eos);
+          } else if (live < K) {
+            int r = base + live++;
+            memcpy(next_prefix + (int64_t)r * longest, prefix + (int64_t)x->row * longest, sizeof(int32_t) * t);
+            next_prefix[(int64_t)r * longest + t] = x->token;
+            next_logprob[r] = x->logprob, parent[r] = x->row, prev[r] = x->token;
+          }
+        }
+        /* done: nothing left, or K finished and the best live prefix, ending at the next position,
+         * would not beat the worst of them (the usual heuristic: longer continuations of it
+         * only lose log-probability, though a length penalty could still favour them) */
+        bool beaten = finished[b] == K &&
+                      next_logprob[base] / pow(t + 2, o->length_penalty) <= -worst_score(hyps + base, K);
+        if (live == 0 || beaten) done[b] = true, open--;
+      }
+      for (int r = base + live; r < base + K; r++) /* unused rows: no prefix */
+        next_logprob[r] = -INFINITY, parent[r] = base, prev[r] = eos;
+    }
+    int32_t *swap = prefix;
+    prefix = next_prefix, next_prefix = swap;
+    double *swap_lp = logprob;
+    logprob = next_logprob, next_logprob = swap_lp;
+  }
+  if (s == FS_OK) {
+    int nbest = o->nbest;
+    *candidates = calloc((size_t)batch * nbest, sizeof(flowseq_candidate));
+    for (int b = 0; b < batch; b++) {
+      sort_by_score(hyps + b * K, finished[b]);
+      best[b] = *n;
+      for (int i = 0; i < finished[b]; i++) {
+        if (i < nbest) (*candidates)[(*n)++] = hyps[b * K + i];
+        else free(hyps[b * K + i].tokens);
+      }
+    }
+  } else
+    for (int i = 0; i < batch * K; i++) free(hyps[i].tokens);
+  free(limit);
+  free(finished);
+  free(done);
+  free(prev);
+  free(parent);
+  free(prefix);
+  free(next_prefix);
+  free(logprob);
+  free(next_logprob);
+  free(hyps);
+  free(ext);
+  free(lp);
+  return s;
+}
+
+fs_status fs_transformer_score(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
+                               int src_len, const int32_t *const *tgt, const int *tgt_len, double *logprob,
+                               int *n_tokens) {
+  int T = 1;
+  for (int b = 0; b < batch; b++) T = tgt_len[b] + 1 > T ? tgt_len[b] + 1 : T;
+  int32_t *ids = calloc((size_t)batch * T, sizeof(int32_t));
+  float *mask = calloc((size_t)batch * T, sizeof(float));
+  for (int b = 0; b < batch; b++) {
+    for (int t = 0; t <= tgt_len[b]; t++) {
+      ids[b * T + t] = t < tgt_len[b] ? tgt[b][t] : m->h.eos_id;
+      mask[b * T + t] = 1.0f;
+    }
+    for (int t = tgt_len[b] + 1; t < T; t++) ids[b * T + t] = m->h.pad_id;
+    if (n_tokens) n_tokens[b] = tgt_len[b] + 1;
+  }
+  flowseq_batch in = {batch, src_len, T, src, ids, src_mask, mask};
+  bool grad = e->grad_enabled, training = e->training;
+  e->grad_enabled = false;
+  e->training = false;
+  fs_engine_reset(e);
+  fs_tensor *logits = transformer_logits(e, m, &in);
+  fs_tensor *nll = nn_sentence_cross_entropy(e, logits, fs_ids_from_host(e, ids, (int64_t)batch * T),
+                                             fs_tensor_from_host(e, 2, (int[]){batch, T}, mask), 0.0f);
+  float *host = malloc(sizeof(float) * batch);
+  fs_status s = nll ? fs_tensor_to_host(e, nll, host) : fs_engine_status(e);
+  for (int b = 0; s == FS_OK && b < batch; b++) logprob[b] = -host[b];
+  e->grad_enabled = grad;
+  e->training = training;
+  free(host);
+  free(ids);
+  free(mask);
+  return s;
+}

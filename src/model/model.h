@@ -1,0 +1,38 @@
+/* The one interface the trainer, checkpoints and decoding front ends use for either network
+ * model.type names: FlowSeq (model/flowseq.h) or the autoregressive Transformer
+ * (model/transformer.h). Only what differs between the two is dispatched here; everything
+ * type-specific (FlowSeq's inits and pre-training, its flow inverses, beam search) stays with
+ * its model. */
+#ifndef FLOWSEQ_MODEL_MODEL_H
+#define FLOWSEQ_MODEL_MODEL_H
+
+#include "model/flowseq.h"
+#include "model/transformer.h"
+
+typedef struct {
+  fs_model_type type;
+  union {
+    flowseq_model flowseq;         /* type FS_MODEL_FLOWSEQ */
+    transformer_model transformer; /* type FS_MODEL_TRANSFORMER */
+  };
+} fs_model;
+
+/* Creates the network h->type names (see flowseq_model_create). */
+fs_status fs_model_create(fs_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
+                          int n_optimizer_slots);
+void fs_model_free(fs_model *m);
+fs_params *fs_model_params(fs_model *m);
+flowseq_hparams *fs_model_hparams(fs_model *m);
+
+/* The training loss of a batch: FlowSeq's of the phase (flowseq_loss), the Transformer's
+ * cross-entropy (transformer_loss; it has only the main phase and no KL). */
+fs_status fs_model_loss(fs_engine *e, fs_model *m, const flowseq_batch *b, flowseq_phase phase, float kl_weight,
+                        flowseq_losses *out);
+/* Whether training begins with FlowSeq's data-dependent inits and auto-encoder pre-training. */
+bool fs_model_pretrains(const fs_model *m);
+/* Whether the validation loss is random (FlowSeq samples its posterior; the Transformer's is exact). */
+bool fs_model_samples_loss(const fs_model *m);
+/* Brings derived state up to date after the weights changed (FlowSeq's flow inverses). */
+fs_status fs_model_sync(fs_model *m);
+
+#endif

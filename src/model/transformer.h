@@ -1,0 +1,61 @@
+/* The autoregressive Transformer (docs/transformer.md): FlowSeq's source encoder, a decoder of
+ * the same decoder-style layers with causal self-attention over the shifted target, and the tied
+ * output projection; trained by label-smoothed cross-entropy with teacher forcing. It is the
+ * teacher of sequence-level distillation and of teacher-rescored noisy parallel decoding.
+ *
+ * Decoding runs one position at a time on a transformer_state: the source is encoded once and
+ * each layer's cross-attention keys and values projected once; each step appends the new
+ * position's self-attention keys and values to a per-layer cache, so a step costs the same at
+ * any position (apart from attending over the longer cache). */
+#ifndef FLOWSEQ_MODEL_TRANSFORMER_H
+#define FLOWSEQ_MODEL_TRANSFORMER_H
+
+#include "model/encoder.h"
+#include "model/flowseq.h"
+
+typedef struct {
+  flowseq_hparams h;
+  const fs_backend *be;
+  fs_params params;
+  model_embeddings embed;
+  nn_positions positions;
+  flowseq_encoder encoder;
+  int layers;
+  nn_decoder_layer layer[FLOWSEQ_MAX_LAYERS]; /* self-attention causal */
+} transformer_model;
+
+/* Declares, allocates and randomly initialises, as flowseq_model_create. */
+fs_status transformer_create(transformer_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
+                             int n_optimizer_slots);
+void transformer_free(transformer_model *m);
+
+/* Logits [B, T, V] of every target position with teacher forcing: position t reads the target
+ * tokens before it (EOS stands for the start at t = 0). */
+fs_tensor *transformer_logits(fs_engine *e, transformer_model *m, const flowseq_batch *b);
+
+/* The training loss: out->recon [B] = label-smoothed cross-entropy summed over each sentence's
+ * target positions (tokens and the EOS), out->loss = Σ recon / B; kl and length are NULL. */
+fs_status transformer_loss(fs_engine *e, transformer_model *m, const flowseq_batch *b, flowseq_losses *out);
+
+/* ---- incremental decoding ---- */
+typedef struct {
+  int rows;                 /* decoder rows: batch x copies */
+  int steps;                /* positions decoded so far */
+  fs_tensor *src_mask;      /* [rows, S] */
+  fs_tensor *src_kv[FLOWSEQ_MAX_LAYERS];  /* cross-attention keys and values per layer, [rows, S, 2d] */
+  fs_tensor *self_kv[FLOWSEQ_MAX_LAYERS]; /* self-attention cache per layer, [rows, steps, 2d] */
+  fs_engine_mark mark;      /* the engine after the encoder: each step frees back to here */
+} transformer_state;
+
+/* Encodes B sources (ids [B, S] with EOS, mask [B, S]) with `copies` decoder rows each (row
+ * b·copies + k serves sentence b: beam search keeps a beam per copy). Gradients must be off;
+ * the state lives in the engine until its next reset. */
+fs_status transformer_start(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
+                            int src_len, int copies, transformer_state *st);
+/* Decodes position st->steps: row r continues the prefix of row parent[r] (NULL: its own) with
+ * token prev[r] (the previous position's token, EOS at the first), and gets log p(· | prefix, x)
+ * in log_probs [rows, V] (host memory). parent[r] must serve the same sentence as r. */
+fs_status transformer_step(fs_engine *e, transformer_model *m, transformer_state *st, const int32_t *prev,
+                           const int32_t *parent, float *log_probs);
+
+#endif
