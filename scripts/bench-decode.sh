@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Decoding speed and quality of a model on Multi30k test_2016: sentences/s and mean latency per
-# sentence by source length bucket (<=10, <=20, <=40, <=80 subword tokens) for argmax, npd (3x5)
-# and iwd (3x1, K=4), at batch 1 and batched; then sacreBLEU of each mode on the whole test set.
-#   scripts/bench-decode.sh [MODEL_DIR] [--lines N] [--baseline REV [--rounds R]]
+# sentence by source length bucket (<=10, <=20, <=40, <=80 subword tokens) for each decoding mode
+# at batch 1 and batched; then sacreBLEU and chrF of each mode on the whole test set. Modes: a
+# FlowSeq model's argmax, npd (3x5) and iwd (3x1, K=4); an autoregressive Transformer's greedy
+# and beam 4. --teacher DIR (a Transformer) adds the teacher's greedy and beam 4 and FlowSeq's npd
+# and iwd ranked by the teacher (--rescore) to a FlowSeq model's modes.
+#   scripts/bench-decode.sh [MODEL_DIR] [--teacher DIR] [--lines N] [--baseline REV [--rounds R]]
 # Default model: models/flowseq-small-multi30k (the bundled one). --lines N times only the first
 # N lines (batch 1 is slow); BLEU always covers all 1000. Without --baseline it times
 # build/flowseq (scripts/build.sh builds it), which picks its OpenBLAS kernel itself (flowseq
@@ -15,13 +18,14 @@
 # environment; the result is the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage() { echo "usage: scripts/bench-decode.sh [MODEL_DIR] [--lines N] [--baseline REV [--rounds R]]" >&2; exit 2; }
-model=models/flowseq-small-multi30k lines=0 baseline='' rounds=2
+usage() { echo "usage: scripts/bench-decode.sh [MODEL_DIR] [--teacher DIR] [--lines N] [--baseline REV [--rounds R]]" >&2; exit 2; }
+model=models/flowseq-small-multi30k lines=0 baseline='' rounds=2 teacher=
 while [ $# -gt 0 ]; do
   case "$1" in
     --lines) [ $# -ge 2 ] || usage; lines=$2; shift ;;
     --baseline) [ $# -ge 2 ] || usage; baseline=$2; shift ;;
     --rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
+    --teacher) [ $# -ge 2 ] || usage; teacher=$2; shift ;;
     -*) usage ;;
     *) model=$1 ;;
   esac
@@ -52,7 +56,21 @@ fi
 gzip -dc "$corpora/multi30k/test_2016_flickr.de.gz" >"$tmp/src"
 gzip -dc "$corpora/multi30k/test_2016_flickr.en.gz" >"$tmp/ref"
 if [ "$lines" -gt 0 ]; then head -n "$lines" "$tmp/src" >"$tmp/timed"; else cp "$tmp/src" "$tmp/timed"; fi
-modes=("argmax|--decode argmax" "npd 3x5|--decode npd --lengths 3 --samples 5 --tau 1.0" "iwd 3x1 K=4|--decode iwd --lengths 3 --samples 1 --iw-samples 4")
+is_transformer() { grep -q '^  type: transformer' "$1/config.yaml"; }
+# each mode: name|model directory|translate options
+if is_transformer "$model"; then
+  modes=("greedy|$model|--beam 1" "beam 4|$model|--beam 4")
+else
+  npd="--decode npd --lengths 3 --samples 5 --tau 1.0" iwd="--decode iwd --lengths 3 --samples 1 --iw-samples 4"
+  modes=("argmax|$model|--decode argmax" "npd 3x5|$model|$npd" "iwd 3x1 K=4|$model|$iwd")
+  if [ -n "$teacher" ]; then
+    is_transformer "$teacher" || { echo "bench-decode: --teacher $teacher is not a Transformer model" >&2; exit 2; }
+    modes+=("npd 3x5 teacher|$model|$npd --rescore $teacher" "iwd 3x1 teacher|$model|$iwd --rescore $teacher"
+      "teacher greedy|$teacher|--beam 1" "teacher beam 4|$teacher|--beam 4")
+  fi
+fi
+# splits a mode into $name, $dir and $opts
+mode_parts() { name=${1%%|*} rest=${1#*|}; dir=${rest%%|*} opts=${rest#*|}; }
 # seconds a command takes; a failed command stops the benchmark (a command substitution would
 # otherwise swallow the failure and time the error)
 elapsed() {
@@ -77,13 +95,13 @@ if [ -n "$baseline" ]; then
   for r in $(seq "$rounds"); do
     order="base new"; [ $((r % 2)) = 0 ] && order="new base"
     for m in "${modes[@]}"; do
-      name=${m%%|*} opts=${m#*|}
+      mode_parts "$m"
       for batch in 1 batched; do
         tokens=$([ $batch = 1 ] && echo 1 || echo 1024)
         for who in $order; do
           b=$base; [ "$who" = new ] && b=$bin
           # shellcheck disable=SC2086
-          s=$(elapsed "$b" translate -m "$model" -i "$tmp/timed" --quiet --max-tokens $tokens $opts) || exit 1
+          s=$(elapsed "$b" translate -m "$dir" -i "$tmp/timed" --quiet --max-tokens $tokens $opts) || exit 1
           printf '%s|%s|%s|%s\n' "$name" "$batch" "$who" "$s" >>"$tmp/results"
         done
       done
@@ -103,11 +121,11 @@ if [ -n "$baseline" ]; then
   total=$(wc -l <"$tmp/src")
   printf '%-14s %12s %12s %9s %10s %10s  %s\n' mode "base sent/s" "new sent/s" speed-up "base BLEU" "new BLEU" "outputs ($total lines, batched, one run each)"
   for m in "${modes[@]}"; do
-    name=${m%%|*} opts=${m#*|}
+    mode_parts "$m"
     # shellcheck disable=SC2086
-    sb=$(elapsed "$base" translate -m "$model" -i "$tmp/src" -o "$tmp/hyp.base" --quiet $opts) || exit 1
+    sb=$(elapsed "$base" translate -m "$dir" -i "$tmp/src" -o "$tmp/hyp.base" --quiet $opts) || exit 1
     # shellcheck disable=SC2086
-    sn=$(elapsed "$bin" translate -m "$model" -i "$tmp/src" -o "$tmp/hyp.new" --quiet $opts) || exit 1
+    sn=$(elapsed "$bin" translate -m "$dir" -i "$tmp/src" -o "$tmp/hyp.new" --quiet $opts) || exit 1
     diff=$(diff "$tmp/hyp.base" "$tmp/hyp.new" | grep -c '^>' || true)
     printf '%-14s %12.2f %12.2f %8.3fx %10s %10s  %s\n' "$name" "$(awk -v n="$total" -v s="$sb" 'BEGIN { print n / s }')" \
       "$(awk -v n="$total" -v s="$sn" 'BEGIN { print n / s }')" "$(awk -v a="$sb" -v b="$sn" 'BEGIN { print a / b }')" \
@@ -119,9 +137,9 @@ fi
 
 spm_encode --model="$model/spm.model" <"$tmp/timed" | awk '{ print NF }' >"$tmp/len"
 paste "$tmp/len" "$tmp/timed" | awk -F'\t' -v d="$tmp" '{ b = $1 <= 10 ? 10 : $1 <= 20 ? 20 : $1 <= 40 ? 40 : 80; print $2 > (d "/bucket." b) }'
-printf '%-14s %-8s %7s %7s %12s %14s\n' mode batch bucket lines "sent/s" "ms/sentence"
+printf '%-16s %-8s %7s %7s %12s %14s\n' mode batch bucket lines "sent/s" "ms/sentence"
 for m in "${modes[@]}"; do
-  name=${m%%|*} opts=${m#*|}
+  mode_parts "$m"
   for batch in 1 batched; do
     tokens=$([ $batch = 1 ] && echo 1 || echo 1024)
     for b in 10 20 40 80; do
@@ -129,17 +147,17 @@ for m in "${modes[@]}"; do
       [ -s "$f" ] || continue
       n=$(wc -l <"$f")
       # shellcheck disable=SC2086
-      s=$(elapsed "$bin" translate -m "$model" -i "$f" --quiet --max-tokens $tokens $opts) || exit 1
-      awk -v m="$name" -v bt=$batch -v b="<=$b" -v n="$n" -v s="$s" 'BEGIN { printf "%-14s %-8s %7s %7d %12.2f %14.1f\n", m, bt, b, n, n / s, 1000 * s / n }'
+      s=$(elapsed "$bin" translate -m "$dir" -i "$f" --quiet --max-tokens $tokens $opts) || exit 1
+      awk -v m="$name" -v bt=$batch -v b="<=$b" -v n="$n" -v s="$s" 'BEGIN { printf "%-16s %-8s %7s %7d %12.2f %14.1f\n", m, bt, b, n, n / s, 1000 * s / n }'
     done
   done
 done
 echo
-printf '%-14s %8s  %s\n' mode "sent/s" "sacreBLEU on test_2016 ($(wc -l <"$tmp/src") lines, batched)"
+printf '%-16s %8s  %s\n' mode "sent/s" "sacreBLEU and chrF on test_2016 ($(wc -l <"$tmp/src") lines, batched)"
 for m in "${modes[@]}"; do
-  name=${m%%|*} opts=${m#*|}
+  mode_parts "$m"
   # shellcheck disable=SC2086
-  s=$(elapsed "$bin" translate -m "$model" -i "$tmp/src" -o "$tmp/hyp" --quiet $opts) || exit 1
-  printf '%-14s %8.2f  %s\n' "$name" "$(awk -v n="$(wc -l <"$tmp/src")" -v s="$s" 'BEGIN { print n / s }')" \
-    "$("$bin" bleu "$tmp/ref" -i "$tmp/hyp" -f text)"
+  s=$(elapsed "$bin" translate -m "$dir" -i "$tmp/src" -o "$tmp/hyp" --quiet $opts) || exit 1
+  printf '%-16s %8.2f  %s\n' "$name" "$(awk -v n="$(wc -l <"$tmp/src")" -v s="$s" 'BEGIN { print n / s }')" \
+    "$("$bin" bleu "$tmp/ref" -i "$tmp/hyp" -m bleu chrf -f text | tr '\n' ' ')"
 done

@@ -6,10 +6,12 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 # libopenblas-openmp-dev, not the pthread build: our loops use OpenMP and two thread pools
 # fighting over the same cores cost ~1.5x (docs/architecture.md#backend). clang-14 with its runtimes (libFuzzer,
-# sanitizers) and OpenMP builds the fuzz targets (scripts/fuzz.sh).
+# sanitizers) and OpenMP builds the fuzz targets (scripts/fuzz.sh). Open MPI: data-parallel
+# training (mpirun -np N flowseq train; the build turns FLOWSEQ_MPI on when it finds it).
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libopenblas-openmp-dev libyaml-dev libsentencepiece-dev sentencepiece zlib1g-dev \
+  libopenmpi-dev openmpi-bin \
   python3 python3-pip gnuplot-nox ca-certificates curl time \
   clang-14 libclang-rt-14-dev libomp-14-dev >/dev/null
 echo "[deps] Debian packages installed"

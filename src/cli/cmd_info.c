@@ -5,11 +5,12 @@
 #include "backend/backend.h"
 #include "backend/cpu/blas_core.h"
 #include "cli/commands.h"
+#include "train/dist.h"
 
 int cmd_info(int argc, char **argv) {
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     printf("usage: flowseq info\n\nPrints the version, the CPU, the OpenBLAS kernel in use and why it was chosen,\n"
-           "the build options and the compute backend that would be selected at run time.\n\n"
+           "the build options (CUDA, MPI) and the compute backend selected at run time.\n\n"
            "The kernel is the fastest one this CPU runs whose sgemm passes a check against a\n"
            "double-precision reference. FLOWSEQ_BLAS_CORE=NAME forces an OpenBLAS core (Haswell,\n"
            "SkylakeX, ...); FLOWSEQ_BLAS_CORE=openblas keeps OpenBLAS's own choice, which honours\n"
@@ -26,6 +27,9 @@ int cmd_info(int argc, char **argv) {
 #else
   printf("cuda backend: not built\n");
 #endif
+  const char *mpi = fs_dist_library();
+  if (mpi) printf("mpi: yes (%s; mpirun -np N flowseq train trains data-parallel)\n", mpi);
+  else printf("mpi: no (built without FLOWSEQ_MPI)\n");
   printf("compute backend: %s\n", fs_backend_default()->name);
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "decode/search.h"
 #include "eval/bleu.h"
 #include "train/checkpoint.h"
+#include "train/dist.h"
 #include "train/metrics.h"
 #include "train/schedule.h"
 #include "train/signals.h"
@@ -35,7 +36,12 @@ typedef struct {
   long sentences, target_tokens;
   double sum_recon, sum_kl, sum_length, window_start, window_flops;
   long window_tokens, window_sentences;
+  bool stop; /* a rank received SIGINT/SIGTERM: every rank knows it after the same update */
 } trainer;
+
+/* In a multi-process job rank 0 speaks for all: it writes the checkpoints, the metrics and the
+ * log, and validates; the other ranks only compute. */
+static bool leader(void) { return fs_dist_rank() == 0; }
 
 static double now(void) {
   struct timespec ts;
@@ -73,6 +79,7 @@ static fs_status init_batch(trainer *t, int n, uint64_t stream, flowseq_batch *o
 }
 
 static fs_status save(trainer *t) {
+  if (!leader()) return FS_OK;
   t->progress.rng_offset = t->engine.rng_offset;
   t->progress.skipped = t->adamw.skipped;
   fs_status s = fs_checkpoint_save(t->cfg->train.output, t->cfg, &t->model, &t->adamw, &t->progress, t->cfg->train.spm);
@@ -167,50 +174,70 @@ static fs_status validation_bleu(trainer *t, double *bleu) {
   return s;
 }
 
+/* The log line and metrics row of the last log_every updates, with the loss parts, tokens and
+ * FLOPs summed over the ranks (every rank calls it: the sums are a collective). */
 static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, double grad_norm) {
   fs_progress *g = &t->progress;
-  double elapsed = now() - t->window_start, tok_s = t->window_tokens / (elapsed > 0 ? elapsed : 1);
-  double gflops = (t->engine.gemm_flops - t->window_flops) / (elapsed > 0 ? elapsed : 1) / 1e9;
+  double job[6] = {t->sum_recon, t->sum_kl, t->sum_length, (double)t->window_tokens, (double)t->window_sentences,
+                   t->engine.gemm_flops - t->window_flops};
+  fs_dist_sum_doubles(job, 6);
+  double sum_recon = job[0], sum_kl = job[1], sum_length = job[2], tokens = job[3], sentences = job[4];
+  double elapsed = now() - t->window_start, tok_s = tokens / (elapsed > 0 ? elapsed : 1);
+  double gflops = job[5] / (elapsed > 0 ? elapsed : 1) / 1e9;
   long remaining = g->phase == FS_PHASE_PRETRAIN
                        ? t->cfg->train.init_steps - g->update + t->cfg->train.max_updates
                        : t->cfg->train.max_updates - g->update;
   double per_update = elapsed / t->cfg->train.log_every, eta = remaining * per_update;
-  double n = t->window_sentences ? t->window_sentences : 1;
+  double n = sentences ? sentences : 1;
   char parts[128];
   if (fs_model_pretrains(&t->model))
-    snprintf(parts, sizeof parts, "recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f", t->sum_recon / n,
-             t->sum_kl / n, t->sum_length / n, kl_weight);
+    snprintf(parts, sizeof parts, "recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f", sum_recon / n,
+             sum_kl / n, sum_length / n, kl_weight);
   else
-    snprintf(parts, sizeof parts, "ce %.3f per sentence, %.3f per token", t->sum_recon / n,
-             t->sum_recon / (t->window_tokens ? t->window_tokens : 1));
+    snprintf(parts, sizeof parts, "ce %.3f per sentence, %.3f per token", sum_recon / n,
+             sum_recon / (tokens ? tokens : 1));
   fs_log("train", "%s ep %d upd %ld | %s | lr %.2e |g| %.3f | %.0f tgt tok/s, %.1f GEMM GFLOP/s | ETA %.0fh%02.0fm",
          g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->data.epoch, g->update, parts,
          fs_lr_at(sched, g->update - 1), grad_norm, tok_s, gflops, floor(eta / 3600), fmod(eta / 60, 60));
   fs_metrics_row row = fs_metrics_row_empty(g->total_updates, g->data.epoch, g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main");
-  row.recon = t->sum_recon / n, row.kl = t->sum_kl / n, row.length = t->sum_length / n;
+  row.recon = sum_recon / n, row.kl = sum_kl / n, row.length = sum_length / n;
   row.kl_weight = kl_weight, row.lr = fs_lr_at(sched, g->update - 1), row.grad_norm = grad_norm, row.tok_per_s = tok_s;
-  if (fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("train", "%s", fs_last_error());
+  if (leader() && fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("train", "%s", fs_last_error());
   t->sum_recon = t->sum_kl = t->sum_length = 0;
   t->window_tokens = t->window_sentences = 0;
   t->window_start = now();
   t->window_flops = t->engine.gemm_flops;
 }
 
-/* Forward and backward of the next batch, adding into the gradients; advances the data position. */
-static fs_status accumulate(trainer *t, flowseq_phase phase, double kl_weight) {
-  fs_progress *g = &t->progress;
-  if (g->data.next_batch >= t->batcher.n_batches) {
-    g->data.epoch++;
-    g->data.next_batch = 0;
-    fs_batcher_set_epoch(&t->batcher, g->data.epoch);
-  }
+/* The random stream of the batch at `at`: element epoch·2^32 + batch + 1 of the splitmix64
+ * sequence of the seed, a Philox key of its own. */
+static uint64_t batch_stream(uint64_t seed, fs_data_position at) {
+  uint64_t z = seed + (((uint64_t)(uint32_t)at.epoch << 32 | (uint32_t)at.next_batch) + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* Forward and backward of the batch at `at` of the current epoch's plan, adding into the gradients.
+ * Its dropout masks and posterior noise come from the batch's own stream, not the running
+ * counter: a batch draws the same numbers whichever rank computes it after whichever others, so
+ * N ranks compute what one process accumulating N times as many batches does. The running
+ * stream (data-dependent inits, validation) is left where it was. */
+static fs_status accumulate(trainer *t, flowseq_phase phase, double kl_weight, fs_data_position at) {
   flowseq_batch batch;
-  fs_batcher_get(&t->batcher, g->data.next_batch++, &batch, NULL);
-  fs_engine_reset(&t->engine);
-  t->engine.training = true;
+  fs_batcher_get(&t->batcher, at.next_batch, &batch, NULL);
+  fs_engine *e = &t->engine;
+  fs_engine_reset(e);
+  e->training = true;
+  uint64_t seed = e->seed, offset = e->rng_offset;
+  e->seed = batch_stream(seed, at);
+  e->rng_offset = 0;
   flowseq_losses l;
-  FS_TRY(fs_model_loss(&t->engine, &t->model, &batch, phase, (float)kl_weight, &l));
-  FS_TRY(fs_backward(&t->engine, l.loss));
+  fs_status s = fs_model_loss(e, &t->model, &batch, phase, (float)kl_weight, &l);
+  if (s == FS_OK) s = fs_backward(e, l.loss);
+  e->seed = seed;
+  e->rng_offset = offset;
+  FS_TRY(s);
   float parts[3 * 4096];
   if (batch.batch <= 4096) {
     fs_tensor_to_host(&t->engine, l.recon, parts);
@@ -227,15 +254,32 @@ static fs_status accumulate(trainer *t, flowseq_phase phase, double kl_weight) {
   return FS_OK;
 }
 
-/* One optimizer update over train.accumulate batches (their mean gradient). */
+/* One optimizer update over the next N · train.accumulate batches of the plan (N ranks), with
+ * their mean gradient. Rank r computes the batches k ≡ r (mod N) among them, the gradients are
+ * summed by one all-reduce over the gradient block, and every rank takes the same step: the
+ * update one process accumulating N · train.accumulate batches makes. The data position counts
+ * the job's batches, so a checkpoint resumes with any number of ranks. */
 static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *sched, double kl_weight,
                         double *grad_norm) {
   fs_progress *g = &t->progress;
-  int micro = t->cfg->train.accumulate > 0 ? t->cfg->train.accumulate : 1;
-  fs_params_zero_grad(fs_model_params(&t->model));
-  for (int k = 0; k < micro; k++) FS_TRY(accumulate(t, phase, kl_weight));
+  fs_params *p = fs_model_params(&t->model);
+  int ranks = fs_dist_size(), batches = (t->cfg->train.accumulate > 0 ? t->cfg->train.accumulate : 1) * ranks;
+  fs_params_zero_grad(p);
+  for (int k = 0; k < batches; k++) {
+    if (g->data.next_batch >= t->batcher.n_batches) { /* this epoch's plan is used up */
+      g->data.epoch++;
+      g->data.next_batch = 0;
+      fs_batcher_set_epoch(&t->batcher, g->data.epoch);
+    }
+    if (k % ranks == fs_dist_rank()) FS_TRY(accumulate(t, phase, kl_weight, g->data));
+    g->data.next_batch++;
+  }
+  FS_TRY(fs_dist_sum_floats(p->be, fs_params_slot(p, 1), p->total));
+  /* a signal reaches one rank (or each at its own moment): all stop after the same update */
+  t->stop = fs_dist_any(fs_stop_requested());
+  if (t->stop) fs_log("train", "SIGINT/SIGTERM received: stopping after update %ld", g->update + 1);
   fs_param_filter filter = {phase == FLOWSEQ_PRETRAIN ? "prior." : NULL};
-  if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), micro, &filter, grad_norm))
+  if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), batches, &filter, grad_norm))
     fs_log("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->update, t->adamw.skipped);
   g->update++;
   g->total_updates++;
@@ -272,14 +316,21 @@ static bool validate_and_track(trainer *t) {
   return t->cfg->train.patience > 0 && g->bad_validations >= t->cfg->train.patience;
 }
 
-/* With FLOWSEQ_PROFILE=1: where the phase's time went, then a fresh count for the next phase. */
+/* With FLOWSEQ_PROFILE=1: where the phase's time went (rank 0's), then a fresh count for the next phase. */
 static void profile_phase(const char *phase, double *phase_start, long updates) {
   const char *profile = getenv("FLOWSEQ_PROFILE");
-  if (!profile || strcmp(profile, "1")) return;
+  if (!profile || strcmp(profile, "1") || !leader()) return;
   fs_log("train", "time split of the %s phase:", phase);
   fs_profile_report(stderr, now() - *phase_start, updates);
   fs_profile_reset();
   *phase_start = now();
+}
+
+/* After a data-dependent init: rank 0's weights on every rank. The ranks computed the same init
+ * from the same batch, but a reduction may round differently with another thread count. */
+static fs_status share_weights(trainer *t) {
+  fs_params *p = fs_model_params(&t->model);
+  return fs_dist_broadcast_floats(p->be, fs_params_slot(p, 0), p->total);
 }
 
 /* Updates between checkpoints: train.save_every, else one per validation. */
@@ -299,6 +350,7 @@ static fs_status run_phases(trainer *t) {
     fs_status s = flowseq_init_posterior_mean(&t->engine, &t->model.flowseq, &b);
     fs_batcher_free(&ib);
     FS_TRY(s);
+    FS_TRY(share_weights(t));
     fs_log("train", "posterior mean head initialised from %d sentences", b.batch);
     g->phase = FS_PHASE_PRETRAIN; /* with init_steps = 0 it goes straight on to the prior init */
     g->update = 0;
@@ -307,12 +359,12 @@ static fs_status run_phases(trainer *t) {
     int warm = tc->init_steps < tc->warmup ? tc->init_steps : tc->warmup; /* docs/model.md#schedules: min(4000, init_steps) */
     fs_lr_schedule sched = {tc->lr, !strcmp(tc->schedule, "inv_sqrt"), tc->gamma, strcmp(tc->schedule, "inv_sqrt") ? warm : tc->warmup};
     double norm = 0;
-    while (g->update < tc->init_steps && !fs_stop_requested()) {
+    while (g->update < tc->init_steps && !t->stop) {
       FS_TRY(update(t, FLOWSEQ_PRETRAIN, &sched, 0.0, &norm));
       if (g->update % tc->log_every == 0) log_line(t, &sched, 0.0, norm);
       if (g->update % save_interval(tc) == 0) FS_TRY(save(t));
     }
-    if (fs_stop_requested()) return save(t);
+    if (t->stop) return save(t);
     profile_phase("pre-training", &phase_start, g->update - first_update);
     first_update = 0; /* the main phase counts from 0 */
     FS_TRY(init_batch(t, tc->init_batch_size, 2, &b, &ib));
@@ -320,6 +372,7 @@ static fs_status run_phases(trainer *t) {
     fs_status s = flowseq_init_prior(&t->engine, &t->model.flowseq, &b);
     fs_batcher_free(&ib);
     FS_TRY(s);
+    FS_TRY(share_weights(t));
     fs_log("train", "prior initialised (log-variance head, ActNorms, coupling outputs) from %d sentences", b.batch);
     fs_adamw_reset(&t->adamw); /* the main phase starts a fresh optimiser */
     g->phase = FS_PHASE_MAIN;
@@ -331,11 +384,12 @@ static fs_status run_phases(trainer *t) {
   fs_lr_schedule sched = {tc->lr, inv_sqrt, tc->gamma, inv_sqrt || !fs_model_pretrains(&t->model) ? tc->warmup : 0};
   double norm = 0;
   bool stop = false;
-  while (g->phase == FS_PHASE_MAIN && g->update < tc->max_updates && !stop && !fs_stop_requested()) {
+  while (g->phase == FS_PHASE_MAIN && g->update < tc->max_updates && !stop && !t->stop) {
     double w = fs_kl_weight(g->update, tc->kl_warmup_steps);
     FS_TRY(update(t, FLOWSEQ_MAIN, &sched, w, &norm));
     if (g->update % tc->log_every == 0) log_line(t, &sched, w, norm);
-    if (g->update % tc->valid_every == 0) stop = validate_and_track(t);
+    /* rank 0 validates while the others wait for its early-stopping verdict */
+    if (g->update % tc->valid_every == 0) stop = fs_dist_broadcast_flag(leader() && validate_and_track(t));
     if (g->update % save_interval(tc) == 0) FS_TRY(save(t));
   }
   profile_phase("main", &phase_start, g->update - first_update);
@@ -344,7 +398,7 @@ static fs_status run_phases(trainer *t) {
   return save(t);
 }
 
-fs_status fs_train(fs_config *cfg) {
+static fs_status train(fs_config *cfg) {
   trainer t;
   memset(&t, 0, sizeof t);
   t.cfg = cfg;
@@ -396,7 +450,7 @@ fs_status fs_train(fs_config *cfg) {
   if (s == FS_OK) s = fs_batcher_init(&t.batcher, &t.train, &bo, t.progress.data.epoch);
   if (s == FS_OK && t.batcher.n_batches < 1)
     s = fs_error(FS_ERR_ARG, "train: the training data (%d pairs) makes no batch: nothing to train on", t.train.count);
-  if (s == FS_OK) {
+  if (s == FS_OK && leader()) {
     char *metrics = malloc(strlen(tc->output) + 16);
     sprintf(metrics, "%s.metrics.tsv", tc->output);
     s = fs_metrics_open(&t.metrics, metrics, t.progress.total_updates);
@@ -406,6 +460,11 @@ fs_status fs_train(fs_config *cfg) {
     fs_log("train", "%s: %lld parameters, %d batches per epoch, backend %s",
            cfg->model.type == FS_MODEL_TRANSFORMER ? "transformer" : "flowseq",
            (long long)fs_model_params(&t.model)->total, t.batcher.n_batches, be->name);
+    int ranks = fs_dist_size(), accumulate = tc->accumulate > 0 ? tc->accumulate : 1;
+    if (ranks > 1)
+      fs_log("train", "data parallel over %d ranks (%s): %d ranks x %d accumulated = %d batches of up to %d target tokens "
+             "per update, learning rate as configured", ranks, fs_dist_library(), ranks, accumulate, ranks * accumulate,
+             tc->max_tokens);
     fs_signals_install();
     t.window_start = now();
     s = run_phases(&t);
@@ -419,5 +478,18 @@ fs_status fs_train(fs_config *cfg) {
   fs_pairs_free(&t.valid);
   if (t.valid_refs.lines) fs_text_free(&t.valid_refs);
   fs_spm_free(t.spm);
+  return s;
+}
+
+fs_status fs_train(fs_config *cfg) {
+  FS_TRY(fs_dist_init());
+  if (!leader()) fs_log_quiet(1);
+  fs_status s = train(cfg);
+  /* the other ranks would wait for this one in their next collective forever */
+  if (s != FS_OK && fs_dist_size() > 1) {
+    fprintf(stderr, "flowseq train: rank %d of %d: %s (ending the job)\n", fs_dist_rank(), fs_dist_size(), fs_last_error());
+    fs_dist_abort(1);
+  }
+  fs_dist_finalize();
   return s;
 }

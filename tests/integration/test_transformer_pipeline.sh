@@ -79,6 +79,10 @@ check "sample --rescore adds the teacher feature" grep -qE ' teacher=-?[0-9.]+ \
 # the n-best are ranked by it: each sentence's teacher scores never rise down the list
 check "sample --rescore ranks by the teacher" awk -F' \\|\\|\\| ' '{ split($3, f, "teacher="); t = f[2] + 0
   if ($1 == id && t > prev + 1e-9) bad = 1; id = $1; prev = t } END { exit bad }' "$dir/nbest.teacher"
+# the same 3 x 5 candidates (same seed): translate outputs the one sample ranks first by the teacher
+"$bin" sample -m "$dir/flow" -n 15 --lengths 3 -i "$dir/in.de" --rescore "$dir/a" --quiet >"$dir/nbest.15"
+awk -F' \\|\\|\\| ' '!($1 in seen) { seen[$1]; print $2 }' "$dir/nbest.15" >"$dir/top"
+check "npd --rescore picks the candidate with the best teacher score" cmp -s <(sed '/^$/d' "$dir/rescored") "$dir/top"
 err=$("$bin" translate -m "$dir/flow" -i "$dir/in.de" --decode npd --rescore "$dir/flow" 2>&1 >/dev/null)
 check "a FlowSeq model as teacher is refused ($err)" grep -q "not an autoregressive Transformer" <<<"$err"
 echo "$passed passed, $failed failed"

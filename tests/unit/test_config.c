@@ -35,9 +35,9 @@ static int round_trips(const fs_config *c) {
 
 static void test_presets(void) {
   const char *presets[] = {"flowseq-tiny", "flowseq-small", "flowseq-base-iwslt14", "flowseq-base-wmt14",
-                           "flowseq-large-wmt14"};
+                           "flowseq-large-wmt14", "ar-small", "ar-base-wmt14"};
   const char *src = getenv("FLOWSEQ_SOURCE_DIR") ? getenv("FLOWSEQ_SOURCE_DIR") : ".";
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 7; i++) {
     char path[1024];
     fs_config c;
     fs_config_defaults(&c);
@@ -56,6 +56,12 @@ static void test_presets(void) {
   snprintf(path, sizeof path, "%s/models/flowseq-base-iwslt14.yaml", src);
   CHECK(fs_config_load(&c, path) == FS_OK && c.model.encoder_layers == 5 && c.model.encoder_heads == 4 &&
         c.model.decoder_dropout > 0.19f && c.model.length_range == 16 && !c.model.share_embed && c.model.flow_heads == 4);
+  /* the teacher: Transformer base */
+  fs_config_defaults(&c);
+  snprintf(path, sizeof path, "%s/models/ar-base-wmt14.yaml", src);
+  CHECK(fs_config_load(&c, path) == FS_OK && c.model.type == FS_MODEL_TRANSFORMER && c.model.d == 512 &&
+        c.model.ffn_hidden == 2048 && c.model.encoder_layers == 6 && c.model.decoder_layers == 6 &&
+        c.model.decoder_heads == 8 && flowseq_length_unit(&c.model) == 1);
 }
 
 static void test_merge_and_overrides(void) {
@@ -142,7 +148,18 @@ static void test_validation(void) {
       {"model.eos_id", "0", "must differ"},
       {"model.max_length", "60", "model.max_length = 60: must be at least train.max_length + 4 = 84"},
       {"train.schedule", "cosine", "train.schedule = cosine: expected expo or inv_sqrt"},
+      {"model.decoder_heads", "3", "model.decoder_heads = 3: does not divide model.d = 256"},
   };
+  /* a Transformer has no flow: FlowSeq's flow constraints do not apply, the heads' still do */
+  fs_config t;
+  fs_config_defaults(&t);
+  CHECK(fs_config_override(&t, "model.type", "transformer") == FS_OK && fs_config_override(&t, "model.d", "36") == FS_OK &&
+        fs_config_override(&t, "model.encoder_heads", "4") == FS_OK && fs_config_override(&t, "model.decoder_heads", "6") == FS_OK &&
+        fs_config_override(&t, "model.flow_levels", "2") == FS_OK);
+  CHECK_MSG(fs_config_validate(&t) == FS_OK, "%s", fs_last_error());
+  CHECK(fs_config_override(&t, "model.decoder_heads", "5") == FS_OK && fs_config_validate(&t) == FS_ERR_ARG);
+  CHECK(fs_config_override(&t, "model.type", "rnn") == FS_ERR_FORMAT &&
+        strstr(fs_last_error(), "model.type: expected flowseq or transformer, got \"rnn\""));
   for (int i = 0; i < (int)(sizeof bad / sizeof bad[0]); i++) {
     fs_config c;
     fs_config_defaults(&c);

@@ -1,6 +1,7 @@
 /* Parallel decoding on a tiny model trained through all three phases on two pairs: argmax
  * reproduces the training targets, npd with one length, one sample and τ = 0 equals argmax, iwd
- * picks the candidate its own formula ranks best, and the same seed gives the same output. */
+ * picks the candidate its own formula ranks best, the same seed gives the same output, and an
+ * external rescorer (the teacher's hook) sees each candidate's source and decides the choice. */
 #include <string.h>
 
 #include "decode/decode.h"
@@ -41,6 +42,39 @@ static void test_rows_per_sentence(void) {
   o = flowseq_decode_defaults(FLOWSEQ_DECODE_IWD);
   o.lengths = 3, o.samples = 1, o.iw_samples = 4;
   CHECK(flowseq_decode_rows_per_sentence(&o) == 12);
+}
+
+/* A stand-in for the teacher: arbitrary scores, and a check that candidate i's source row is the
+ * source of its sentence. */
+static int rescored, wrong_sources;
+static fs_status fake_rescorer(void *context, const int32_t *src, const float *src_mask, int batch, int src_len,
+                               const flowseq_candidate *c, int n, double *scores) {
+  (void)context, (void)src_mask;
+  for (int i = 0; i < n; i++) {
+    scores[i] = (double)((i * 7919) % 13);
+    wrong_sources += batch != TINY_B || src_len != TINY_S ||
+                     memcmp(src + c[i].sentence * src_len, tiny_src + c[i].sentence * TINY_S, sizeof(int32_t) * TINY_S);
+  }
+  rescored += n;
+  return FS_OK;
+}
+
+static void test_external_rescorer(void) {
+  flowseq_decode_options o = flowseq_decode_defaults(FLOWSEQ_DECODE_NPD);
+  o.lengths = 2, o.samples = 3;
+  o.rescore = fake_rescorer;
+  flowseq_candidate *c;
+  int n, best[TINY_B];
+  decode(&o, &c, &n, best);
+  CHECK(rescored == n && n > TINY_B && wrong_sources == 0);
+  for (int b = 0; b < TINY_B; b++) {
+    int expected = -1;
+    for (int i = 0; i < n; i++)
+      if (c[i].sentence == b && (expected < 0 || (i * 7919) % 13 < (expected * 7919) % 13)) expected = i;
+    CHECK_MSG(best[b] == expected && c[best[b]].score == (double)((expected * 7919) % 13),
+              "sentence %d: chose %d, the rescorer's best is %d", b, best[b], expected);
+  }
+  flowseq_candidates_free(c, n);
 }
 
 int main(void) {
@@ -94,6 +128,7 @@ int main(void) {
   for (int i = 0; i < n_iwd && i < n_again; i++)
     CHECK(again[i].score == iwd[i].score && memcmp(again[i].tokens, iwd[i].tokens, sizeof(int32_t) * iwd[i].length) == 0);
 
+  test_external_rescorer();
   flowseq_candidates_free(argmax, n_argmax);
   flowseq_candidates_free(npd, n_npd);
   flowseq_candidates_free(iwd, n_iwd);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Reproduces both bundled Multi30k models from scratch (docs/transformer.md):
+#   1. vocab     joint SentencePiece model of both training sides (8000 pieces)
+#   2. teacher   the autoregressive Transformer (models/ar-small.yaml)
+#   3. distill   the teacher's beam-4 translations of the training source
+#   4. student   FlowSeq (models/flowseq-small.yaml) on the distilled targets
+#   5. evaluate  whole test_2016: teacher greedy and beam 4, FlowSeq argmax and NPD 3x5 ranked
+#                by the teacher (BLEU, chrF; in WORK_DIR/test_2016.bleu)
+# Every step resumes: run the script again after an interruption and it goes on where it stopped
+# (finished steps are skipped, training resumes from its checkpoint, distillation from its last
+# complete chunk). At the end it prints where the time went.
+#
+# usage: scripts/train-multi30k.sh [WORK_DIR]           (default work/multi30k)
+# environment: FLOWSEQ (binary, default build/flowseq), FLOWSEQ_CORPORA (default ../shared/corpora),
+#   TEACHER_ARGS / STUDENT_ARGS (extra "--train.KEY VALUE" overrides, e.g. fewer updates),
+#   VOCAB_ARGS (extra vocab options).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-work/multi30k}
+bin=${FLOWSEQ:-$root/build/flowseq}
+corpora=${FLOWSEQ_CORPORA:-$root/../shared/corpora}
+m30k=$corpora/multi30k
+[ -f "$m30k/train.de.gz" ] || { echo "train-multi30k: Multi30k not found under $corpora" >&2; exit 1; }
+mkdir -p "$work"
+times=()
+step() { # name, command...: runs and records the wall time
+  local name=$1 start=$SECONDS
+  shift
+  echo "== $name" >&2
+  "$@"
+  times+=("$name $((SECONDS - start))")
+}
+best() { [ -d "$1.best" ] && echo "$1.best" || echo "$1"; } # the best validated model when there is one
+
+[ -s "$work/spm.model" ] || step vocab "$bin" vocab -i "$m30k/train.de.gz" -i "$m30k/train.en.gz" --vocab-size 8000 \
+  ${VOCAB_ARGS:-} -o "$work/spm.model"
+
+common=(--train.spm "$work/spm.model" --train.valid_src "$m30k/val.de.gz" --train.valid_tgt "$m30k/val.en.gz")
+# shellcheck disable=SC2086 # the *_ARGS are word lists on purpose
+step teacher "$bin" train -c "$root/models/ar-small.yaml" "${common[@]}" --train.train_src "$m30k/train.de.gz" \
+  --train.train_tgt "$m30k/train.en.gz" --train.output "$work/teacher" ${TEACHER_ARGS:-}
+teacher=$(best "$work/teacher")
+
+[ -s "$work/train.distilled.en" ] ||
+  step distill "$bin" distill -m "$teacher" -i "$m30k/train.de.gz" -o "$work/train.distilled.en" --beam 4
+
+# shellcheck disable=SC2086
+step student "$bin" train -c "$root/models/flowseq-small.yaml" "${common[@]}" --train.train_src "$m30k/train.de.gz" \
+  --train.train_tgt "$work/train.distilled.en" --train.output "$work/flowseq" ${STUDENT_ARGS:-}
+student=$(best "$work/flowseq")
+
+evaluate() {
+  local test_de=$m30k/test_2016_flickr.de.gz test_en=$m30k/test_2016_flickr.en.gz name model args
+  while read -r name model args; do
+    # shellcheck disable=SC2086
+    "$bin" translate -m "$model" -i "$test_de" -o "$work/test_2016.$name.en" --quiet $args
+    printf '%-24s %s\n' "$name" "$("$bin" bleu "$test_en" -i "$work/test_2016.$name.en" -m bleu chrf -b -f text | tr '\n' ' ')"
+  done >"$work/test_2016.bleu" <<EOF
+teacher-greedy $teacher --beam 1
+teacher-beam4 $teacher --beam 4
+flowseq-argmax $student
+flowseq-npd-teacher $student --decode npd --lengths 3 --samples 5 --rescore $teacher
+EOF
+}
+step evaluate evaluate
+cat "$work/test_2016.bleu"
+
+echo "time per step (seconds):"
+printf '  %s\n' "${times[@]}"

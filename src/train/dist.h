@@ -1,0 +1,45 @@
+/* Data-parallel training across processes: the few collectives the trainer needs, over MPI in a
+ * FLOWSEQ_MPI build (the only file that names MPI) and as a single-rank no-op in any other.
+ *
+ * MPI is started only when a launcher started the process (mpirun / mpiexec / srun leave
+ * OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_SIZE in the environment); a plain run of an MPI build is
+ * rank 0 of 1 and never touches MPI, exactly like a build without it. MPI calls come from the
+ * main thread only (MPI_THREAD_FUNNELED; OpenMP workers never call MPI). MPI's default error
+ * handler ends the whole job on a communication failure, so the collectives return nothing to
+ * check. */
+#ifndef FLOWSEQ_TRAIN_DIST_H
+#define FLOWSEQ_TRAIN_DIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend/backend.h"
+#include "core/status.h"
+
+/* Joins the job if a launcher started this process; idempotent (but not after fs_dist_finalize). */
+fs_status fs_dist_init(void);
+/* Leaves the job (waits for every rank to leave too); single-rank: nothing. */
+void fs_dist_finalize(void);
+/* Ends every rank of the job at once with `code` (after an error the others would wait for
+ * forever in their next collective); a single rank exits. Does not return. */
+_Noreturn void fs_dist_abort(int code);
+
+int fs_dist_rank(void); /* 0 .. size − 1 */
+int fs_dist_size(void);
+/* "Open MPI v4.1.4"-style name of the MPI library this build uses, or NULL without MPI. */
+const char *fs_dist_library(void);
+
+/* Sums n floats over all ranks, in place on every rank. x is device memory of `be`; a GPU's
+ * goes through a host buffer (MPI on host memory; no NCCL yet). */
+fs_status fs_dist_sum_floats(const fs_backend *be, float *x, int64_t n);
+/* The same for n doubles in host memory (counts and loss sums). */
+void fs_dist_sum_doubles(double *x, int n);
+/* Whether `local` is true on any rank (every rank gets the same answer). */
+bool fs_dist_any(bool local);
+/* Rank 0's n floats (device memory of `be`) copied to every other rank. */
+fs_status fs_dist_broadcast_floats(const fs_backend *be, float *x, int64_t n);
+/* Rank 0's value of a flag, on every rank. */
+bool fs_dist_broadcast_flag(bool value);
+
+#endif
