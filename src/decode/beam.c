@@ -117,11 +117,14 @@ static int best_extensions(const float *lp, const double *prefix_logprob, int fi
   return count;
 }
 
-/* The highest (worst) score of n finished hypotheses. */
-static double worst_score(const flowseq_candidate *h, int n) {
-  double worst = -INFINITY;
-  for (int i = 0; i < n; i++) worst = h[i].score > worst ? h[i].score : worst;
-  return worst;
+/* The n-th lowest (best) score among h[0..count), count >= n (ties ranked by position). */
+static double nth_best_score(const flowseq_candidate *h, int count, int n) {
+  for (int i = 0; i < count; i++) {
+    int ahead = 0;
+    for (int j = 0; j < count; j++) ahead += h[j].score < h[i].score || (h[j].score == h[i].score && j < i);
+    if (ahead == n - 1) return h[i].score;
+  }
+  return INFINITY;
 }
 
 /* Adds a finished hypothesis to a sentence's list of at most K, replacing the worst when full
@@ -201,11 +204,11 @@ fs_status fs_beam_search(fs_engine *e, transformer_model *m, const int32_t *src,
             next_logprob[r] = x->logprob, parent[r] = x->row, prev[r] = x->token;
           }
         }
-        /* done: nothing left, or K finished and the best live prefix, ending at the next position,
-         * would not beat the worst of them (the usual heuristic: longer continuations of it
-         * only lose log-probability, though a length penalty could still favour them) */
-        bool beaten = finished[b] == K &&
-                      next_logprob[base] / pow(t + 2, o->length_penalty) <= -worst_score(hyps + base, K);
+        /* done: nothing left, or the n-best are finished and the best live prefix, ending at the
+         * next position, would not enter them (the usual heuristic: longer continuations only
+         * lose log-probability, though a length penalty could still favour them) */
+        bool beaten = finished[b] >= o->nbest && (live == 0 || next_logprob[base] / pow(t + 2, o->length_penalty) <=
+                                                                   -nth_best_score(hyps + base, finished[b], o->nbest));
         if (live == 0 || beaten) done[b] = true, open--;
       }
       for (int r = base + live; r < base + K; r++) /* unused rows: no prefix */

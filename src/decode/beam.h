@@ -5,11 +5,11 @@
  *           token and ranks the best 2K extensions; an extension by EOS among the first K becomes
  *           a finished hypothesis scored by its log-probability divided by length^α (the length
  *           with EOS), and the best K others are the next live prefixes. A sentence keeps its K
- *           best finished hypotheses and is done when no prefix is live or when it has K and its
- *           best live prefix, ended at the next position, would score worse than all of them
- *           (the stopping rule of Hugging Face's beam search; fairseq stops at the first K
- *           finished, which loses the best hypothesis whenever poor short ones end first). The
- *           batch stops when every sentence is done.
+ *           best finished hypotheses and is done when no prefix is live or when it has its
+ *           n-best finished and its best live prefix, ended at the next position, would not
+ *           enter them (fairseq stops at the first K finished, which loses the best hypothesis
+ *           whenever poor short ones end first; waiting for K finished, as Hugging Face does,
+ *           ran most batches to the length limit). The batch stops when every sentence is done.
  * At a sentence's last allowed position, only EOS may be chosen: outputs have at most
  * max_length_a · (source tokens) + max_length_b tokens (EOS included), and never more than
  * model.max_length. PAD is never chosen.
