@@ -362,7 +362,7 @@ static fs_status run_phases(trainer *t) {
     while (g->update < tc->init_steps && !t->stop) {
       FS_TRY(update(t, FLOWSEQ_PRETRAIN, &sched, 0.0, &norm));
       if (g->update % tc->log_every == 0) log_line(t, &sched, 0.0, norm);
-      if (g->update % save_interval(tc) == 0) FS_TRY(save(t));
+      if (g->update % save_interval(tc) == 0 && !t->stop) FS_TRY(save(t)); /* a stop saves once, below */
     }
     if (t->stop) return save(t);
     profile_phase("pre-training", &phase_start, g->update - first_update);
@@ -390,7 +390,7 @@ static fs_status run_phases(trainer *t) {
     if (g->update % tc->log_every == 0) log_line(t, &sched, w, norm);
     /* rank 0 validates while the others wait for its early-stopping verdict */
     if (g->update % tc->valid_every == 0) stop = fs_dist_broadcast_flag(leader() && validate_and_track(t));
-    if (g->update % save_interval(tc) == 0) FS_TRY(save(t));
+    if (g->update % save_interval(tc) == 0 && !t->stop) FS_TRY(save(t)); /* a stop saves once, after the loop */
   }
   profile_phase("main", &phase_start, g->update - first_update);
   if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);

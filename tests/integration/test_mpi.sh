@@ -54,9 +54,11 @@ rank_pid() { # the pid of rank $2 of the mpirun whose pid is $1 (its child, laun
 # far from the end: saves do not change the training); sets
 # $rc, mpirun's exit status, and $tenths, the tenths of a second it took to end (at most 600)
 interrupt() {
-  "${mpi[@]}" "$bin" "${flow[@]}" --train.save_every 2 --train.output "$dir/$1" 2>"$dir/$1.log" &
+  # a checkpoint every update (saves do not change the training) keeps the short run going long
+  # enough to be caught in the middle, also on a busy machine
+  "${mpi[@]}" "$bin" "${flow[@]}" --train.save_every 1 --train.output "$dir/$1" 2>"$dir/$1.log" &
   local job=$!
-  while ! grep -q "checkpoint saved" "$dir/$1.log" 2>/dev/null && kill -0 $job 2>/dev/null; do sleep 0.1; done
+  while ! grep -q "checkpoint saved" "$dir/$1.log" 2>/dev/null && kill -0 $job 2>/dev/null; do sleep 0.02; done
   kill "-$2" "$(rank_pid $job 1)"
   tenths=0
   while kill -0 $job 2>/dev/null && [ $tenths -lt 600 ]; do sleep 0.1; tenths=$((tenths + 1)); done
