@@ -2,7 +2,7 @@
 # Training throughput of a config on this machine: target tokens/s and the GEMM FLOP rate the
 # model sustains in both phases (pre-training without the flow, main phase with it), and the raw
 # sgemm peak of bench_ops measured in the same run (the fraction of peak the model reaches).
-#   scripts/bench-train.sh [--baseline REV [--rounds R]] [CONFIG] [UPDATES]
+#   scripts/bench-train.sh [--baseline REV | --ranks N] [--rounds R] [CONFIG] [UPDATES]
 # Default: models/flowseq-small.yaml, 40 updates per phase, on Multi30k from ../shared/corpora
 # ($FLOWSEQ_CORPORA overrides). Rates are those of each phase's last log line (steady state).
 # Without --baseline: builds build/ (scripts/build.sh), trains once with FLOWSEQ_PROFILE=1 and
@@ -13,14 +13,19 @@
 # phase the best tok/s of each, the speed-up, the new binary's GEMM GFLOP/s and its fraction of
 # the raw sgemm peak (no profiling: it would slow both). Both binaries run in the caller's
 # environment; the result is the ratio.
+# --ranks N: data-parallel scaling on this machine with one binary ($FLOWSEQ_BIN or build/flowseq,
+# built with MPI): 1 process with all the cores' threads against N ranks under mpirun with
+# cores/N threads each, R rounds alternating, best tok/s of each per phase. An update of N ranks
+# takes N batches (the job's tok/s counts them all), so both run the same number of batches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage() { echo "usage: scripts/bench-train.sh [--baseline REV [--rounds R]] [CONFIG] [UPDATES]" >&2; exit 2; }
-baseline='' rounds=2 pos=()
+usage() { echo "usage: scripts/bench-train.sh [--baseline REV | --ranks N] [--rounds R] [CONFIG] [UPDATES]" >&2; exit 2; }
+baseline='' rounds=2 ranks='' pos=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --baseline) [ $# -ge 2 ] || usage; baseline=$2; shift ;;
     --rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
+    --ranks) [ $# -ge 2 ] || usage; ranks=$2; shift ;;
     -*) usage ;;
     *) pos+=("$1") ;;
   esac
@@ -38,8 +43,15 @@ data=$corpora/multi30k
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+[ -z "$ranks" ] || [[ $ranks =~ ^[2-9]$|^[1-9][0-9]+$ && -z $baseline ]] || usage
+
 # the new binary (and bench_ops beside it), and with --baseline the baseline one
-if [ -z "$baseline" ]; then
+if [ -n "$ranks" ]; then
+  new=${FLOWSEQ_BIN:-./build/flowseq}
+  [ -n "${FLOWSEQ_BIN:-}" ] || bash scripts/build.sh >/dev/null
+  "$new" info | grep -q "^mpi: yes" || { echo "bench-train: $new was built without MPI" >&2; exit 2; }
+  command -v mpirun >/dev/null || { echo "bench-train: mpirun not found (scripts/install-deps.sh)" >&2; exit 2; }
+elif [ -z "$baseline" ]; then
   bash scripts/build.sh >/dev/null
   new=./build/flowseq
 else
@@ -54,17 +66,20 @@ else
   fi
 fi
 bench_ops=$(dirname "$new")/bench_ops
-[ -x "$bench_ops" ] || { bash scripts/build-rev.sh --worktree "$tmp/ops" bench_ops; bench_ops=$tmp/ops/build/bench_ops; }
+[ -n "$ranks" ] || [ -x "$bench_ops" ] || { bash scripts/build-rev.sh --worktree "$tmp/ops" bench_ops; bench_ops=$tmp/ops/build/bench_ops; }
 
 "$new" vocab -i "$data/train.de.gz" -i "$data/train.en.gz" --vocab-size 8000 \
   --sample 20000 -o "$tmp/spm.model" 2>/dev/null
-# train BIN NAME: one run in the fresh output directory $tmp/NAME, log in $tmp/NAME.log
+# train BIN NAME [LAUNCHER...]: one run of $updates updates per phase in the fresh output
+# directory $tmp/NAME, log in $tmp/NAME.log
 train() {
-  "$1" train -c "$config" --train.train_src "$data/train.de.gz" --train.train_tgt "$data/train.en.gz" \
+  local bin=$1 name=$2
+  shift 2
+  "$@" "$bin" train -c "$config" --train.train_src "$data/train.de.gz" --train.train_tgt "$data/train.en.gz" \
     --train.valid_src "$data/val.de.gz" --train.valid_tgt "$data/val.en.gz" \
-    --train.spm "$tmp/spm.model" --train.output "$tmp/$2" \
+    --train.spm "$tmp/spm.model" --train.output "$tmp/$name" \
     --train.init_steps "$updates" --train.max_updates "$updates" --train.log_every "$(((updates + 1) / 2))" \
-    --train.valid_every 1000000 --train.init_batch_size 32 2>"$tmp/$2.log" || { tail -3 "$tmp/$2.log" >&2; exit 1; }
+    --train.valid_every 1000000 --train.init_batch_size 32 2>"$tmp/$name.log" || { tail -3 "$tmp/$name.log" >&2; exit 1; }
 }
 # steady LOG: "phase tok/s GEMM-GFLOP/s" of each phase's last log line
 steady() {
@@ -77,6 +92,35 @@ steady() {
 # the best raw sgemm rate of bench_ops' fs_linear shapes (its "raw GF/s" column)
 peak() { "$bench_ops" | awk '$1 == "linear" && $4 + 0 > best { best = $4 + 0 } END { print best + 0 }'; }
 
+if [ -n "$ranks" ]; then
+  cores=$(nproc) threads=$(( $(nproc) / ranks > 0 ? $(nproc) / ranks : 1 ))
+  echo "config: $config, $updates updates per phase (1 process) and $((updates / ranks)) (the same batches over $ranks ranks)"
+  for r in $(seq "$rounds"); do
+    order="one many"; [ $((r % 2)) = 0 ] && order="many one"
+    for who in $order; do
+      if [ "$who" = one ]; then
+        OMP_NUM_THREADS=$cores OPENBLAS_NUM_THREADS=$cores train "$new" "one.$r"
+      else
+        all=$updates updates=$(( updates / ranks > 0 ? updates / ranks : 1 ))
+        OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads train "$new" "many.$r" \
+          mpirun --allow-run-as-root --oversubscribe -np "$ranks" -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS
+        updates=$all
+      fi
+      steady "$tmp/$who.$r.log" | sed "s/^/$who /" | tee -a "$tmp/results" |
+        awk -v r="$r" '{ printf "  round %d %-4s %-4s %8d tgt tok/s\n", r, $1, $2, $3 }'
+    done
+  done
+  awk -v n="$ranks" -v c="$cores" -v t="$threads" '{ k = $1 " " $2; if ($3 + 0 > tok[k]) tok[k] = $3 + 0 }
+    END {
+      printf "%-5s %22s %22s %9s\n", "phase", "1 rank x " c " threads", n " ranks x " t " threads", "ratio"
+      for (i = 1; i <= 2; i++) {
+        p = i == 1 ? "pre" : "main"
+        if (("one " p) in tok && ("many " p) in tok)
+          printf "%-5s %16d tok/s %16d tok/s %8.3fx\n", p, tok["one " p], tok["many " p], tok["many " p] / tok["one " p]
+      }
+    }' "$tmp/results"
+  exit 0
+fi
 if [ -z "$baseline" ]; then
   FLOWSEQ_PROFILE=1 train "$new" run
   echo "config: $config   openblas: $("$new" info | sed -n 's/openblas core: //p')"
