@@ -51,15 +51,23 @@ rank_pid() { # the pid of rank $2 of the mpirun whose pid is $1 (its child, laun
   done
 }
 # starts a 2-rank run into $dir/$1 and sends signal $2 to rank 1 after the first checkpoint (early,
-# far from the end: saves do not change the training); sets
-# $rc, mpirun's exit status, and $tenths, the tenths of a second it took to end (at most 600)
+# far from the end: saves do not change the training); sets $rc, mpirun's exit status, and $tenths,
+# the tenths of a second it took to end (at most 600). The whole run can take well under a second,
+# faster than any polling of the log, so rank 1 is held with SIGSTOP while the log is read: rank 0
+# then waits for it at the next gradient sum and the job cannot end before the signal arrives.
 interrupt() {
-  # a checkpoint every update (saves do not change the training) keeps the short run going long
-  # enough to be caught in the middle, also on a busy machine
+  # a checkpoint every update (saves do not change the training)
   "${mpi[@]}" "$bin" "${flow[@]}" --train.save_every 1 --train.output "$dir/$1" 2>"$dir/$1.log" &
-  local job=$!
-  while ! grep -q "checkpoint saved" "$dir/$1.log" 2>/dev/null && kill -0 $job 2>/dev/null; do sleep 0.02; done
-  kill "-$2" "$(rank_pid $job 1)"
+  local job=$! rank1=
+  while [ -z "$rank1" ] && kill -0 $job 2>/dev/null; do rank1=$(rank_pid $job 1); done
+  while kill -STOP "$rank1" 2>/dev/null; do
+    sleep 0.05 # the log reaches the file through mpirun
+    grep -q "checkpoint saved" "$dir/$1.log" && break
+    kill -CONT "$rank1"
+    sleep 0.005
+  done
+  kill "-$2" "$rank1"
+  kill -CONT "$rank1" 2>/dev/null
   tenths=0
   while kill -0 $job 2>/dev/null && [ $tenths -lt 600 ]; do sleep 0.1; tenths=$((tenths + 1)); done
   kill -0 $job 2>/dev/null && kill -KILL $job # hung: the check on $tenths fails
