@@ -17,32 +17,16 @@ mkdir -p "$out"
 : >"$out/summary.txt"
 say() { echo "[gpu-check] $*" | tee -a "$out/summary.txt"; }
 
-if [ ! -x "$bundle/bin/gpu_test_parity" ] && [ -f build-gpu/bundle.tar.xz ]; then
-  tar -xJf build-gpu/bundle.tar.xz && say "unpacked build-gpu/bundle.tar.xz"
-fi
-if [ ! -x "$bundle/bin/gpu_test_parity" ]; then
+# shellcheck source=scripts/gpu-env.sh
+source scripts/gpu-env.sh
+if ! gpu_bundle_ready "$bundle" build-gpu/bundle.tar.xz || [ ! -x "$bundle/bin/gpu_test_parity" ]; then
   say "FAIL: $bundle/bin is missing: run scripts/gpu-bundle.sh where the libraries are and carry $bundle or build-gpu/bundle.tar.xz"
   exit 2
 fi
-
-# cuBLAS comes from the machine: the dynamic loader's cache, the toolkit, or the Python wheels.
-cublas_dir() {
-  local hit
-  hit=$(ldconfig -p 2>/dev/null | awk '/libcublas\.so\.13 /{print $NF; exit}')
-  [ -n "$hit" ] && { dirname "$hit"; return; }
-  local nvcc_root
-  nvcc_root=$(dirname "$(dirname "$(command -v nvcc 2>/dev/null || echo /usr/local/cuda/bin/nvcc)")")
-  for d in "$nvcc_root/lib64" "$nvcc_root/targets/x86_64-linux/lib" /usr/local/cuda/lib64 /usr/local/cuda/lib \
-    $(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null | sed 's#\(\S*\)#\1/nvidia/cu13/lib \1/nvidia/cublas/lib#g'); do
-    [ -e "$d/libcublas.so.13" ] && { echo "$d"; return; }
-  done
-}
-libpath="$PWD/$bundle/lib"
-cublas=$(cublas_dir)
-[ -n "$cublas" ] && libpath="$libpath:$cublas"
-# our libstdc++ only where the machine has none: a newer system one must win
-ldconfig -p 2>/dev/null | grep -q 'libstdc++\.so\.6 ' || libpath="$libpath:$PWD/$bundle/lib/fallback"
-export LD_LIBRARY_PATH="$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# cuBLAS comes from the machine (the loader's cache, the toolkit, or the Python wheels); the
+# bundle's libstdc++ only where the machine has none, so that a newer system one wins
+gpu_bundle_env "$bundle"
+cublas=$(gpu_cublas_dir)
 
 {
   echo "== nvidia-smi"

@@ -8,7 +8,7 @@
 #                by the teacher (BLEU, chrF; in WORK_DIR/test_2016.bleu)
 # Every step resumes: run the script again after an interruption and it goes on where it stopped
 # (finished steps are skipped, training resumes from its checkpoint, distillation from its last
-# complete chunk). At the end it prints where the time went.
+# complete chunk). At the end it prints where the time went (scripts/recipe-lib.sh).
 #
 # usage: scripts/train-multi30k.sh [WORK_DIR]           (default work/multi30k)
 # environment: FLOWSEQ (binary, default build/flowseq), FLOWSEQ_CORPORA (default ../shared/corpora),
@@ -22,32 +22,32 @@ corpora=${FLOWSEQ_CORPORA:-$root/../shared/corpora}
 m30k=$corpora/multi30k
 [ -f "$m30k/train.de.gz" ] || { echo "train-multi30k: Multi30k not found under $corpora" >&2; exit 1; }
 mkdir -p "$work"
-times=()
-step() { # name, command...: runs and records the wall time
-  local name=$1 start=$SECONDS
-  shift
-  echo "== $name" >&2
-  "$@"
-  times+=("$name $((SECONDS - start))")
-}
-best() { [ -d "$1.best" ] && echo "$1.best" || echo "$1"; } # the best validated model when there is one
+source "$root/scripts/recipe-lib.sh" # recipe_step, recipe_skip, recipe_trained, recipe_best, recipe_times
 
-[ -s "$work/spm.model" ] || step vocab "$bin" vocab -i "$m30k/train.de.gz" -i "$m30k/train.en.gz" --vocab-size 8000 \
-  ${VOCAB_ARGS:-} -o "$work/spm.model"
+if [ -s "$work/spm.model" ]; then recipe_skip vocab "$work/spm.model exists"; else
+  # shellcheck disable=SC2086 # the *_ARGS are word lists on purpose
+  recipe_step vocab "$bin" vocab -i "$m30k/train.de.gz" -i "$m30k/train.en.gz" --vocab-size 8000 \
+    ${VOCAB_ARGS:-} -o "$work/spm.model"
+fi
 
 common=(--train.spm "$work/spm.model" --train.valid_src "$m30k/val.de.gz" --train.valid_tgt "$m30k/val.en.gz")
-# shellcheck disable=SC2086 # the *_ARGS are word lists on purpose
-step teacher "$bin" train -c "$root/models/ar-small.yaml" "${common[@]}" --train.train_src "$m30k/train.de.gz" \
-  --train.train_tgt "$m30k/train.en.gz" --train.output "$work/teacher" ${TEACHER_ARGS:-}
-teacher=$(best "$work/teacher")
+if recipe_trained "$work/teacher"; then recipe_skip teacher "$work/teacher has finished"; else
+  # shellcheck disable=SC2086
+  recipe_step teacher "$bin" train -c "$root/models/ar-small.yaml" "${common[@]}" --train.train_src "$m30k/train.de.gz" \
+    --train.train_tgt "$m30k/train.en.gz" --train.output "$work/teacher" ${TEACHER_ARGS:-}
+fi
+teacher=$(recipe_best "$work/teacher")
 
-[ -s "$work/train.distilled.en" ] ||
-  step distill "$bin" distill -m "$teacher" -i "$m30k/train.de.gz" -o "$work/train.distilled.en" --beam 4
+if [ -s "$work/train.distilled.en" ]; then recipe_skip distill "$work/train.distilled.en exists"; else
+  recipe_step distill "$bin" distill -m "$teacher" -i "$m30k/train.de.gz" -o "$work/train.distilled.en" --beam 4
+fi
 
-# shellcheck disable=SC2086
-step student "$bin" train -c "$root/models/flowseq-small.yaml" "${common[@]}" --train.train_src "$m30k/train.de.gz" \
-  --train.train_tgt "$work/train.distilled.en" --train.output "$work/flowseq" ${STUDENT_ARGS:-}
-student=$(best "$work/flowseq")
+if recipe_trained "$work/flowseq"; then recipe_skip student "$work/flowseq has finished"; else
+  # shellcheck disable=SC2086
+  recipe_step student "$bin" train -c "$root/models/flowseq-small.yaml" "${common[@]}" --train.train_src "$m30k/train.de.gz" \
+    --train.train_tgt "$work/train.distilled.en" --train.output "$work/flowseq" ${STUDENT_ARGS:-}
+fi
+student=$(recipe_best "$work/flowseq")
 
 evaluate() {
   local test_de=$m30k/test_2016_flickr.de.gz test_en=$m30k/test_2016_flickr.en.gz name model args
@@ -62,8 +62,6 @@ flowseq-argmax $student
 flowseq-npd-teacher $student --decode npd --lengths 3 --samples 5 --rescore $teacher
 EOF
 }
-step evaluate evaluate
+recipe_step evaluate evaluate
 cat "$work/test_2016.bleu"
-
-echo "time per step (seconds):"
-printf '  %s\n' "${times[@]}"
+recipe_times

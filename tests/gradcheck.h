@@ -60,7 +60,7 @@ static inline double test_logabsdet_lu(int n, double *m) {
 
 /* Runs forward and returns L = sum w*out in double (and leaves tensors in `ts`). */
 static inline double gradcheck_loss(fs_engine *e, gradcheck_fn fwd, void *ctx, int n, gradcheck_input *in,
-                             fs_tensor **ts, fs_tensor **out_t, bool with_grad) {
+                                    fs_tensor **ts, fs_tensor **out_t, bool with_grad) {
   fs_engine_reset(e);
   e->grad_enabled = with_grad;
   for (int i = 0; i < n; i++) {
@@ -87,7 +87,7 @@ static inline double gradcheck_loss(fs_engine *e, gradcheck_fn fwd, void *ctx, i
 
 /* Returns the number of mismatching gradient elements (0 = pass); prints the first few. */
 static inline int gradcheck(fs_engine *e, const char *name, gradcheck_fn fwd, void *ctx, int n, gradcheck_input *in,
-                     double h, double atol, double rtol) {
+                            double h, double atol, double rtol) {
   fs_tensor *ts[GRADCHECK_MAX_INPUTS], *out;
   gradcheck_loss(e, fwd, ctx, n, in, ts, &out, true);
   if (fs_engine_status(e) != FS_OK || !out) {
@@ -115,8 +115,8 @@ static inline int gradcheck(fs_engine *e, const char *name, gradcheck_fn fwd, vo
       double numeric = (lp - lm) / (2.0 * h), got = analytic[i][j];
       if (!(fabs(got - numeric) <= atol + rtol * fabs(numeric))) {
         if (bad < 5)
-          fprintf(stderr, "%s: input %d element %lld: analytic %.6g, numeric %.6g\n", name, i, (long long)j,
-                  got, numeric);
+          fprintf(stderr, "%s: input %d element %lld: analytic %.6g, numeric %.6g\n", name, i, (long long)j, got,
+                  numeric);
         bad++;
       }
     }

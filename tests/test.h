@@ -11,39 +11,39 @@
 
 static int test_passed_, test_failed_;
 
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (cond) test_passed_++;                                                    \
-    else {                                                                       \
-      test_failed_++;                                                            \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-    }                                                                            \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (cond) test_passed_++;                                                  \
+    else {                                                                     \
+      test_failed_++;                                                          \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                          \
   } while (0)
 
-#define CHECK_MSG(cond, ...)                                                     \
-  do {                                                                           \
-    if (cond) test_passed_++;                                                    \
-    else {                                                                       \
-      test_failed_++;                                                            \
-      fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);   \
-      fprintf(stderr, __VA_ARGS__);                                              \
-      fputc('\n', stderr);                                                       \
-    }                                                                            \
+#define CHECK_MSG(cond, ...)                                                   \
+  do {                                                                         \
+    if (cond) test_passed_++;                                                  \
+    else {                                                                     \
+      test_failed_++;                                                          \
+      fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                            \
+      fputc('\n', stderr);                                                     \
+    }                                                                          \
   } while (0)
 
 /* |a - b| <= atol + rtol * |b| */
-#define CHECK_CLOSE(a, b, atol, rtol)                                                        \
-  do {                                                                                       \
-    double a_ = (a), b_ = (b);                                                               \
-    CHECK_MSG(fabs(a_ - b_) <= (atol) + (rtol) * fabs(b_), "%s = %.9g, %s = %.9g", #a, a_, #b, b_); \
+#define CHECK_CLOSE(a, b, atol, rtol)                                                             \
+  do {                                                                                            \
+    double a_ = (a), b_ = (b);                                                                    \
+    CHECK_MSG(fabs(a_ - b_) <= (atol) + (rtol)*fabs(b_), "%s = %.9g, %s = %.9g", #a, a_, #b, b_); \
   } while (0)
 
-#define SKIP(...)                              \
-  do {                                         \
-    fprintf(stderr, "SKIP: ");                 \
-    fprintf(stderr, __VA_ARGS__);              \
-    fputc('\n', stderr);                       \
-    exit(77);                                  \
+#define SKIP(...)                 \
+  do {                            \
+    fprintf(stderr, "SKIP: ");    \
+    fprintf(stderr, __VA_ARGS__); \
+    fputc('\n', stderr);          \
+    exit(77);                     \
   } while (0)
 
 static inline int test_summary(void) {

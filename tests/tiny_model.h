@@ -12,10 +12,10 @@ static const int32_t tiny_src[TINY_B * TINY_S] = {4, 5, 6, 7, 2, 8, 9, 2, 0, 0};
 static const int32_t tiny_tgt[TINY_B * TINY_T] = {5, 6, 7, 8, 9, 10, 11, 2, 4, 4, 9, 2, 0, 0, 0, 0};
 static const float tiny_src_mask[TINY_B * TINY_S] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
 static const float tiny_tgt_mask[TINY_B * TINY_T] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
-static const flowseq_batch tiny_batch = {TINY_B, TINY_S, TINY_T, tiny_src, tiny_tgt, tiny_src_mask, tiny_tgt_mask};
+static const fs_batch tiny_batch = {TINY_B, TINY_S, TINY_T, tiny_src, tiny_tgt, tiny_src_mask, tiny_tgt_mask};
 
-static inline flowseq_hparams tiny_hparams(void) {
-  flowseq_hparams h = {0};
+static inline fs_hparams tiny_hparams(void) {
+  fs_hparams h = {0};
   h.vocab = TINY_V;
   h.pad_id = 0;
   h.eos_id = 2;
@@ -48,23 +48,23 @@ static inline void tiny_adam_step(fs_params *p, int step, double lr) {
 
 /* Trains m on the tiny batch through the three phases (pre-training, prior init, main phase
  * with KL warm-up), without dropout randomness mattering. Returns the last reconstruction sum. */
-static inline float tiny_train(fs_engine *e, flowseq_model *m, int pretrain_steps, int main_steps) {
+static inline float tiny_train(fs_engine *e, fs_flowseq *m, int pretrain_steps, int main_steps) {
   fs_engine_reset(e);
-  flowseq_init_posterior_mean(e, m, &tiny_batch);
+  fs_flowseq_init_posterior_mean(e, m, &tiny_batch);
   e->training = true;
   float recon_sum = 0;
   for (int step = 1; step <= pretrain_steps + main_steps; step++) {
     bool main = step > pretrain_steps;
     if (step == pretrain_steps + 1) {
       fs_engine_reset(e);
-      flowseq_init_prior(e, m, &tiny_batch);
+      fs_flowseq_init_prior(e, m, &tiny_batch);
       e->training = true;
     }
     fs_params_zero_grad(&m->params);
     fs_engine_reset(e);
-    flowseq_losses l;
+    fs_flowseq_losses l;
     float kl_weight = main ? fminf(1.0f, (step - pretrain_steps) / 50.0f) : 0.0f;
-    flowseq_loss(e, m, &tiny_batch, main ? FLOWSEQ_MAIN : FLOWSEQ_PRETRAIN, kl_weight, &l);
+    fs_flowseq_loss(e, m, &tiny_batch, main ? FS_LOSS_MAIN : FS_LOSS_PRETRAIN, kl_weight, &l);
     fs_backward(e, l.loss);
     float recon[TINY_B];
     fs_tensor_to_host(e, l.recon, recon);

@@ -54,22 +54,22 @@ typedef struct fs_backend {
    * C[M,N] = alpha * op(A) op(B) + beta * C with op(A) [M,K], op(B) [K,N]; lda/ldb/ldc are the
    * row strides of A, B, C as stored. The batched form repeats it `batch` times with element
    * strides between consecutive matrices (attention: one matrix per sentence and head). */
-  void (*gemm)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
-               const float *b, int ldb, float beta, float *c, int ldc);
-  void (*gemm_batched)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
-                       int lda, int64_t stride_a, const float *b, int ldb, int64_t stride_b, float beta,
-                       float *c, int ldc, int64_t stride_c, int batch);
+  void (*gemm)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+               int ldb, float beta, float *c, int ldc);
+  void (*gemm_batched)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                       int64_t stride_a, const float *b, int ldb, int64_t stride_b, float beta, float *c, int ldc,
+                       int64_t stride_c, int batch);
 
   /* ---- elementwise ---- */
   /* out[i] = a[ia] op b[ib] over the 4-d index space `shape`; a/b strides may be 0 (broadcast);
    * out is contiguous. */
-  void (*binary)(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4],
-                 const float *b, const int64_t b_str[4]);
+  void (*binary)(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4], const float *b,
+                 const int64_t b_str[4]);
   /* y = f(x) */
   void (*unary)(fs_unop op, int64_t n, float alpha, const float *x, float *y);
   /* dx += f'(x) * dy, given x and y = f(x) (each derivative uses whichever is cheaper). */
-  void (*unary_backward)(fs_unop op, int64_t n, float alpha, const float *x, const float *y,
-                         const float *dy, float *dx);
+  void (*unary_backward)(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy,
+                         float *dx);
 
   /* ---- data movement ----
    * dst[di] (=|+=) src[si] over the 4-d index space `shape`, with arbitrary element strides on
@@ -78,27 +78,23 @@ typedef struct fs_backend {
   void (*copy_strided)(const int shape[4], float *dst, const int64_t dst_str[4], const float *src,
                        const int64_t src_str[4], bool accumulate);
   /* dst (=|+=) sum of src over the axes where dst_shape[i] == 1 < src_shape[i]. */
-  void (*reduce_sum)(const int src_shape[4], const float *src, const int dst_shape[4], float *dst,
-                     bool accumulate);
+  void (*reduce_sum)(const int src_shape[4], const float *src, const int dst_shape[4], float *dst, bool accumulate);
 
   /* ---- softmax family, over the last axis of a [rows, cols] matrix ----
    * mask (may be NULL): [rows / mask_group, cols] of {0,1}; row r uses mask row r / mask_group
    * (attention scores [B*heads*Tq, Tk] with a key mask [B, Tk] use mask_group = heads*Tq).
    * Masked entries get probability 0 (log-softmax: -inf); a row with nothing unmasked is all 0. */
-  void (*softmax)(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group,
-                  float *y);
+  void (*softmax)(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group, float *y);
   void (*softmax_backward)(int64_t rows, int cols, const float *y, const float *dy, float *dx);
-  void (*log_softmax)(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group,
-                      float *y);
+  void (*log_softmax)(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group, float *y);
   void (*log_softmax_backward)(int64_t rows, int cols, const float *y, const float *dy, float *dx);
 
   /* ---- layer norm over the last axis: y = (x - mean) * rstd * gamma + beta ----
    * mean/rstd [rows] are saved for backward. */
-  void (*layernorm)(int64_t rows, int cols, float eps, const float *x, const float *gamma,
-                    const float *beta, float *y, float *mean, float *rstd);
-  void (*layernorm_backward)(int64_t rows, int cols, const float *x, const float *gamma,
-                             const float *mean, const float *rstd, const float *dy, float *dx,
-                             float *dgamma, float *dbeta);
+  void (*layernorm)(int64_t rows, int cols, float eps, const float *x, const float *gamma, const float *beta, float *y,
+                    float *mean, float *rstd);
+  void (*layernorm_backward)(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
+                             const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta);
 
   /* ---- embeddings: out[i,:] = table[ids[i],:]; backward scatter-adds into dtable ---- */
   void (*embedding)(int64_t n, int dim, const int32_t *ids, const float *table, float *out);
@@ -107,11 +103,10 @@ typedef struct fs_backend {
   /* ---- label-smoothed cross-entropy over the rows of logits [rows, V] ----
    * loss[r] = (1-eps) * -logp[r, target[r]] + (eps / V) * sum_v -logp[r, v]; logsumexp[r] saved
    * for backward. dlogits += dloss[r] * d loss[r] / d logits[r, :]. */
-  void (*cross_entropy)(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
-                        float *loss, float *logsumexp);
-  void (*cross_entropy_backward)(int64_t rows, int vocab, float eps, const float *logits,
-                                 const int32_t *target, const float *logsumexp, const float *dloss,
-                                 float *dlogits);
+  void (*cross_entropy)(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target, float *loss,
+                        float *logsumexp);
+  void (*cross_entropy_backward)(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
+                                 const float *logsumexp, const float *dloss, float *dlogits);
 
   /* ---- multi-head attention, fused (nn/attention.c) ----
    * For every sentence b < batch and head h < heads: q_i is row i of sentence b of q, columns
@@ -124,12 +119,11 @@ typedef struct fs_backend {
    * for backward, which accumulates into dq, dk, dv (laid out as q, k, v; they may be one
    * buffer at different columns; any may be NULL) from dctx, using scratch of probs' size.
    * One (sentence, head) at a time, in cache, with no per-head copies. */
-  void (*attention)(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                    const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, bool causal,
-                    float *probs, float *ctx);
+  void (*attention)(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
+                    int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx);
   void (*attention_backward)(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                             const float *k, int k_ld, const float *v, int v_ld, const float *probs,
-                             const float *dctx, float *scratch, float *dq, float *dk, float *dv);
+                             const float *k, int k_ld, const float *v, int v_ld, const float *probs, const float *dctx,
+                             float *scratch, float *dq, float *dk, float *dv);
 
   /* ---- the flow's affine coupling step (flow/coupling.c), fused ----
    * theta [rows, 2h] holds mu (its first h columns) and a (its last h); s = sigmoid(a + 2) and
@@ -162,8 +156,8 @@ typedef struct fs_backend {
    * by grad_scale (clipping):  g' = grad_scale*g; m = b1 m + (1-b1) g'; u = b2 u + (1-b2) g'^2;
    * umax = max(umax, u); p -= lr*wd*p; p -= step_size * m / (sqrt(umax) + eps), where the caller
    * folds the bias correction into step_size = lr * sqrt(1-b2^k) / (1-b1^k). */
-  void (*adamw)(int64_t n, float *p, const float *g, float *m, float *u, float *umax, float grad_scale,
-                float lr, float beta1, float beta2, float eps, float weight_decay, float step_size);
+  void (*adamw)(int64_t n, float *p, const float *g, float *m, float *u, float *umax, float grad_scale, float lr,
+                float beta1, float beta2, float eps, float weight_decay, float step_size);
 } fs_backend;
 
 /* The CPU backend (always available). */

@@ -67,7 +67,7 @@ FS_HD float fs_expf(float x) {
 FS_HD float fs_logf_normal(float u) { /* log u for a positive, normal, finite u */
   int32_t bits = fs_float_to_bits(u), e = ((bits >> 23) & 0xff) - 126;
   float f = fs_bits_to_float((bits & 0x807fffff) | 0x3f000000); /* the mantissa as f in [0.5, 1) */
-  bool small = f < 0.707106781186547524f; /* then use 2f and e - 1: m in [sqrt(1/2), sqrt(2)) */
+  bool small = f < 0.707106781186547524f;                       /* then use 2f and e - 1: m in [sqrt(1/2), sqrt(2)) */
   float m = small ? f + f - 1.0f : f - 1.0f;
   float ef = small ? (float)e - 1.0f : (float)e; /* a float select: an int one kept loops scalar */
   float z = m * m, p = 7.0376836292e-2f;
@@ -93,29 +93,42 @@ FS_HD float fs_log1pf(float t) {
 
 FS_HD float fs_apply_binary(fs_binop op, float a, float b) {
   switch (op) {
-    case FS_BIN_ADD: return a + b;
-    case FS_BIN_SUB: return a - b;
-    case FS_BIN_MUL: return a * b;
-    case FS_BIN_DIV: return a / b;
+    case FS_BIN_ADD:
+      return a + b;
+    case FS_BIN_SUB:
+      return a - b;
+    case FS_BIN_MUL:
+      return a * b;
+    case FS_BIN_DIV:
+      return a / b;
   }
   return 0.0f;
 }
 
 FS_HD float fs_apply_unary(fs_unop op, float x, float alpha) {
   switch (op) {
-    case FS_UN_RELU: return x > 0.0f ? x : 0.0f;
-    case FS_UN_ELU: return x > 0.0f ? x : expm1f(x);
-    case FS_UN_SIGMOID: return 1.0f / (1.0f + fs_expf(-x));
-    case FS_UN_EXP: return fs_expf(x);
-    case FS_UN_LOG: return logf(x);
+    case FS_UN_RELU:
+      return x > 0.0f ? x : 0.0f;
+    case FS_UN_ELU:
+      return x > 0.0f ? x : expm1f(x);
+    case FS_UN_SIGMOID:
+      return 1.0f / (1.0f + fs_expf(-x));
+    case FS_UN_EXP:
+      return fs_expf(x);
+    case FS_UN_LOG:
+      return logf(x);
     case FS_UN_SOFTPLUS: { /* exact to f32 above 20; both arms computed, see fs_log1pf */
       float soft = fs_log1pf(fs_expf(x));
       return x > 20.0f ? x : soft;
     }
-    case FS_UN_SQRT: return sqrtf(x);
-    case FS_UN_SQUARE: return x * x;
-    case FS_UN_SCALE: return alpha * x;
-    case FS_UN_ADD_CONST: return x + alpha;
+    case FS_UN_SQRT:
+      return sqrtf(x);
+    case FS_UN_SQUARE:
+      return x * x;
+    case FS_UN_SCALE:
+      return alpha * x;
+    case FS_UN_ADD_CONST:
+      return x + alpha;
   }
   return 0.0f;
 }
@@ -123,16 +136,26 @@ FS_HD float fs_apply_unary(fs_unop op, float x, float alpha) {
 /* d f(x) / dx written with whichever of x or y = f(x) is cheaper or more accurate. */
 FS_HD float fs_unary_derivative(fs_unop op, float x, float y, float alpha) {
   switch (op) {
-    case FS_UN_RELU: return x > 0.0f ? 1.0f : 0.0f;
-    case FS_UN_ELU: return x > 0.0f ? 1.0f : y + 1.0f;
-    case FS_UN_SIGMOID: return y * (1.0f - y);
-    case FS_UN_EXP: return y;
-    case FS_UN_LOG: return 1.0f / x;
-    case FS_UN_SOFTPLUS: return 1.0f / (1.0f + fs_expf(-x));
-    case FS_UN_SQRT: return 0.5f / y;
-    case FS_UN_SQUARE: return 2.0f * x;
-    case FS_UN_SCALE: return alpha;
-    case FS_UN_ADD_CONST: return 1.0f;
+    case FS_UN_RELU:
+      return x > 0.0f ? 1.0f : 0.0f;
+    case FS_UN_ELU:
+      return x > 0.0f ? 1.0f : y + 1.0f;
+    case FS_UN_SIGMOID:
+      return y * (1.0f - y);
+    case FS_UN_EXP:
+      return y;
+    case FS_UN_LOG:
+      return 1.0f / x;
+    case FS_UN_SOFTPLUS:
+      return 1.0f / (1.0f + fs_expf(-x));
+    case FS_UN_SQRT:
+      return 0.5f / y;
+    case FS_UN_SQUARE:
+      return 2.0f * x;
+    case FS_UN_SCALE:
+      return alpha;
+    case FS_UN_ADD_CONST:
+      return 1.0f;
   }
   return 0.0f;
 }

@@ -16,12 +16,12 @@ static double now(void) {
 }
 
 /* Runs `call` on the inner backend and charges its time (to completion) to `family`. */
-#define TIMED(family, call)                  \
-  do {                                       \
-    double t0_ = now();                      \
-    call;                                    \
-    inner->synchronize();                    \
-    seconds[family] += now() - t0_;          \
+#define TIMED(family, call)         \
+  do {                              \
+    double t0_ = now();             \
+    call;                           \
+    inner->synchronize();           \
+    seconds[family] += now() - t0_; \
   } while (0)
 
 static void p_upload(void *d, const void *s, size_t n) { TIMED(FS_PROF_OTHER, inner->upload(d, s, n)); }
@@ -46,15 +46,18 @@ static void p_binary(fs_binop op, const int sh[4], float *o, const float *a, con
 static void p_unary(fs_unop op, int64_t n, float al, const float *x, float *y) {
   TIMED(FS_PROF_ELEMENTWISE, inner->unary(op, n, al, x, y));
 }
-static void p_unary_backward(fs_unop op, int64_t n, float al, const float *x, const float *y, const float *dy, float *dx) {
+static void p_unary_backward(fs_unop op, int64_t n, float al, const float *x, const float *y, const float *dy,
+                             float *dx) {
   TIMED(FS_PROF_ELEMENTWISE, inner->unary_backward(op, n, al, x, y, dy, dx));
 }
-static void p_copy_strided(const int sh[4], float *d, const int64_t ds[4], const float *s, const int64_t ss[4], bool acc) {
+static void p_copy_strided(const int sh[4], float *d, const int64_t ds[4], const float *s, const int64_t ss[4],
+                           bool acc) {
   moved_bytes += sizeof(float) * (double)sh[0] * sh[1] * sh[2] * sh[3] * (acc ? 3 : 2);
   TIMED(FS_PROF_MOVEMENT, inner->copy_strided(sh, d, ds, s, ss, acc));
 }
 static void p_reduce_sum(const int ssh[4], const float *s, const int dsh[4], float *d, bool acc) {
-  moved_bytes += sizeof(float) * ((double)ssh[0] * ssh[1] * ssh[2] * ssh[3] + (acc ? 2.0 : 1.0) * dsh[0] * dsh[1] * dsh[2] * dsh[3]);
+  moved_bytes += sizeof(float) *
+                 ((double)ssh[0] * ssh[1] * ssh[2] * ssh[3] + (acc ? 2.0 : 1.0) * dsh[0] * dsh[1] * dsh[2] * dsh[3]);
   TIMED(FS_PROF_MOVEMENT, inner->reduce_sum(ssh, s, dsh, d, acc));
 }
 static void p_softmax(int64_t r, int c, const float *x, const float *m, int64_t g, float *y) {
@@ -69,8 +72,8 @@ static void p_log_softmax(int64_t r, int c, const float *x, const float *m, int6
 static void p_log_softmax_backward(int64_t r, int c, const float *y, const float *dy, float *dx) {
   TIMED(FS_PROF_SOFTMAX, inner->log_softmax_backward(r, c, y, dy, dx));
 }
-static void p_layernorm(int64_t r, int c, float eps, const float *x, const float *g, const float *b, float *y, float *mu,
-                        float *rs) {
+static void p_layernorm(int64_t r, int c, float eps, const float *x, const float *g, const float *b, float *y,
+                        float *mu, float *rs) {
   TIMED(FS_PROF_LAYERNORM, inner->layernorm(r, c, eps, x, g, b, y, mu, rs));
 }
 static void p_layernorm_backward(int64_t r, int c, const float *x, const float *g, const float *mu, const float *rs,
@@ -97,7 +100,8 @@ static void p_attention(int b, int h, int tq, int tk, int dh, float sc, const fl
 static void p_attention_backward(int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld,
                                  const float *k, int kld, const float *v, int vld, const float *p, const float *dc,
                                  float *s, float *dq, float *dk, float *dv) {
-  TIMED(FS_PROF_ATTENTION, inner->attention_backward(b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, p, dc, s, dq, dk, dv));
+  TIMED(FS_PROF_ATTENTION,
+        inner->attention_backward(b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, p, dc, s, dq, dk, dv));
 }
 static void p_affine_coupling(bool inv, int64_t r, int h, int t, const float *x, const float *th, const float *m,
                               float *o, float *ld) {
@@ -107,8 +111,12 @@ static void p_affine_coupling_backward(bool inv, int64_t r, int h, int t, const 
                                        const float *m, const float *dout, const float *dld, float *dx, float *dth) {
   TIMED(FS_PROF_ELEMENTWISE, inner->affine_coupling_backward(inv, r, h, t, x, th, m, dout, dld, dx, dth));
 }
-static void p_rand_uniform(int64_t n, uint64_t s, uint64_t o, float *x) { TIMED(FS_PROF_RANDOM, inner->rand_uniform(n, s, o, x)); }
-static void p_rand_normal(int64_t n, uint64_t s, uint64_t o, float *x) { TIMED(FS_PROF_RANDOM, inner->rand_normal(n, s, o, x)); }
+static void p_rand_uniform(int64_t n, uint64_t s, uint64_t o, float *x) {
+  TIMED(FS_PROF_RANDOM, inner->rand_uniform(n, s, o, x));
+}
+static void p_rand_normal(int64_t n, uint64_t s, uint64_t o, float *x) {
+  TIMED(FS_PROF_RANDOM, inner->rand_normal(n, s, o, x));
+}
 static void p_dropout_mask(int64_t n, float p, uint64_t s, uint64_t o, float *x) {
   TIMED(FS_PROF_RANDOM, inner->dropout_mask(n, p, s, o, x));
 }
@@ -153,8 +161,9 @@ void fs_profile_reset(void) {
 }
 
 void fs_profile_report(FILE *out, double wall, long steps) {
-  static const char *names[FS_PROF_FAMILIES] = {"GEMM", "attention", "elementwise", "data movement", "softmax", "layer norm",
-                                                "cross-entropy", "embedding", "random", "optimizer", "transfers/other"};
+  static const char *names[FS_PROF_FAMILIES] = {"GEMM",    "attention",  "elementwise",    "data movement",
+                                                "softmax", "layer norm", "cross-entropy",  "embedding",
+                                                "random",  "optimizer",  "transfers/other"};
   double kernels = 0;
   for (int f = 0; f < FS_PROF_FAMILIES; f++) kernels += seconds[f];
   for (int f = 0; f < FS_PROF_FAMILIES; f++)

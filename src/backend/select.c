@@ -1,4 +1,5 @@
 /* Picking the compute backend at run time, and loading the CUDA module when there is a GPU. */
+#define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -16,18 +17,33 @@ const fs_backend *fs_backend_cuda(void) { return NULL; }
 static void host_log(const char *tag, const char *message) { fs_log(tag, "%s", message); }
 static fs_status host_error(fs_status code, const char *message) { return fs_error(code, "%s", message); }
 
-/* The module's path: $FLOWSEQ_CUDA_MODULE, else libflowseq_cuda.so beside the program (the
- * build directory, a bundle) or in ../lib/ (an installed prefix). */
+/* Writes DIR/NAME to buf when that file is readable. */
+static bool readable_in(char *buf, size_t size, const char *dir, const char *name) {
+  snprintf(buf, size, "%s/%s", dir, name);
+  return access(buf, R_OK) == 0;
+}
+
+/* The module's path: $FLOWSEQ_CUDA_MODULE, else libflowseq_cuda.so beside the shared library that
+ * holds this code (a program using libflowseq.so), beside the program (the build directory, a
+ * bundle), or in ../lib/ from the program (an installed prefix). */
 static const char *module_path(char *buf, size_t size) {
   const char *env = getenv("FLOWSEQ_CUDA_MODULE");
   if (env && *env) return env;
-  char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return "libflowseq_cuda.so";
-  exe[n] = 0;
-  const char *dir = dirname(exe);
-  snprintf(buf, size, "%s/libflowseq_cuda.so", dir);
-  if (access(buf, R_OK)) snprintf(buf, size, "%s/../lib/libflowseq_cuda.so", dir);
+  const char *name = "libflowseq_cuda.so";
+  Dl_info self;
+  char file[4096];
+  /* dladdr names the main program as it was invoked (maybe without a directory): only a library's
+   * name, an absolute path, is used */
+  if (dladdr((void *)module_path, &self) && self.dli_fname && self.dli_fname[0] == '/') {
+    snprintf(file, sizeof file, "%s", self.dli_fname);
+    if (readable_in(buf, size, dirname(file), name)) return buf;
+  }
+  ssize_t n = readlink("/proc/self/exe", file, sizeof file - 1);
+  if (n <= 0) return name;
+  file[n] = 0;
+  const char *dir = dirname(file);
+  if (readable_in(buf, size, dir, name)) return buf;
+  snprintf(buf, size, "%s/../lib/%s", dir, name);
   return buf;
 }
 

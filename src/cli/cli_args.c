@@ -20,7 +20,8 @@ static bool parse_ll(const char *v, long long lo, long long hi, long long *out) 
 }
 
 static bool int_error(const char *command, const char *option, const char *v, long long lo, long long hi) {
-  fprintf(stderr, "flowseq %s: %s: expected an integer in [%lld, %lld], got '%s'\n", command, option, lo, hi, v ? v : "");
+  fprintf(stderr, "flowseq %s: %s: expected an integer in [%lld, %lld], got '%s'\n", command, option, lo, hi,
+          v ? v : "");
   return false;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli/cli_args.h"
 #include "cli/commands.h"
+#include "core/alloc.h"
 #include "eval/bootstrap.h"
 #include "eval/json.h"
 #include "eval/lines.h"
@@ -187,7 +188,7 @@ static void signature(const bleu_args *a, const fs_metric *m, const fs_signature
 /* Per-segment statistics of system `hyp` for metric m: n * width doubles, malloc'd. */
 static double *segment_stats(const fs_metric *m, const fs_lines *hyp, const fs_lines *refs, int n_refs) {
   int width = fs_metric_width(m);
-  double *stats = malloc(sizeof(double) * width * hyp->count);
+  double *stats = fs_malloc(sizeof(double) * width * hyp->count);
   const char *line_refs[64];
   for (int i = 0; i < hyp->count; i++) {
     for (int r = 0; r < n_refs; r++) line_refs[r] = refs[r].lines[i];
@@ -292,20 +293,21 @@ static void report_table(const bleu_args *a, const fs_lines *systems, const fs_l
 }
 
 static void report_paired(const bleu_args *a, const fs_lines *systems, const fs_lines *refs) {
-  printf("Paired bootstrap resampling: %d resamples, seed %llu; mean ± 95%% CI per system,\n"
-         "p-value against the baseline (the first system); * marks p < 0.05.\n"
-         "Means, CIs and p-values agree with sacreBLEU's statistically, not digit for digit\n"
-         "(the resamples come from a different random number generator).\n",
-         a->bs_n, a->seed);
+  printf(
+      "Paired bootstrap resampling: %d resamples, seed %llu; mean ± 95%% CI per system,\n"
+      "p-value against the baseline (the first system); * marks p < 0.05.\n"
+      "Means, CIs and p-values agree with sacreBLEU's statistically, not digit for digit\n"
+      "(the resamples come from a different random number generator).\n",
+      a->bs_n, a->seed);
   fs_signature_test test = {a->n_refs, a->bs_n, a->seed};
   for (int k = 0; k < a->n_metrics; k++) {
     const fs_metric *m = &a->metrics[k];
     char name[32], sig[256];
     fs_metric_name(m, name, sizeof name);
     signature(a, m, &test, sig, sizeof sig);
-    double **stats = malloc(sizeof *stats * a->n_hyps);
+    double **stats = fs_malloc(sizeof *stats * a->n_hyps);
     for (int s = 0; s < a->n_hyps; s++) stats[s] = segment_stats(m, &systems[s], refs, a->n_refs);
-    fs_bootstrap_result *res = malloc(sizeof *res * a->n_hyps);
+    fs_bootstrap_result *res = fs_malloc(sizeof *res * a->n_hyps);
     fs_metric_stats ms = {fs_metric_width(m), fs_metric_score, m};
     fs_paired_bootstrap(&ms, (const double *const *)stats, a->n_hyps, systems[0].count, a->bs_n, a->seed, res);
     printf("\n%s|%s\n", name, sig);
@@ -332,8 +334,9 @@ static int load(const bleu_args *a, fs_lines *refs, fs_lines **systems, int *n_s
   fs_status s = FS_OK;
   if (a->n_hyps == 0) s = fs_lines_read_columns(stdin, systems, n_systems);
   else {
-    *systems = calloc(a->n_hyps, sizeof **systems);
-    for (*n_systems = 0; s == FS_OK && *n_systems < a->n_hyps; ++*n_systems) s = fs_lines_read(a->hyps[*n_systems], &(*systems)[*n_systems]);
+    *systems = fs_calloc(a->n_hyps, sizeof **systems);
+    for (*n_systems = 0; s == FS_OK && *n_systems < a->n_hyps; ++*n_systems)
+      s = fs_lines_read(a->hyps[*n_systems], &(*systems)[*n_systems]);
     if (s != FS_OK) --*n_systems; /* the failed reader cleaned up after itself */
   }
   const char *problem = s != FS_OK ? fs_last_error() : NULL;

@@ -18,6 +18,7 @@
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/decode_args.h"
+#include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "text/corpus.h"
@@ -61,8 +62,10 @@ static fs_status progress_read(const char *path, distill_progress *p, bool *foun
   }
   fclose(f);
   if (fields != 4 || p->lines < 0 || p->bytes < 0)
-    return fs_error(FS_ERR_FORMAT, "%s: expected the lines, bytes, input and model of an interrupted distillation; "
-                    "remove it and %.*s to start over", path, (int)(strlen(path) - strlen(".progress")), path);
+    return fs_error(FS_ERR_FORMAT,
+                    "%s: expected the lines, bytes, input and model of an interrupted distillation; "
+                    "remove it and %.*s to start over",
+                    path, (int)(strlen(path) - strlen(".progress")), path);
   return FS_OK;
 }
 
@@ -73,13 +76,10 @@ static fs_status progress_write(const char *path, const distill_progress *p) {
   return fs_atomic_commit(&f);
 }
 
-static fs_status write_line(void *ctx, int index, const flowseq_candidate *c, int n, int best) {
+static int write_line(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
   (void)index;
-  decode_output *w = ctx;
-  char *text = n ? flowseq_runner_text(w->runner, &c[best], w->collapse_repeats) : NULL;
-  int rc = fprintf(w->out, "%s\n", text ? text : "");
-  free(text);
-  return rc < 0 ? fs_error(FS_ERR_IO, "write failed: %s", strerror(errno)) : FS_OK;
+  FILE *out = user_data;
+  return fprintf(out, "%s\n", n ? hyps[0].text : "") < 0;
 }
 
 /* Opens OUT.partial for appending after the complete part recorded in *p (a new run: empty). */
@@ -113,7 +113,7 @@ static double seconds(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static fs_status distill(const decode_args *a, int chunk_lines, flowseq_runner *r, const distill_files *files) {
+static fs_status distill(const decode_args *a, int chunk_lines, flowseq_translator *t, const distill_files *files) {
   distill_progress p;
   bool resuming;
   FS_TRY(progress_read(files->progress, &p, &resuming));
@@ -129,12 +129,11 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_runner *
   FS_TRY(open_partial(files, &p, &out));
   fs_line_reader *in = NULL;
   fs_status s = fs_line_reader_open(a->input, &in);
-  char **chunk = malloc(sizeof(char *) * chunk_lines);
+  char **chunk = fs_malloc(sizeof(char *) * chunk_lines);
   long already = p.lines, skipped = 0, done_here = 0;
   double start = seconds();
-  flowseq_run_options run = a->run;
-  run.quiet = true; /* progress per chunk below */
-  decode_output w = {r, out, a->collapse_repeats, false};
+  flowseq_options options = a->options;
+  options.progress = 0; /* progress per chunk below */
   for (bool end = false; s == FS_OK && !end;) {
     int n = 0;
     while (s == FS_OK && n < chunk_lines) {
@@ -147,7 +146,8 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_runner *
       if (skipped < already) free(line), skipped++; /* done before the interruption */
       else chunk[n++] = line;
     }
-    if (s == FS_OK && n) s = flowseq_runner_decode(r, chunk, n, &run, write_line, &w);
+    if (s == FS_OK && n && flowseq_translate_each(t, (const char *const *)chunk, n, &options, write_line, out))
+      s = ferror(out) ? fs_error(FS_ERR_IO, "%s: cannot write: %s", files->partial, strerror(errno)) : FS_ERR_ARG;
     for (int i = 0; i < n; i++) free(chunk[i]);
     if (s == FS_OK && n) {
       if (fflush(out) || fsync(fileno(out)))
@@ -157,7 +157,7 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_runner *
       if (s == FS_OK) s = progress_write(files->progress, &p);
       done_here += n;
       double rate = done_here / (seconds() - start + 1e-9), eta = (total - p.lines) / (rate > 0 ? rate : 1);
-      if (!a->run.quiet)
+      if (!a->quiet)
         fs_log("distill", "%ld/%ld lines, %.1f lines/s | ETA %.0fh%02.0fm", p.lines, total, rate, floor(eta / 3600),
                fmod(eta / 60, 60));
     }
@@ -171,14 +171,14 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_runner *
   if (s == FS_OK && rename(files->partial, a->output))
     s = fs_error(FS_ERR_IO, "%s: cannot rename to %s: %s", files->partial, a->output, strerror(errno));
   if (s == FS_OK) unlink(files->progress);
-  if (s == FS_OK && !a->run.quiet) fs_log("distill", "%ld lines written to %s", p.lines, a->output);
+  if (s == FS_OK && !a->quiet) fs_log("distill", "%ld lines written to %s", p.lines, a->output);
   return s;
 }
 
 int cmd_distill(int argc, char **argv) {
   /* --chunk is distill's own; the other options are translate's */
   int chunk_lines = 2000, n = 0;
-  char **rest = malloc(sizeof(char *) * (argc + 1));
+  char **rest = fs_malloc(sizeof(char *) * (argc + 1));
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--chunk")) {
       rest[n++] = argv[i];
@@ -198,16 +198,12 @@ int cmd_distill(int argc, char **argv) {
   if (rc) return rc < 0 ? 0 : rc;
   if (!a.input || !a.output || !strcmp(a.input, "-") || !strcmp(a.output, "-"))
     return fprintf(stderr, "flowseq distill: -i SRC and -o OUT must name files (a resumable run needs them)\n"), 2;
-  distill_files files = {malloc(strlen(a.output) + 16), malloc(strlen(a.output) + 32)};
+  distill_files files = {fs_malloc(strlen(a.output) + 16), fs_malloc(strlen(a.output) + 32)};
   sprintf(files.partial, "%s.partial", a.output);
   sprintf(files.progress, "%s.partial.progress", a.output);
-  flowseq_runner r;
-  fs_status s = flowseq_runner_open(&r, a.model, a.arena_mb);
-  if (s == FS_OK) {
-    s = decode_args_check_model(&a, &r);
-    if (s == FS_OK) s = distill(&a, chunk_lines, &r, &files);
-    flowseq_runner_close(&r);
-  }
+  flowseq_translator *t = decode_args_open(&a);
+  fs_status s = t ? distill(&a, chunk_lines, t, &files) : FS_ERR_ARG;
+  flowseq_close(t);
   free(files.partial);
   free(files.progress);
   if (s != FS_OK) return fprintf(stderr, "flowseq distill: %s\n", fs_last_error()), 1;

@@ -9,12 +9,13 @@
 
 int cmd_info(int argc, char **argv) {
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: flowseq info\n\nPrints the version, the CPU, the OpenBLAS kernel in use and why it was chosen,\n"
-           "the build options (CUDA, MPI) and the compute backend selected at run time.\n\n"
-           "The kernel is the fastest one this CPU runs whose sgemm passes a check against a\n"
-           "double-precision reference. FLOWSEQ_BLAS_CORE=NAME forces an OpenBLAS core (Haswell,\n"
-           "SkylakeX, ...); FLOWSEQ_BLAS_CORE=openblas keeps OpenBLAS's own choice, which honours\n"
-           "OPENBLAS_CORETYPE.\n");
+    printf(
+        "usage: flowseq info\n\nPrints the version, the CPU, the OpenBLAS kernel in use and why it was chosen,\n"
+        "the build options (CUDA, MPI) and the compute backend selected at run time.\n\n"
+        "The kernel is the fastest one this CPU runs whose sgemm passes a check against a\n"
+        "double-precision reference. FLOWSEQ_BLAS_CORE=NAME forces an OpenBLAS core (Haswell,\n"
+        "SkylakeX, ...); FLOWSEQ_BLAS_CORE=openblas keeps OpenBLAS's own choice, which honours\n"
+        "OPENBLAS_CORETYPE.\n");
     return 0;
   }
   char cpu[160];

@@ -24,8 +24,14 @@ int cmd_prep(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) return fputs(usage_text, stdout), 0;
-    if (!strcmp(a, "--dedupe")) { o.dedupe = true; continue; }
-    if (!strcmp(a, "--quiet")) { fs_log_quiet(1); continue; }
+    if (!strcmp(a, "--dedupe")) {
+      o.dedupe = true;
+      continue;
+    }
+    if (!strcmp(a, "--quiet")) {
+      fs_log_quiet(1);
+      continue;
+    }
     static const char *const value_options[] = {"--spm", "--src", "--tgt", "-o", "--max-length", "--max-ratio", NULL};
     if (!cli_is_one_of(a, value_options)) return cli_unknown("prep", a);
     if (!v) return fprintf(stderr, "flowseq prep: %s needs a value (see --help)\n", a), 2;
@@ -50,7 +56,9 @@ int cmd_prep(int argc, char **argv) {
   if (s != FS_OK) return fprintf(stderr, "flowseq prep: %s\n", fs_last_error()), 1;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
-  fs_log("data", "%s: %d pairs read, %d kept; dropped %d empty, %d too long, %d bad length ratio, %d duplicates "
-         "(%.0f sentence pairs/s)", out, c.read, c.kept, c.empty, c.too_long, c.bad_ratio, c.duplicates, c.read / secs);
+  fs_log("data",
+         "%s: %d pairs read, %d kept; dropped %d empty, %d too long, %d bad length ratio, %d duplicates "
+         "(%.0f sentence pairs/s)",
+         out, c.read, c.kept, c.empty, c.too_long, c.bad_ratio, c.duplicates, c.read / secs);
   return 0;
 }

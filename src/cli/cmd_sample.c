@@ -1,7 +1,5 @@
 /* flowseq sample: several diverse translations per sentence, Moses n-best format. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli/commands.h"
 #include "cli/decode_args.h"
@@ -13,51 +11,40 @@ static const char *usage_text =
     "decodes L top lengths x N/L latent samples at temperature T (default L 1, T 1.0):\n"
     "  id ||| text ||| len=log P(T|x) prior=log p(z|x) dec=log p(y|z,x) ||| total\n"
     "with total their sum; with --rescore TEACHER_DIR they are ranked by the teacher and a feature\n"
-    "teacher=log p_teacher(y|x)/(length+1) follows dec. An autoregressive Transformer gives the N best of a beam search (beam\n"
-    "max(N, --beam K)):\n"
+    "teacher=log p_teacher(y|x)/(length+1) follows dec. An autoregressive Transformer gives the N best\n"
+    "of a beam search (beam max(N, --beam K)):\n"
     "  id ||| text ||| dec=log p(y|x) ||| total\n"
     "with total the log-probability divided by length^--lenpen (the beam's ranking). Sentence ids\n"
     "count from 0.\n";
 
-static int by_score(const void *a, const void *b) {
-  const flowseq_candidate *x = a, *y = b;
-  return (x->score > y->score) - (x->score < y->score);
-}
-
-static fs_status write_nbest(void *ctx, int index, const flowseq_candidate *c, int n, int best) {
-  (void)best;
-  decode_output *w = ctx;
-  flowseq_candidate *sorted = malloc(sizeof *sorted * (n ? n : 1));
-  if (n) memcpy(sorted, c, sizeof *sorted * n); /* an empty line has no candidates, and c is NULL (UBSan) */
-  qsort(sorted, n, sizeof *sorted, by_score);
+/* One Moses n-best line per hypothesis, best first. */
+static int write_nbest(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
+  decode_output *w = user_data;
   for (int i = 0; i < n; i++) {
-    char *text = flowseq_runner_text(w->runner, &sorted[i], w->collapse_repeats);
-    double total = sorted[i].length_logprob + sorted[i].prior_logprob + sorted[i].decoder_logprob;
-    if (w->runner->model.type == FS_MODEL_TRANSFORMER)
-      fprintf(w->out, "%d ||| %s ||| dec=%.4f ||| %.4f\n", index, text, sorted[i].decoder_logprob, -sorted[i].score);
+    const flowseq_hypothesis *h = &hyps[i];
+    double total = h->length_logprob + h->prior_logprob + h->decoder_logprob;
+    if (w->autoregressive)
+      fprintf(w->out, "%d ||| %s ||| dec=%.4f ||| %.4f\n", index, h->text, h->decoder_logprob, h->score);
     else if (w->rescored)
-      fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f teacher=%.4f ||| %.4f\n", index, text,
-              sorted[i].length_logprob, sorted[i].prior_logprob, sorted[i].decoder_logprob, -sorted[i].score, total);
+      fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f teacher=%.4f ||| %.4f\n", index, h->text,
+              h->length_logprob, h->prior_logprob, h->decoder_logprob, h->score, total);
     else
-      fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f ||| %.4f\n", index, text, sorted[i].length_logprob,
-              sorted[i].prior_logprob, sorted[i].decoder_logprob, total);
-    free(text);
+      fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f ||| %.4f\n", index, h->text, h->length_logprob,
+              h->prior_logprob, h->decoder_logprob, total);
   }
-  free(sorted);
-  return ferror(w->out) ? fs_error(FS_ERR_IO, "write failed") : FS_OK;
+  return ferror(w->out) != 0;
 }
 
 int cmd_sample(int argc, char **argv) {
   decode_args a;
   int rc = decode_args_parse(argc, argv, &a, "sample", usage_text);
   if (rc) return rc < 0 ? 0 : rc;
-  flowseq_decode_options *d = &a.run.search.flowseq;
-  /* FlowSeq: N samples = L lengths x ceil(N / L) latent samples each, at temperature 1 unless --tau */
-  *d = (flowseq_decode_options){FLOWSEQ_DECODE_NPD, d->lengths, (a.n_best + d->lengths - 1) / d->lengths,
-                                a.tau_given ? d->tau : 1.0f, 1, d->seed, NULL, NULL};
-  /* Transformer: the N best of the beam */
-  fs_beam_options *b = &a.run.search.beam;
-  b->beam = b->beam > a.n_best ? b->beam : a.n_best;
-  b->nbest = a.n_best;
+  flowseq_options *o = &a.options;
+  /* FlowSeq: N samples = L lengths x ceil(N / L) latent samples each, at temperature 1 unless
+   * --tau; a Transformer gives the N best of a beam of max(N, --beam) */
+  o->decoding = FLOWSEQ_NPD;
+  o->samples = (a.n_best + o->lengths - 1) / o->lengths;
+  o->tau = a.tau_given ? o->tau : 1.0f;
+  o->n_best = a.n_best;
   return decode_args_run(&a, "sample", write_nbest);
 }

@@ -1,12 +1,12 @@
 /* flowseq score: the model's importance-weighted estimate of log p(y|x) for given translations. */
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_args.h"
 #include "cli/commands.h"
-#include "core/log.h"
-#include "decode/runner.h"
+#include "flowseq.h"
 #include "text/corpus.h"
 
 static const char *usage_text =
@@ -19,12 +19,13 @@ static const char *usage_text =
 int cmd_score(int argc, char **argv) {
   const char *model = NULL, *src_path = NULL, *tgt_path = NULL;
   int K = 4, rows_per_batch = 32;
+  bool quiet = false;
   unsigned long long seed = 1;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(o, "-h") || !strcmp(o, "--help")) return fputs(usage_text, stdout), 0;
     if (!strcmp(o, "--quiet")) {
-      fs_log_quiet(1);
+      quiet = true;
       continue;
     }
     static const char *const value_options[] = {"-m", "-s", "-t", "--iw-samples", "--seed", "--batch", NULL};
@@ -42,48 +43,29 @@ int cmd_score(int argc, char **argv) {
   }
   if (!model || !src_path || !tgt_path || K < 1 || rows_per_batch < 1)
     return fprintf(stderr, "flowseq score: need -m MODEL_DIR -s SRC -t TGT (and positive --iw-samples, --batch)\n"), 2;
-  fs_text src, tgt;
-  flowseq_runner r;
+  fs_text src = {0}, tgt = {0};
+  flowseq_translator *t = NULL;
+  double *logprob = NULL, *per_token = NULL;
   fs_status s = fs_parallel_read(src_path, tgt_path, &src, &tgt);
-  bool opened = false;
-  if (s == FS_OK) s = flowseq_runner_open(&r, model, 4096), opened = s == FS_OK;
-  int eos = opened ? r.cfg.model.eos_id : 2;
-  for (int first = 0; s == FS_OK && first < src.count; first += rows_per_batch) {
-    int rows = src.count - first < rows_per_batch ? src.count - first : rows_per_batch, S = 0;
-    int32_t **s_ids = calloc(rows, sizeof *s_ids), **t_ids = calloc(rows, sizeof *t_ids);
-    int *s_len = calloc(rows, sizeof(int)), *t_len = calloc(rows, sizeof(int));
-    for (int k = 0; s == FS_OK && k < rows; k++) {
-      s = fs_spm_encode(r.spm, src.lines[first + k], &s_ids[k], &s_len[k]);
-      if (s == FS_OK) s = fs_spm_encode(r.spm, tgt.lines[first + k], &t_ids[k], &t_len[k]);
-      if (s_len[k] + 1 > S) S = s_len[k] + 1;
-    }
-    int32_t *ids = calloc((size_t)rows * S, sizeof(int32_t));
-    float *mask = calloc((size_t)rows * S, sizeof(float));
-    for (int k = 0; k < rows; k++) {
-      memcpy(ids + k * S, s_ids[k], sizeof(int32_t) * s_len[k]);
-      ids[k * S + s_len[k]] = eos;
-      for (int t = 0; t <= s_len[k]; t++) mask[k * S + t] = 1.0f;
-    }
-    double *lp = malloc(sizeof(double) * rows), *len_lp = malloc(sizeof(double) * rows);
-    const int32_t *const *targets = (const int32_t *const *)t_ids;
-    for (int k = 0; k < rows; k++) len_lp[k] = 0.0;
-    if (s == FS_OK && r.model.type == FS_MODEL_TRANSFORMER)
-      s = fs_transformer_score(&r.engine, &r.model.transformer, ids, mask, rows, S, targets, t_len, lp, NULL);
-    else if (s == FS_OK)
-      s = flowseq_score_pairs(&r.engine, &r.model.flowseq, ids, mask, rows, S, targets, t_len, K, seed, lp, len_lp);
-    for (int k = 0; s == FS_OK && k < rows; k++) {
-      double total = lp[k] + len_lp[k];
-      printf("%.4f\t%.4f\n", total, total / (t_len[k] + 1));
-    }
-    for (int k = 0; k < rows; k++) free(s_ids[k]), free(t_ids[k]);
-    free(s_ids), free(t_ids), free(s_len), free(t_len), free(ids), free(mask), free(lp), free(len_lp);
+  if (s == FS_OK) {
+    flowseq_set_logging(!quiet);
+    t = flowseq_open(model, NULL);
+    logprob = malloc(sizeof(double) * (src.count ? src.count : 1));
+    per_token = malloc(sizeof(double) * (src.count ? src.count : 1));
+    flowseq_options o = flowseq_default_options(FLOWSEQ_ARGMAX);
+    o.iw_samples = K;
+    o.seed = seed;
+    o.max_sentences = rows_per_batch;
+    const char *const *sources = (const char *const *)src.lines, *const *targets = (const char *const *)tgt.lines;
+    if (!t) s = FS_ERR_ARG;
+    else if (!logprob || !per_token) s = fs_error(FS_ERR_MEMORY, "out of memory for %d scores", src.count);
+    else if (flowseq_score(t, sources, targets, src.count, &o, logprob, per_token)) s = FS_ERR_ARG;
   }
-  if (s != FS_OK) {
-    fprintf(stderr, "flowseq score: %s\n", fs_last_error());
-    return 1;
-  }
-  fs_text_free(&src);
-  fs_text_free(&tgt);
-  flowseq_runner_close(&r);
-  return 0;
+  for (int i = 0; s == FS_OK && i < src.count; i++) printf("%.4f\t%.4f\n", logprob[i], per_token[i]);
+  if (s != FS_OK) fprintf(stderr, "flowseq score: %s\n", flowseq_last_error());
+  free(logprob);
+  free(per_token);
+  if (src.lines) fs_text_free(&src), fs_text_free(&tgt);
+  flowseq_close(t);
+  return s == FS_OK ? 0 : 1;
 }

@@ -8,14 +8,15 @@
 #include "train/trainer.h"
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: flowseq train -c config.yaml [-c more.yaml ...] [--section.key value ...] [--dump-config]\n\n"
-               "Trains FlowSeq (auto-encoder pre-training, prior initialisation, ELBO with KL warm-up) on raw\n"
-               "parallel text, as configured (see models/*.yaml). Later -c files and then --model.KEY /\n"
-               "--train.KEY flags override earlier values. Training resumes automatically from the checkpoint\n"
-               "in train.output; SIGINT/SIGTERM save a checkpoint and exit. Logs go to stderr, metrics to\n"
-               "OUTPUT.metrics.tsv (scripts/plot-metrics.sh draws them).\n"
-               "  --dump-config   print the effective configuration as YAML and exit\n"
-               "  --quiet         no progress lines\n");
+  fprintf(out,
+          "usage: flowseq train -c config.yaml [-c more.yaml ...] [--section.key value ...] [--dump-config]\n\n"
+          "Trains FlowSeq (auto-encoder pre-training, prior initialisation, ELBO with KL warm-up) on raw\n"
+          "parallel text, as configured (see models/*.yaml). Later -c files and then --model.KEY /\n"
+          "--train.KEY flags override earlier values. Training resumes automatically from the checkpoint\n"
+          "in train.output; SIGINT/SIGTERM save a checkpoint and exit. Logs go to stderr, metrics to\n"
+          "OUTPUT.metrics.tsv (scripts/plot-metrics.sh draws them).\n"
+          "  --dump-config   print the effective configuration as YAML and exit\n"
+          "  --quiet         no progress lines\n");
 }
 
 int cmd_train(int argc, char **argv) {

@@ -1,7 +1,5 @@
 /* flowseq translate: raw German in, detokenized English out, input order kept. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli/commands.h"
 #include "cli/decode_args.h"
@@ -33,14 +31,10 @@ static const char *usage_text =
     "  --arena-mb N             activation memory (4096)\n"
     "  --quiet                  no progress on stderr\n";
 
-static fs_status write_best(void *ctx, int index, const flowseq_candidate *c, int n, int best) {
+static int write_best(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
   (void)index;
-  decode_output *w = ctx;
-  if (n == 0) return fputc('\n', w->out) == EOF ? fs_error(FS_ERR_IO, "write failed") : FS_OK;
-  char *text = flowseq_runner_text(w->runner, &c[best], w->collapse_repeats);
-  int rc = fprintf(w->out, "%s\n", text);
-  free(text);
-  return rc < 0 ? fs_error(FS_ERR_IO, "write failed") : FS_OK;
+  decode_output *w = user_data;
+  return fprintf(w->out, "%s\n", n ? hyps[0].text : "") < 0;
 }
 
 int cmd_translate(int argc, char **argv) {

@@ -11,11 +11,12 @@
 #include "text/spm.h"
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: flowseq vocab -i FILE [-i FILE ...] --vocab-size N [--model-type unigram|bpe]\n"
-               "                     [--sample N] [--seed S] -o spm.model\n\n"
-               "Trains one joint SentencePiece model on raw text (plain, .gz, WMT .sgm, FILE.tsv:COLUMN).\n"
-               "Special ids are fixed: PAD 0, UNK 1, EOS 2, BOS 3. --sample N trains on N sentences drawn\n"
-               "at random from big inputs (default: all).\n");
+  fprintf(out,
+          "usage: flowseq vocab -i FILE [-i FILE ...] --vocab-size N [--model-type unigram|bpe]\n"
+          "                     [--sample N] [--seed S] -o spm.model\n\n"
+          "Trains one joint SentencePiece model on raw text (plain, .gz, WMT .sgm, FILE.tsv:COLUMN).\n"
+          "Special ids are fixed: PAD 0, UNK 1, EOS 2, BOS 3. --sample N trains on N sentences drawn\n"
+          "at random from big inputs (default: all).\n");
 }
 
 int cmd_vocab(int argc, char **argv) {

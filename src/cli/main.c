@@ -25,10 +25,11 @@ static const command commands[] = {
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 
 static void usage(FILE *out) {
-  fprintf(out, "flowseq: non-autoregressive neural machine translation with generative flows\n\n"
-               "usage: flowseq <command> [options]   (flowseq <command> --help for details)\n"
-               "       flowseq --version\n\n"
-               "commands:\n");
+  fprintf(out,
+          "flowseq: non-autoregressive neural machine translation with generative flows\n\n"
+          "usage: flowseq <command> [options]   (flowseq <command> --help for details)\n"
+          "       flowseq --version\n\n"
+          "commands:\n");
   for (int i = 0; i < n_commands; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 

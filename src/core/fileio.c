@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
+
 /* /dev/stdout, /dev/fd/3, /proc/self/fd/3...: another name of an open descriptor */
 static bool descriptor_alias(const char *path) {
   return !strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/stderr") || !strncmp(path, "/dev/fd/", 8) ||
@@ -39,11 +41,11 @@ fs_status fs_atomic_open(fs_atomic_file *f, const char *path) {
     f->tmp_path = NULL;
     f->file = fopen(path, "ab"); /* no O_TRUNC: what the shell's redirection wrote before stays */
     if (!f->file) return fs_error(FS_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
-    f->path = strdup(path);
+    f->path = fs_strdup(path);
     return FS_OK;
   }
-  f->path = real ? real : strdup(path);
-  f->tmp_path = malloc(strlen(f->path) + 16);
+  f->path = real ? real : fs_strdup(path);
+  f->tmp_path = fs_malloc(strlen(f->path) + 16);
   sprintf(f->tmp_path, "%s.tmp-XXXXXX", f->path);
   int fd = mkstemp(f->tmp_path);
   if (fd >= 0) fchmod(fd, 0644); /* mkstemp creates 0600; outputs are ordinary files */

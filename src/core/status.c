@@ -18,13 +18,20 @@ const char *fs_last_error(void) { return last_message; }
 
 const char *fs_status_name(fs_status s) {
   switch (s) {
-    case FS_OK: return "ok";
-    case FS_ERR_ARG: return "invalid argument";
-    case FS_ERR_IO: return "i/o error";
-    case FS_ERR_FORMAT: return "format error";
-    case FS_ERR_MEMORY: return "out of memory";
-    case FS_ERR_DEVICE: return "device error";
-    case FS_ERR_INTERNAL: return "internal error";
+    case FS_OK:
+      return "ok";
+    case FS_ERR_ARG:
+      return "invalid argument";
+    case FS_ERR_IO:
+      return "i/o error";
+    case FS_ERR_FORMAT:
+      return "format error";
+    case FS_ERR_MEMORY:
+      return "out of memory";
+    case FS_ERR_DEVICE:
+      return "device error";
+    case FS_ERR_INTERNAL:
+      return "internal error";
   }
   return "unknown error";
 }

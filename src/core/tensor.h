@@ -19,7 +19,7 @@ typedef struct fs_tensor {
   int ndim;
   int shape[FS_MAX_DIMS];
   int64_t numel;
-  bool requires_grad; /* set on parameters and on anything computed from them */
+  bool requires_grad;        /* set on parameters and on anything computed from them */
   struct fs_tensor *view_of; /* a reshape's base tensor (never itself a view), else NULL */
 } fs_tensor;
 

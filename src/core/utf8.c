@@ -15,8 +15,9 @@ bool fs_utf8_valid(const char *str, size_t n, size_t *bad_offset) {
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
     /* overlong forms, surrogates and code points past U+10FFFF are invalid too */
-    if (ok) ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) &&
-                 !(cp >= 0xD800 && cp <= 0xDFFF);
+    if (ok)
+      ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) &&
+           !(cp >= 0xD800 && cp <= 0xDFFF);
     if (!ok) {
       if (bad_offset) *bad_offset = i;
       return false;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/philox.h"
 
 int fs_padded_target_length(int tokens, int unit) { return (tokens + unit - 1) / unit * unit; }
@@ -48,7 +49,8 @@ static void plan(fs_batcher *b) {
     int t = fs_padded_target_length(p->tgt_len[b->order[i]] + 1, b->o.unit);
     int s = p->src_len[b->order[i]] + 1;
     int width = (t > longest ? t : longest) > s ? (t > longest ? t : longest) : s;
-    bool full = rows > 0 && ((long)(rows + 1) * width > b->o.max_tokens || (b->o.max_sentences && rows == b->o.max_sentences));
+    bool full =
+        rows > 0 && ((long)(rows + 1) * width > b->o.max_tokens || (b->o.max_sentences && rows == b->o.max_sentences));
     if (rows == 0 || full) {
       b->batch_start[b->n_batches++] = i;
       rows = 0;
@@ -59,8 +61,9 @@ static void plan(fs_batcher *b) {
   }
   b->batch_start[b->n_batches] = n;
   if (b->o.shuffle) { /* shuffle batch order: permute the batch spans */
-    int *perm = malloc(sizeof(int) * (b->n_batches ? b->n_batches : 1)), *order = malloc(sizeof(int) * (n ? n : 1));
-    int *starts = malloc(sizeof(int) * (b->n_batches + 1));
+    int *perm = fs_malloc(sizeof(int) * (b->n_batches ? b->n_batches : 1)),
+        *order = fs_malloc(sizeof(int) * (n ? n : 1));
+    int *starts = fs_malloc(sizeof(int) * (b->n_batches + 1));
     for (int k = 0; k < b->n_batches; k++) perm[k] = k;
     shuffle(perm, b->n_batches, b->o.seed, stream | ((uint64_t)1 << 39));
     int w = 0;
@@ -82,8 +85,8 @@ fs_status fs_batcher_init(fs_batcher *b, const fs_pairs *pairs, const fs_batcher
   if (o->max_tokens < 1 || o->unit < 1) return fs_error(FS_ERR_ARG, "batcher: max_tokens and unit must be positive");
   b->o = *o;
   b->pairs = pairs;
-  b->order = malloc(sizeof(int) * (pairs->count ? pairs->count : 1));
-  b->batch_start = malloc(sizeof(int) * (pairs->count + 2));
+  b->order = fs_malloc(sizeof(int) * (pairs->count ? pairs->count : 1));
+  b->batch_start = fs_malloc(sizeof(int) * (pairs->count + 2));
   fs_batcher_set_epoch(b, epoch);
   return FS_OK;
 }
@@ -96,10 +99,10 @@ void fs_batcher_set_epoch(fs_batcher *b, int epoch) {
 static void *grow(void *p, int *capacity, int need, size_t size) {
   if (need <= *capacity) return p;
   *capacity = need * 2;
-  return realloc(p, size * (size_t)*capacity);
+  return fs_realloc(p, size * (size_t)*capacity);
 }
 
-void fs_batcher_get(fs_batcher *b, int k, flowseq_batch *out, const int **indices) {
+void fs_batcher_get(fs_batcher *b, int k, fs_batch *out, const int **indices) {
   const fs_pairs *p = b->pairs;
   int first = b->batch_start[k], rows = b->batch_start[k + 1] - first, S = 0, T = 0;
   for (int r = 0; r < rows; r++) {
@@ -126,7 +129,7 @@ void fs_batcher_get(fs_batcher *b, int k, flowseq_batch *out, const int **indice
       b->tgt_mask[r * T + t] = t < lt ? 1.0f : 0.0f;
     }
   }
-  *out = (flowseq_batch){rows, S, T, b->src, b->tgt, b->src_mask, b->tgt_mask};
+  *out = (fs_batch){rows, S, T, b->src, b->tgt, b->src_mask, b->tgt_mask};
   if (indices) *indices = b->indices;
 }
 

@@ -10,16 +10,16 @@
 
 #include <stdint.h>
 
-#include "data/batch.h"
 #include "data/pairs.h"
+#include "model/batch.h"
 
 typedef struct {
-  int max_tokens;     /* B · T_padded per batch (a single longer pair still makes a batch) */
-  int max_sentences;  /* 0 = no limit */
-  int unit;           /* target lengths padded to a multiple (FlowSeq: 2^(levels−1), ≥ 2) */
+  int max_tokens;    /* B · T_padded per batch (a single longer pair still makes a batch) */
+  int max_sentences; /* 0 = no limit */
+  int unit;          /* target lengths padded to a multiple (FlowSeq: 2^(levels−1), ≥ 2) */
   int pad_id, eos_id;
   uint64_t seed;
-  bool shuffle;       /* false: corpus order, no bucketing (evaluation) */
+  bool shuffle; /* false: corpus order, no bucketing (evaluation) */
 } fs_batcher_options;
 
 typedef struct {
@@ -48,7 +48,7 @@ fs_status fs_batcher_init(fs_batcher *b, const fs_pairs *pairs, const fs_batcher
 /* Re-plans for another epoch. */
 void fs_batcher_set_epoch(fs_batcher *b, int epoch);
 /* Fills batch k of the current epoch; *indices (if not NULL) receives the pair index of each row. */
-void fs_batcher_get(fs_batcher *b, int k, flowseq_batch *out, const int **indices);
+void fs_batcher_get(fs_batcher *b, int k, fs_batch *out, const int **indices);
 void fs_batcher_free(fs_batcher *b);
 
 #endif

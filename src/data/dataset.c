@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/log.h"
 
@@ -53,7 +54,8 @@ typedef struct {
 static bool hash_set_insert(hash_set *h, uint64_t key) {
   if (!key) key = 1;
   if (2 * (h->count + 1) > h->capacity) {
-    hash_set bigger = {calloc(h->capacity ? 2 * h->capacity : 1 << 16, sizeof(uint64_t)), h->capacity ? 2 * h->capacity : 1 << 16, 0};
+    hash_set bigger = {fs_calloc(h->capacity ? 2 * h->capacity : 1 << 16, sizeof(uint64_t)),
+                       h->capacity ? 2 * h->capacity : 1 << 16, 0};
     for (size_t i = 0; i < h->capacity; i++)
       if (h->slots[i]) hash_set_insert(&bigger, h->slots[i]);
     free(h->slots);
@@ -95,15 +97,16 @@ fs_status fs_dataset_prep(const char *spm_path, const char *src_spec, const char
   fs_status s = fs_line_reader_open(src_spec, &rs);
   if (s == FS_OK) s = fs_line_reader_open(tgt_spec, &rt);
   FILE *src_len = temp_file(), *tgt_len = temp_file(), *src_ids = temp_file(), *tgt_ids = temp_file();
-  if (s == FS_OK && (!src_len || !tgt_len || !src_ids || !tgt_ids)) s = fs_error(FS_ERR_IO, "dataset: no temporary files");
+  if (s == FS_OK && (!src_len || !tgt_len || !src_ids || !tgt_ids))
+    s = fs_error(FS_ERR_IO, "dataset: no temporary files");
   hash_set seen = {0};
   fs_clean_options chunk_options = *o;
   chunk_options.dedupe = false; /* done across chunks here */
   for (bool more = true; s == FS_OK && more;) {
     fs_text a = {0}, b = {0};
     int capacity = CHUNK;
-    a.lines = malloc(sizeof(char *) * capacity);
-    b.lines = malloc(sizeof(char *) * capacity);
+    a.lines = fs_malloc(sizeof(char *) * capacity);
+    b.lines = fs_malloc(sizeof(char *) * capacity);
     while (s == FS_OK && a.count < CHUNK) {
       char *x, *y;
       s = fs_line_reader_next(rs, &x);
@@ -125,7 +128,8 @@ fs_status fs_dataset_prep(const char *spm_path, const char *src_spec, const char
     fs_clean_counts c;
     if (s == FS_OK && a.count) s = fs_pairs_encode(spm, &a, &b, &chunk_options, &p, &c);
     if (s == FS_OK && a.count) {
-      counts->read += c.read, counts->empty += c.empty, counts->too_long += c.too_long, counts->bad_ratio += c.bad_ratio;
+      counts->read += c.read, counts->empty += c.empty, counts->too_long += c.too_long,
+          counts->bad_ratio += c.bad_ratio;
       for (int i = 0; i < p.count; i++) {
         if (o->dedupe && !hash_set_insert(&seen, fs_pair_hash(p.src[i], p.src_len[i], p.tgt[i], p.tgt_len[i]))) {
           counts->duplicates++;
@@ -146,9 +150,10 @@ fs_status fs_dataset_prep(const char *spm_path, const char *src_spec, const char
   }
   counts->kept = (int)h.pairs;
   if (s == FS_OK && h.pairs == 0) /* a dataset without a pair cannot be trained on: no file */
-    s = fs_error(FS_ERR_ARG, "%s: no pair is left to write (%d read; dropped %d empty, %d too long, %d bad length ratio, "
-                 "%d duplicates)", out_path, counts->read, counts->empty, counts->too_long, counts->bad_ratio,
-                 counts->duplicates);
+    s = fs_error(FS_ERR_ARG,
+                 "%s: no pair is left to write (%d read; dropped %d empty, %d too long, %d bad length ratio, "
+                 "%d duplicates)",
+                 out_path, counts->read, counts->empty, counts->too_long, counts->bad_ratio, counts->duplicates);
   fs_atomic_file out;
   if (s == FS_OK) s = fs_atomic_open(&out, out_path);
   if (s == FS_OK) {
@@ -189,15 +194,19 @@ static fs_status check_body(const char *path, const header *h, const char *base,
   const uint32_t *len = (const uint32_t *)(base + sizeof *h);
   for (uint64_t i = 0; i < 2 * n; i++) total[i >= n] += len[i]; /* source lengths, then target lengths */
   if (total[0] != h->src_tokens || total[1] != h->tgt_tokens)
-    return fs_error(FS_ERR_FORMAT, "%s: the pair lengths add up to %llu source and %llu target tokens, the header says "
-                    "%llu and %llu (corrupted or crafted file)", path, (unsigned long long)total[0],
-                    (unsigned long long)total[1], (unsigned long long)h->src_tokens, (unsigned long long)h->tgt_tokens);
+    return fs_error(FS_ERR_FORMAT,
+                    "%s: the pair lengths add up to %llu source and %llu target tokens, the header says "
+                    "%llu and %llu (corrupted or crafted file)",
+                    path, (unsigned long long)total[0], (unsigned long long)total[1], (unsigned long long)h->src_tokens,
+                    (unsigned long long)h->tgt_tokens);
   const int32_t *ids = (const int32_t *)(len + 2 * n);
   uint64_t count = h->src_tokens + h->tgt_tokens;
   for (uint64_t i = 0; i < count; i++)
     if (ids[i] < 0 || ids[i] >= vocab)
-      return fs_error(FS_ERR_FORMAT, "%s: %s token %llu has id %d, outside the tokenizer's vocabulary [0, %d) "
-                      "(corrupted or crafted file)", path, i < h->src_tokens ? "source" : "target",
+      return fs_error(FS_ERR_FORMAT,
+                      "%s: %s token %llu has id %d, outside the tokenizer's vocabulary [0, %d) "
+                      "(corrupted or crafted file)",
+                      path, i < h->src_tokens ? "source" : "target",
                       (unsigned long long)(i < h->src_tokens ? i : i - h->src_tokens), ids[i], vocab);
   return FS_OK;
 }
@@ -221,17 +230,22 @@ fs_status fs_dataset_load(const char *path, const char *spm_path, int vocab, fs_
   uint64_t spm_checksum = 0;
   fs_status s = FS_OK;
   if (memcmp(h.magic, MAGIC, 8)) s = fs_error(FS_ERR_FORMAT, "%s: not a flowseq dataset (bad magic)", path);
-  else if (h.version != VERSION) s = fs_error(FS_ERR_FORMAT, "%s: dataset version %u, this flowseq reads %u", path, h.version, VERSION);
+  else if (h.version != VERSION)
+    s = fs_error(FS_ERR_FORMAT, "%s: dataset version %u, this flowseq reads %u", path, h.version, VERSION);
   else if (!sizes_fit(&h, size))
-    s = fs_error(FS_ERR_FORMAT, "%s: %zu bytes, but its header describes %llu pairs, %llu source and %llu target tokens "
-                 "(truncated or corrupted)", path, size, (unsigned long long)h.pairs, (unsigned long long)h.src_tokens,
+    s = fs_error(FS_ERR_FORMAT,
+                 "%s: %zu bytes, but its header describes %llu pairs, %llu source and %llu target tokens "
+                 "(truncated or corrupted)",
+                 path, size, (unsigned long long)h.pairs, (unsigned long long)h.src_tokens,
                  (unsigned long long)h.tgt_tokens);
   else if (fnv(FNV_START, base + sizeof h, size - sizeof h) != h.body_checksum)
     s = fs_error(FS_ERR_FORMAT, "%s: checksum mismatch: the file is corrupted", path);
   else if ((s = fs_file_checksum(spm_path, &spm_checksum)) == FS_OK && spm_checksum != h.spm_checksum)
-    s = fs_error(FS_ERR_FORMAT, "%s was prepared with another tokenizer than %s: run flowseq prep again", path, spm_path);
+    s = fs_error(FS_ERR_FORMAT, "%s was prepared with another tokenizer than %s: run flowseq prep again", path,
+                 spm_path);
   if (s == FS_OK) s = check_body(path, &h, base, vocab);
-  if (s == FS_OK && h.pairs == 0) s = fs_error(FS_ERR_FORMAT, "%s: the dataset holds no pair: nothing to train on", path);
+  if (s == FS_OK && h.pairs == 0)
+    s = fs_error(FS_ERR_FORMAT, "%s: the dataset holds no pair: nothing to train on", path);
   if (s != FS_OK) {
     munmap(base, size);
     return s;
@@ -240,11 +254,11 @@ fs_status fs_dataset_load(const char *path, const char *spm_path, int vocab, fs_
   const uint32_t *sl = (const uint32_t *)(base + sizeof h), *tl = sl + n;
   int32_t *ids = (int32_t *)(tl + n);
   out->count = n;
-  out->src = malloc(sizeof *out->src * (n ? n : 1));
-  out->tgt = malloc(sizeof *out->tgt * (n ? n : 1));
-  out->src_len = malloc(sizeof(int) * (n ? n : 1));
-  out->tgt_len = malloc(sizeof(int) * (n ? n : 1));
-  out->line = malloc(sizeof(int) * (n ? n : 1));
+  out->src = fs_malloc(sizeof *out->src * (n ? n : 1));
+  out->tgt = fs_malloc(sizeof *out->tgt * (n ? n : 1));
+  out->src_len = fs_malloc(sizeof(int) * (n ? n : 1));
+  out->tgt_len = fs_malloc(sizeof(int) * (n ? n : 1));
+  out->line = fs_malloc(sizeof(int) * (n ? n : 1));
   int32_t *src = ids, *tgt = ids + h.src_tokens;
   for (int i = 0; i < n; i++) {
     out->src[i] = src, out->src_len[i] = (int)sl[i], src += sl[i];

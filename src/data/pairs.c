@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/alloc.h"
+
 /* 64-bit FNV-1a of both sides' ids, for duplicate detection. */
 uint64_t fs_pair_hash(const int32_t *a, int na, const int32_t *b, int nb) {
   uint64_t h = 1469598103934665603ull;
@@ -26,8 +28,8 @@ fs_status fs_pairs_encode(const fs_spm *spm, const fs_text *src, const fs_text *
   int n = src->count;
   memset(out, 0, sizeof *out);
   memset(counts, 0, sizeof *counts);
-  int32_t **s_ids = calloc(n, sizeof *s_ids), **t_ids = calloc(n, sizeof *t_ids);
-  int *s_len = calloc(n, sizeof(int)), *t_len = calloc(n, sizeof(int));
+  int32_t **s_ids = fs_calloc(n, sizeof *s_ids), **t_ids = fs_calloc(n, sizeof *t_ids);
+  int *s_len = fs_calloc(n, sizeof(int)), *t_len = fs_calloc(n, sizeof(int));
   fs_status status = FS_OK;
   /* SentencePiece encoding is the expensive part and independent per line */
 #pragma omp parallel for schedule(dynamic, 256)
@@ -40,13 +42,13 @@ fs_status fs_pairs_encode(const fs_spm *spm, const fs_text *src, const fs_text *
     }
   }
   counts->read = n;
-  uint64_t *seen = o->dedupe ? malloc(sizeof(uint64_t) * (n ? n : 1)) : NULL;
+  uint64_t *seen = o->dedupe ? fs_malloc(sizeof(uint64_t) * (n ? n : 1)) : NULL;
   int n_seen = 0;
-  out->src = malloc(sizeof *out->src * (n ? n : 1));
-  out->tgt = malloc(sizeof *out->tgt * (n ? n : 1));
-  out->src_len = malloc(sizeof(int) * (n ? n : 1));
-  out->tgt_len = malloc(sizeof(int) * (n ? n : 1));
-  out->line = malloc(sizeof(int) * (n ? n : 1));
+  out->src = fs_malloc(sizeof *out->src * (n ? n : 1));
+  out->tgt = fs_malloc(sizeof *out->tgt * (n ? n : 1));
+  out->src_len = fs_malloc(sizeof(int) * (n ? n : 1));
+  out->tgt_len = fs_malloc(sizeof(int) * (n ? n : 1));
+  out->line = fs_malloc(sizeof(int) * (n ? n : 1));
   for (int i = 0; status == FS_OK && i < n; i++) {
     int a = s_len[i], b = t_len[i];
     bool keep = true;
@@ -67,10 +69,10 @@ fs_status fs_pairs_encode(const fs_spm *spm, const fs_text *src, const fs_text *
   }
   if (status == FS_OK && seen) {
     /* keep the first occurrence of every (hash) pair: mark repeats by sorting (hash, index) */
-    uint64_t *keyed = malloc(sizeof(uint64_t) * 2 * (n_seen ? n_seen : 1));
+    uint64_t *keyed = fs_malloc(sizeof(uint64_t) * 2 * (n_seen ? n_seen : 1));
     for (int i = 0; i < n_seen; i++) keyed[2 * i] = seen[i], keyed[2 * i + 1] = (uint64_t)i;
     qsort(keyed, n_seen, 2 * sizeof(uint64_t), compare_hash_index);
-    bool *drop = calloc(n_seen ? n_seen : 1, sizeof(bool));
+    bool *drop = fs_calloc(n_seen ? n_seen : 1, sizeof(bool));
     for (int i = 1; i < n_seen; i++)
       if (keyed[2 * i] == keyed[2 * i - 2]) drop[keyed[2 * i + 1]] = true;
     int w = 0;

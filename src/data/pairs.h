@@ -14,7 +14,7 @@ typedef struct {
   int count;
   int32_t **src, **tgt;
   int *src_len, *tgt_len;
-  int *line; /* 1-based line of each kept pair in the input */
+  int *line;     /* 1-based line of each kept pair in the input */
   void *mapping; /* set when the ids live in a memory-mapped dataset (fs_dataset_load) */
   size_t mapping_size;
 } fs_pairs;

@@ -1,6 +1,7 @@
 /* Left-to-right decoding of the Transformer: the implementation; decode/beam.h describes the interface. */
 #include "decode/beam.h"
 
+#include "core/alloc.h"
 #include "nn/losses.h"
 
 #include <math.h>
@@ -11,7 +12,7 @@ fs_beam_options fs_beam_defaults(void) { return (fs_beam_options){4, 1, 1.0f, 2.
 
 /* Output positions (EOS included) sentence b may use: a·(its source length with EOS) + b, at
  * least 1 and at most model.max_length. */
-static int position_limit(const fs_beam_options *o, const transformer_model *m, const float *src_mask, int src_len) {
+static int position_limit(const fs_beam_options *o, const fs_transformer *m, const float *src_mask, int src_len) {
   int n = 0;
   for (int t = 0; t < src_len; t++) n += src_mask[t] != 0.0f;
   double limit = floor(o->max_length_a * n + o->max_length_b);
@@ -19,7 +20,7 @@ static int position_limit(const fs_beam_options *o, const transformer_model *m, 
 }
 
 /* A finished hypothesis: `length` tokens then EOS, with its log-probability (EOS included). */
-static fs_status candidate_set(flowseq_candidate *c, int sentence, const int32_t *tokens, int length, double logprob,
+static fs_status candidate_set(fs_candidate *c, int sentence, const int32_t *tokens, int length, double logprob,
                                float length_penalty, int eos) {
   memset(c, 0, sizeof *c);
   c->sentence = sentence;
@@ -34,27 +35,27 @@ static fs_status candidate_set(flowseq_candidate *c, int sentence, const int32_t
   return FS_OK;
 }
 
-fs_status fs_greedy_search(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
-                           int src_len, const fs_beam_options *o, flowseq_candidate **candidates, int *n, int *best) {
+fs_status fs_greedy_search(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                           int src_len, const fs_beam_options *o, fs_candidate **candidates, int *n, int *best) {
   int V = m->h.vocab, eos = m->h.eos_id, pad = m->h.pad_id, longest = 0;
   *candidates = NULL;
   *n = 0;
-  transformer_state st;
-  FS_TRY(transformer_start(e, m, src, src_mask, batch, src_len, 1, &st));
-  int *limit = malloc(sizeof(int) * batch), *length = calloc(batch, sizeof(int));
+  fs_transformer_state st;
+  FS_TRY(fs_transformer_start(e, m, src, src_mask, batch, src_len, 1, &st));
+  int *limit = fs_malloc(sizeof(int) * batch), *length = fs_calloc(batch, sizeof(int));
   for (int b = 0; b < batch; b++) {
     limit[b] = position_limit(o, m, src_mask + (int64_t)b * src_len, src_len);
     longest = limit[b] > longest ? limit[b] : longest;
   }
-  int32_t *prev = malloc(sizeof(int32_t) * batch), *tokens = malloc(sizeof(int32_t) * batch * longest);
-  double *logprob = calloc(batch, sizeof(double));
-  bool *done = calloc(batch, sizeof(bool));
-  float *lp = malloc(sizeof(float) * batch * V);
+  int32_t *prev = fs_malloc(sizeof(int32_t) * batch), *tokens = fs_malloc(sizeof(int32_t) * batch * longest);
+  double *logprob = fs_calloc(batch, sizeof(double));
+  bool *done = fs_calloc(batch, sizeof(bool));
+  float *lp = fs_malloc(sizeof(float) * batch * V);
   for (int b = 0; b < batch; b++) prev[b] = eos;
   fs_status s = FS_OK;
   int open = batch;
   for (int t = 0; s == FS_OK && open > 0; t++) {
-    s = transformer_step(e, m, &st, prev, NULL, lp);
+    s = fs_transformer_step(e, m, &st, prev, NULL, lp);
     for (int b = 0; s == FS_OK && b < batch; b++) {
       if (done[b]) continue;
       const float *row = lp + (int64_t)b * V;
@@ -75,9 +76,10 @@ fs_status fs_greedy_search(fs_engine *e, transformer_model *m, const int32_t *sr
     }
   }
   if (s == FS_OK) {
-    *candidates = calloc(batch, sizeof(flowseq_candidate));
+    *candidates = fs_calloc(batch, sizeof(fs_candidate));
     for (int b = 0; s == FS_OK && b < batch; b++) {
-      s = candidate_set(&(*candidates)[b], b, tokens + (int64_t)b * longest, length[b], logprob[b], o->length_penalty, eos);
+      s = candidate_set(&(*candidates)[b], b, tokens + (int64_t)b * longest, length[b], logprob[b], o->length_penalty,
+                        eos);
       *n = b + 1;
       best[b] = b;
     }
@@ -118,7 +120,7 @@ static int best_extensions(const float *lp, const double *prefix_logprob, int fi
 }
 
 /* The n-th lowest (best) score among h[0..count), count >= n (ties ranked by position). */
-static double nth_best_score(const flowseq_candidate *h, int count, int n) {
+static double nth_best_score(const fs_candidate *h, int count, int n) {
   for (int i = 0; i < count; i++) {
     int ahead = 0;
     for (int j = 0; j < count; j++) ahead += h[j].score < h[i].score || (h[j].score == h[i].score && j < i);
@@ -129,9 +131,9 @@ static double nth_best_score(const flowseq_candidate *h, int count, int n) {
 
 /* Adds a finished hypothesis to a sentence's list of at most K, replacing the worst when full
  * (and not adding it when it is no better than that). */
-static fs_status keep_finished(flowseq_candidate *h, int *count, int K, int sentence, const int32_t *tokens, int length,
+static fs_status keep_finished(fs_candidate *h, int *count, int K, int sentence, const int32_t *tokens, int length,
                                double logprob, float length_penalty, int eos) {
-  flowseq_candidate c;
+  fs_candidate c;
   FS_TRY(candidate_set(&c, sentence, tokens, length, logprob, length_penalty, eos));
   int at = *count < K ? (*count)++ : -1;
   if (at < 0) {
@@ -148,36 +150,37 @@ static fs_status keep_finished(flowseq_candidate *h, int *count, int K, int sent
 }
 
 /* Sorts n hypotheses best (lowest score) first, stably: on a tie the one finished first leads. */
-static void sort_by_score(flowseq_candidate *h, int n) {
+static void sort_by_score(fs_candidate *h, int n) {
   for (int i = 1; i < n; i++) {
-    flowseq_candidate x = h[i];
+    fs_candidate x = h[i];
     int j = i;
     for (; j > 0 && h[j - 1].score > x.score; j--) h[j] = h[j - 1];
     h[j] = x;
   }
 }
 
-fs_status fs_beam_search(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
-                         int src_len, const fs_beam_options *o, flowseq_candidate **candidates, int *n, int *best) {
+fs_status fs_beam_search(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                         int src_len, const fs_beam_options *o, fs_candidate **candidates, int *n, int *best) {
   int K = o->beam, V = m->h.vocab, eos = m->h.eos_id, pad = m->h.pad_id, rows = batch * K, longest = 0;
   *candidates = NULL;
   *n = 0;
   if (K < 1 || o->nbest < 1 || o->nbest > K)
     return fs_error(FS_ERR_ARG, "beam search: beam %d and n-best %d (need 1 <= n-best <= beam)", K, o->nbest);
-  transformer_state st;
-  FS_TRY(transformer_start(e, m, src, src_mask, batch, src_len, K, &st));
-  int *limit = malloc(sizeof(int) * batch), *finished = calloc(batch, sizeof(int));
-  bool *done = calloc(batch, sizeof(bool));
+  fs_transformer_state st;
+  FS_TRY(fs_transformer_start(e, m, src, src_mask, batch, src_len, K, &st));
+  int *limit = fs_malloc(sizeof(int) * batch), *finished = fs_calloc(batch, sizeof(int));
+  bool *done = fs_calloc(batch, sizeof(bool));
   for (int b = 0; b < batch; b++) {
     limit[b] = position_limit(o, m, src_mask + (int64_t)b * src_len, src_len);
     longest = limit[b] > longest ? limit[b] : longest;
   }
-  int32_t *prev = malloc(sizeof(int32_t) * rows), *parent = malloc(sizeof(int32_t) * rows);
-  int32_t *prefix = malloc(sizeof(int32_t) * rows * longest), *next_prefix = malloc(sizeof(int32_t) * rows * longest);
-  double *logprob = malloc(sizeof(double) * rows), *next_logprob = malloc(sizeof(double) * rows);
-  flowseq_candidate *hyps = calloc((size_t)batch * K, sizeof *hyps); /* K slots per sentence */
-  extension *ext = malloc(sizeof(extension) * 2 * K);
-  float *lp = malloc(sizeof(float) * rows * V);
+  int32_t *prev = fs_malloc(sizeof(int32_t) * rows), *parent = fs_malloc(sizeof(int32_t) * rows);
+  int32_t *prefix = fs_malloc(sizeof(int32_t) * rows * longest),
+          *next_prefix = fs_malloc(sizeof(int32_t) * rows * longest);
+  double *logprob = fs_malloc(sizeof(double) * rows), *next_logprob = fs_malloc(sizeof(double) * rows);
+  fs_candidate *hyps = fs_calloc((size_t)batch * K, sizeof *hyps); /* K slots per sentence */
+  extension *ext = fs_malloc(sizeof(extension) * 2 * K);
+  float *lp = fs_malloc(sizeof(float) * rows * V);
   for (int r = 0; r < rows; r++) {
     prev[r] = eos;
     parent[r] = r;
@@ -186,7 +189,7 @@ fs_status fs_beam_search(fs_engine *e, transformer_model *m, const int32_t *src,
   fs_status s = FS_OK;
   int open = batch;
   for (int t = 0; s == FS_OK && open > 0; t++) {
-    s = transformer_step(e, m, &st, prev, t ? parent : NULL, lp);
+    s = fs_transformer_step(e, m, &st, prev, t ? parent : NULL, lp);
     for (int b = 0; s == FS_OK && b < batch; b++) {
       int base = b * K, live = 0;
       if (!done[b]) {
@@ -221,7 +224,7 @@ fs_status fs_beam_search(fs_engine *e, transformer_model *m, const int32_t *src,
   }
   if (s == FS_OK) {
     int nbest = o->nbest;
-    *candidates = calloc((size_t)batch * nbest, sizeof(flowseq_candidate));
+    *candidates = fs_calloc((size_t)batch * nbest, sizeof(fs_candidate));
     for (int b = 0; b < batch; b++) {
       sort_by_score(hyps + b * K, finished[b]);
       best[b] = *n;
@@ -247,13 +250,13 @@ fs_status fs_beam_search(fs_engine *e, transformer_model *m, const int32_t *src,
   return s;
 }
 
-fs_status fs_transformer_score(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
+fs_status fs_transformer_score(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
                                int src_len, const int32_t *const *tgt, const int *tgt_len, double *logprob,
                                int *n_tokens) {
   int T = 1;
   for (int b = 0; b < batch; b++) T = tgt_len[b] + 1 > T ? tgt_len[b] + 1 : T;
-  int32_t *ids = calloc((size_t)batch * T, sizeof(int32_t));
-  float *mask = calloc((size_t)batch * T, sizeof(float));
+  int32_t *ids = fs_calloc((size_t)batch * T, sizeof(int32_t));
+  float *mask = fs_calloc((size_t)batch * T, sizeof(float));
   for (int b = 0; b < batch; b++) {
     for (int t = 0; t <= tgt_len[b]; t++) {
       ids[b * T + t] = t < tgt_len[b] ? tgt[b][t] : m->h.eos_id;
@@ -262,19 +265,16 @@ fs_status fs_transformer_score(fs_engine *e, transformer_model *m, const int32_t
     for (int t = tgt_len[b] + 1; t < T; t++) ids[b * T + t] = m->h.pad_id;
     if (n_tokens) n_tokens[b] = tgt_len[b] + 1;
   }
-  flowseq_batch in = {batch, src_len, T, src, ids, src_mask, mask};
-  bool grad = e->grad_enabled, training = e->training;
-  e->grad_enabled = false;
-  e->training = false;
+  fs_batch in = {batch, src_len, T, src, ids, src_mask, mask};
+  fs_engine_mode previous = fs_engine_enter(e, fs_engine_eval());
   fs_engine_reset(e);
-  fs_tensor *logits = transformer_logits(e, m, &in);
+  fs_tensor *logits = fs_transformer_logits(e, m, &in);
   fs_tensor *nll = nn_sentence_cross_entropy(e, logits, fs_ids_from_host(e, ids, (int64_t)batch * T),
                                              fs_tensor_from_host(e, 2, (int[]){batch, T}, mask), 0.0f);
-  float *host = malloc(sizeof(float) * batch);
+  float *host = fs_malloc(sizeof(float) * batch);
   fs_status s = nll ? fs_tensor_to_host(e, nll, host) : fs_engine_status(e);
   for (int b = 0; s == FS_OK && b < batch; b++) logprob[b] = -host[b];
-  e->grad_enabled = grad;
-  e->training = training;
+  fs_engine_restore(e, previous);
   free(host);
   free(ids);
   free(mask);

@@ -14,7 +14,7 @@
  * max_length_a · (source tokens) + max_length_b tokens (EOS included), and never more than
  * model.max_length. PAD is never chosen.
  *
- * Results are flowseq_candidate rows (tokens, output_length, decoder_logprob = log p(y|x) with
+ * Results are fs_candidate rows (tokens, output_length, decoder_logprob = log p(y|x) with
  * the EOS, score = minus the length-normalised log-probability: lower is better), so translate,
  * sample and score handle both model types alike. */
 #ifndef FLOWSEQ_DECODE_BEAM_H
@@ -35,18 +35,18 @@ fs_beam_options fs_beam_defaults(void);
 
 /* Decodes B sources (ids [B, S] with EOS, mask [B, S]). *candidates receives o->nbest (greedy:
  * 1) candidates per sentence, grouped by sentence and best first (free with
- * flowseq_candidates_free); best[b] indexes sentence b's first. Gradients must be off. */
-fs_status fs_beam_search(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
-                         int src_len, const fs_beam_options *o, flowseq_candidate **candidates, int *n, int *best);
+ * fs_candidates_free); best[b] indexes sentence b's first. Gradients must be off. */
+fs_status fs_beam_search(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                         int src_len, const fs_beam_options *o, fs_candidate **candidates, int *n, int *best);
 
 /* Greedy decoding, written out on its own (the reference beam search with K = 1 must equal). */
-fs_status fs_greedy_search(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
-                           int src_len, const fs_beam_options *o, flowseq_candidate **candidates, int *n, int *best);
+fs_status fs_greedy_search(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                           int src_len, const fs_beam_options *o, fs_candidate **candidates, int *n, int *best);
 
 /* log p(y|x) of given targets under teacher forcing (evaluation mode, engine reset): tgt[b]
  * holds tgt_len[b] ids without EOS; logprob[b] receives the sum over its tokens and the EOS,
  * n_tokens[b] (may be NULL) that count. */
-fs_status fs_transformer_score(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
+fs_status fs_transformer_score(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
                                int src_len, const int32_t *const *tgt, const int *tgt_len, double *logprob,
                                int *n_tokens);
 

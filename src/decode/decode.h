@@ -12,59 +12,58 @@
 
 #include "model/flowseq.h"
 
-typedef enum { FLOWSEQ_DECODE_ARGMAX, FLOWSEQ_DECODE_NPD, FLOWSEQ_DECODE_IWD } flowseq_decode_mode;
+typedef enum { FS_DECODE_ARGMAX, FS_DECODE_NPD, FS_DECODE_IWD } fs_decode_mode;
 
-typedef struct flowseq_candidate {
-  int sentence;          /* index of its source in the batch */
-  int length;            /* T (a multiple of the length unit) */
-  int32_t *tokens;       /* T decoded ids (malloc'd), including anything after the first EOS */
-  int output_length;     /* tokens before the first EOS */
-  double length_logprob; /* log P(T|x) */
-  double prior_logprob;  /* log p(z|x) of the latent it was decoded from */
+typedef struct fs_candidate {
+  int sentence;           /* index of its source in the batch */
+  int length;             /* T (a multiple of the length unit) */
+  int32_t *tokens;        /* T decoded ids (malloc'd), including anything after the first EOS */
+  int output_length;      /* tokens before the first EOS */
+  double length_logprob;  /* log P(T|x) */
+  double prior_logprob;   /* log p(z|x) of the latent it was decoded from */
   double decoder_logprob; /* log p(ŷ|z,x), summed over the T positions */
-  double iwd_logprob;    /* log p̂(y|x,T) (iwd only, else 0) */
-  double score;          /* lower is better */
-} flowseq_candidate;
+  double iwd_logprob;     /* log p̂(y|x,T) (iwd only, else 0) */
+  double score;           /* lower is better */
+} fs_candidate;
 
 /* An external rescorer (e.g. the autoregressive teacher of decode/rescore.h): writes a score per
  * candidate, lower is better; candidate i translates source row candidates[i].sentence of src
  * ([batch, src_len] with EOS, mask src_mask). Returns a status. */
-typedef fs_status (*flowseq_rescorer)(void *context, const int32_t *src, const float *src_mask, int batch, int src_len,
-                                      const flowseq_candidate *candidates, int n, double *scores);
+typedef fs_status (*fs_rescorer)(void *context, const int32_t *src, const float *src_mask, int batch, int src_len,
+                                 const fs_candidate *candidates, int n, double *scores);
 
 typedef struct {
-  flowseq_decode_mode mode;
-  int lengths;        /* l */
-  int samples;        /* r */
-  float tau;          /* temperature of the latent noise */
-  int iw_samples;     /* K (iwd) */
+  fs_decode_mode mode;
+  int lengths;    /* l */
+  int samples;    /* r */
+  float tau;      /* temperature of the latent noise */
+  int iw_samples; /* K (iwd) */
   uint64_t seed;
-  flowseq_rescorer rescore; /* npd, iwd: replaces the model's own ranking when set */
+  fs_rescorer rescore; /* npd, iwd: replaces the model's own ranking when set */
   void *rescore_context;
-} flowseq_decode_options;
+} fs_decode_options;
 
-flowseq_decode_options flowseq_decode_defaults(flowseq_decode_mode mode);
+fs_decode_options fs_decode_defaults(fs_decode_mode mode);
 
-/* Decoder rows one source sentence occupies at the widest point of flowseq_decode: its
+/* Decoder rows one source sentence occupies at the widest point of fs_decode: its
  * candidates, and in iwd each candidate's K posterior samples. Batches are sized by it, since
  * activation memory grows with rows x length. */
-int flowseq_decode_rows_per_sentence(const flowseq_decode_options *o);
+int fs_decode_rows_per_sentence(const fs_decode_options *o);
 
 /* Decodes B sources (ids [B, S] with EOS, mask [B, S]). *candidates receives all n = B·l·r
- * candidates grouped by sentence (free with flowseq_candidates_free); best[b] the index of
+ * candidates grouped by sentence (free with fs_candidates_free); best[b] the index of
  * sentence b's chosen candidate. The model's multi-head linear inverses must be in sync
  * (flow_prior_sync after training). */
-fs_status flowseq_decode(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,
-                         int src_len, const flowseq_decode_options *o, flowseq_candidate **candidates, int *n,
-                         int *best);
-void flowseq_candidates_free(flowseq_candidate *c, int n);
+fs_status fs_decode(fs_engine *e, fs_flowseq *m, const int32_t *src, const float *src_mask, int batch, int src_len,
+                    const fs_decode_options *o, fs_candidate **candidates, int *n, int *best);
+void fs_candidates_free(fs_candidate *c, int n);
 
 /* Scores given translations: for each pair, the importance-weighted estimate log p̂(y|x,T) with
  * K posterior samples (docs/model.md#iwd) into logprob[b] and log P(T|x) into length_logprob[b], where
  * T is the target's length with EOS fillers to the length unit (−inf beyond the predictor's range).
  * tgt[b] holds tgt_len[b] ids without EOS. */
-fs_status flowseq_score_pairs(fs_engine *e, flowseq_model *m, const int32_t *src, const float *src_mask, int batch,
-                              int src_len, const int32_t *const *tgt, const int *tgt_len, int K, uint64_t seed,
-                              double *logprob, double *length_logprob);
+fs_status fs_score_pairs(fs_engine *e, fs_flowseq *m, const int32_t *src, const float *src_mask, int batch, int src_len,
+                         const int32_t *const *tgt, const int *tgt_len, int K, uint64_t seed, double *logprob,
+                         double *length_logprob);
 
 #endif

@@ -2,7 +2,7 @@
  * autoregressive Transformer scores every candidate of noisy parallel decoding (or iwd) with
  * teacher forcing, in batches, and the candidates are ranked by the teacher's length-normalised
  * log-probability, log p_teacher(y|x) / (tokens + 1) (EOS counted), as FlowSeq's paper ranks NPD
- * candidates. Plugs into flowseq_decode_options.rescore; the teacher must share the student's
+ * candidates. Plugs into fs_decode_options.rescore; the teacher must share the student's
  * vocabulary. */
 #ifndef FLOWSEQ_DECODE_RESCORE_H
 #define FLOWSEQ_DECODE_RESCORE_H
@@ -11,13 +11,13 @@
 #include "model/transformer.h"
 
 typedef struct {
-  fs_engine *engine;            /* the teacher's own (the student's holds its decoding state) */
-  transformer_model *teacher;
-  int rows;                     /* candidates scored per teacher batch */
+  fs_engine *engine; /* the teacher's own (the student's holds its decoding state) */
+  fs_transformer *teacher;
+  int rows; /* candidates scored per teacher batch */
 } fs_teacher_rescorer;
 
-/* A flowseq_rescorer; context is an fs_teacher_rescorer. scores[i] = −log p(y_i|x) / (|y_i| + 1). */
+/* A fs_rescorer; context is an fs_teacher_rescorer. scores[i] = −log p(y_i|x) / (|y_i| + 1). */
 fs_status fs_teacher_rescore(void *context, const int32_t *src, const float *src_mask, int batch, int src_len,
-                             const flowseq_candidate *candidates, int n, double *scores);
+                             const fs_candidate *candidates, int n, double *scores);
 
 #endif

@@ -1,4 +1,4 @@
-/* What translate, sample and score share: the implementation; decode/runner.h describes the interface. */
+/* Decoding a list of raw sentences: the implementation; decode/runner.h describes the interface. */
 #include "decode/runner.h"
 
 #include <stdio.h>
@@ -8,65 +8,187 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "train/checkpoint.h"
+#include "model/model_dir.h"
 
-fs_status flowseq_runner_open(flowseq_runner *r, const char *dir, int arena_mb) {
+fs_status fs_runner_open(fs_runner *r, const char *dir, int arena_mb) {
   memset(r, 0, sizeof *r);
   const char *needed[] = {"config.yaml", "model.safetensors", "spm.model"};
   char path[2048];
   for (int i = 0; i < 3; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, needed[i]);
-    if (access(path, R_OK)) return fs_error(FS_ERR_IO, "%s: missing (a model directory holds config.yaml, model.safetensors, spm.model)", path);
+    if (access(path, R_OK))
+      return fs_error(FS_ERR_IO, "%s: missing (a model directory holds config.yaml, model.safetensors, spm.model)",
+                      path);
   }
-  FS_TRY(fs_checkpoint_config(dir, &r->cfg));
-  snprintf(path, sizeof path, "%s/spm.model", dir);
-  FS_TRY(fs_spm_load(path, &r->spm));
-  if (fs_spm_vocab_size(r->spm) != r->cfg.model.vocab)
-    return fs_error(FS_ERR_FORMAT, "%s: the tokenizer has %d pieces but config.yaml says model.vocab = %d", path,
-                    fs_spm_vocab_size(r->spm), r->cfg.model.vocab);
   const fs_backend *be = fs_backend_default();
-  FS_TRY(fs_model_create(&r->model, &r->cfg.model, be, 1, FS_PARAMS_NO_GRADIENTS));
-  FS_TRY(fs_checkpoint_load(dir, &r->model, NULL, NULL));
-  return fs_engine_init(&r->engine, be, (size_t)arena_mb << 20, 256 << 20);
+  FS_TRY(fs_model_dir_load(dir, be, FS_PARAMS_NO_GRADIENTS, &r->cfg, &r->model));
+  snprintf(path, sizeof path, "%s/spm.model", dir);
+  fs_status s = fs_spm_load(path, &r->spm);
+  if (s == FS_OK && fs_spm_vocab_size(r->spm) != r->cfg.model.vocab)
+    s = fs_error(FS_ERR_FORMAT, "%s: the tokenizer has %d pieces but config.yaml says model.vocab = %d", path,
+                 fs_spm_vocab_size(r->spm), r->cfg.model.vocab);
+  if (s == FS_OK) s = fs_engine_init(&r->engine, be, (size_t)arena_mb << 20, 256 << 20);
+  if (s != FS_OK) fs_runner_close(r);
+  return s;
 }
 
-void flowseq_runner_close(flowseq_runner *r) {
+void fs_runner_close(fs_runner *r) {
   fs_engine_free(&r->engine);
   fs_model_free(&r->model);
   if (r->spm) fs_spm_free(r->spm);
 }
 
-int flowseq_collapse_repeats(int32_t *tokens, int n) {
-  int kept = 0;
-  for (int i = 0; i < n; i++)
-    if (kept == 0 || tokens[i] != tokens[kept - 1]) tokens[kept++] = tokens[i];
-  return kept;
-}
-
-char *flowseq_runner_text(const flowseq_runner *r, const flowseq_candidate *c, bool collapse_repeats) {
-  int n = c->output_length;
-  int32_t *collapsed = NULL; /* the candidate's own tokens stay as scored */
-  if (collapse_repeats) {
-    collapsed = malloc(sizeof(int32_t) * (n ? n : 1));
-    memcpy(collapsed, c->tokens, sizeof(int32_t) * n);
-    n = flowseq_collapse_repeats(collapsed, n);
-  }
-  char *text = NULL;
-  fs_status s = fs_spm_decode(r->spm, collapsed ? collapsed : c->tokens, n, &text);
-  free(collapsed);
-  return s == FS_OK ? text : strdup("");
-}
+/* ---- encode --------------------------------------------------------------------------------- */
 
 typedef struct {
-  int32_t *ids;
-  int n, index;
-} encoded;
+  int n, line;
+} length_key;
 
-static const encoded *sort_base;
 static int by_length(const void *a, const void *b) {
-  const encoded *x = &sort_base[*(const int *)a], *y = &sort_base[*(const int *)b];
-  return x->n != y->n ? x->n - y->n : x->index - y->index;
+  const length_key *x = a, *y = b;
+  return x->n != y->n ? x->n - y->n : x->line - y->line;
 }
+
+fs_status fs_source_plan_build(const fs_runner *r, const char *const *lines, int n, int max_length, fs_source_plan *p) {
+  memset(p, 0, sizeof *p);
+  /* the pieces and EOS must fit the model's position table, whatever the caller's limit (the CLI's
+   * default, 250, is more than a small model's table): one long line must not fail the run */
+  int limit = max_length, table = r->cfg.model.max_length - 1, truncated = 0;
+  const char *why = "the maximum input length, --max-length";
+  if (limit > table) limit = table, why = "the model's position table, model.max_length";
+  p->count = n;
+  p->lines = calloc(n ? n : 1, sizeof *p->lines);
+  p->order = malloc(sizeof(int) * (n ? n : 1));
+  length_key *keys = malloc(sizeof *keys * (n ? n : 1));
+  if (!p->lines || !p->order || !keys) {
+    free(keys);
+    fs_source_plan_free(p);
+    return fs_error(FS_ERR_MEMORY, "out of memory for the plan of %d input lines", n);
+  }
+  fs_status s = FS_OK;
+  for (int i = 0; s == FS_OK && i < n; i++) {
+    fs_source *x = &p->lines[i];
+    s = fs_spm_encode(r->spm, lines[i], &x->ids, &x->n);
+    if (s == FS_OK && x->n > limit) {
+      if (!truncated++) fs_log("decode", "line %d has %d tokens: truncated to %d (%s)", i + 1, x->n, limit, why);
+      x->n = limit;
+    }
+    if (s == FS_OK && x->n > 0) keys[p->n_order++] = (length_key){x->n, i};
+  }
+  if (truncated > 1) fs_log("decode", "%d lines truncated in all", truncated);
+  qsort(keys, p->n_order, sizeof *keys, by_length);
+  for (int i = 0; i < p->n_order; i++) p->order[i] = keys[i].line;
+  free(keys);
+  if (s != FS_OK) fs_source_plan_free(p);
+  return s;
+}
+
+void fs_source_plan_free(fs_source_plan *p) {
+  for (int i = 0; p->lines && i < p->count; i++) free(p->lines[i].ids);
+  free(p->lines);
+  free(p->order);
+  memset(p, 0, sizeof *p);
+}
+
+/* ---- batch ---------------------------------------------------------------------------------- */
+
+fs_status fs_source_plan_next(fs_source_plan *p, int eos, long max_tokens, int rows_per_sentence, fs_source_batch *b) {
+  memset(b, 0, sizeof *b);
+  if (p->next == p->n_order) return FS_OK;
+  int rows = 0, S = 0;
+  while (p->next + rows < p->n_order) { /* lengths only grow along the order */
+    int len = p->lines[p->order[p->next + rows]].n + 1;
+    if (rows > 0 && (long)(rows + 1) * len * rows_per_sentence > max_tokens) break;
+    S = len;
+    rows++;
+  }
+  b->rows = rows;
+  b->src_len = S;
+  b->src = calloc((size_t)rows * S, sizeof(int32_t));
+  b->mask = calloc((size_t)rows * S, sizeof(float));
+  b->line = malloc(sizeof(int) * rows);
+  if (!b->src || !b->mask || !b->line) {
+    fs_source_batch_free(b);
+    return fs_error(FS_ERR_MEMORY, "out of memory for a batch of %d x %d source tokens", rows, S);
+  }
+  for (int k = 0; k < rows; k++) {
+    b->line[k] = p->order[p->next + k];
+    const fs_source *x = &p->lines[b->line[k]];
+    memcpy(b->src + (size_t)k * S, x->ids, sizeof(int32_t) * x->n);
+    b->src[(size_t)k * S + x->n] = eos;
+    for (int t = 0; t <= x->n; t++) b->mask[(size_t)k * S + t] = 1.0f;
+    b->tokens += x->n + 1;
+  }
+  p->next += rows;
+  return FS_OK;
+}
+
+void fs_source_batch_free(fs_source_batch *b) {
+  free(b->src);
+  free(b->mask);
+  free(b->line);
+  memset(b, 0, sizeof *b);
+}
+
+/* ---- emit ----------------------------------------------------------------------------------- */
+
+struct fs_pending_result {
+  fs_candidate *c;
+  int n, best;
+  bool ready;
+};
+
+fs_status fs_result_queue_init(fs_result_queue *q, const fs_source_plan *p) {
+  q->count = p->count;
+  q->next = 0;
+  q->slots = calloc(p->count ? p->count : 1, sizeof *q->slots);
+  if (!q->slots) return fs_error(FS_ERR_MEMORY, "out of memory for the results of %d lines", p->count);
+  for (int i = 0; i < p->count; i++) q->slots[i].ready = p->lines[i].n == 0;
+  return FS_OK;
+}
+
+fs_status fs_result_queue_put(fs_result_queue *q, const fs_source_batch *b, fs_candidate *c, int n, const int *best) {
+  fs_status s = FS_OK;
+  /* each row's candidates are consecutive in c: copy them into the row's own slot */
+  for (int k = 0, at = 0; k < b->rows; k++) {
+    int begin = at;
+    while (at < n && c[at].sentence == k) at++;
+    struct fs_pending_result *slot = &q->slots[b->line[k]];
+    slot->n = at - begin;
+    slot->c = malloc(sizeof *slot->c * (slot->n ? slot->n : 1));
+    if (!slot->c) {
+      for (int i = begin; i < n; i++) free(c[i].tokens);
+      s = fs_error(FS_ERR_MEMORY, "out of memory for the candidates of a batch");
+      break;
+    }
+    memcpy(slot->c, c + begin, sizeof *slot->c * slot->n);
+    slot->best = best[k] - begin;
+    slot->ready = true;
+  }
+  free(c); /* the token arrays now belong to the slots */
+  return s;
+}
+
+fs_status fs_result_queue_emit(fs_result_queue *q, fs_result_fn on_result, void *ctx) {
+  fs_status s = FS_OK;
+  while (s == FS_OK && q->next < q->count && q->slots[q->next].ready) {
+    struct fs_pending_result *slot = &q->slots[q->next];
+    s = on_result(ctx, q->next, slot->c, slot->n, slot->n ? slot->best : -1);
+    fs_candidates_free(slot->c, slot->n);
+    slot->c = NULL;
+    q->next++;
+  }
+  return s;
+}
+
+void fs_result_queue_free(fs_result_queue *q) {
+  for (int i = 0; q->slots && i < q->count; i++)
+    if (q->slots[i].c) fs_candidates_free(q->slots[i].c, q->slots[i].n);
+  free(q->slots);
+  memset(q, 0, sizeof *q);
+}
+
+/* ---- the whole run -------------------------------------------------------------------------- */
 
 static double seconds(void) {
   struct timespec ts;
@@ -74,98 +196,61 @@ static double seconds(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Candidates of every sentence, kept until the sentences before it are written. */
-typedef struct {
-  flowseq_candidate *c;
-  int n, best;
-  bool done;
-} pending;
-
-fs_status flowseq_runner_decode(flowseq_runner *r, char **lines, int n, const flowseq_run_options *o,
-                                flowseq_result_fn on_result, void *ctx) {
-  encoded *enc = calloc(n ? n : 1, sizeof *enc);
-  int *order = malloc(sizeof(int) * (n ? n : 1)), n_order = 0, eos = r->cfg.model.eos_id, truncated = 0;
-  /* the tokens and EOS must fit the model's position table, whatever --max-length says (its
-   * default, 250, is more than a small model's table): one long line must not fail the run */
-  int limit = o->max_length, table = r->cfg.model.max_length - 1;
-  const char *why = "--max-length";
-  if (limit > table) limit = table, why = "the model's position table, model.max_length";
-  fs_status s = FS_OK;
-  for (int i = 0; s == FS_OK && i < n; i++) {
-    enc[i].index = i;
-    s = fs_spm_encode(r->spm, lines[i], &enc[i].ids, &enc[i].n);
-    if (s == FS_OK && enc[i].n > limit) {
-      if (!truncated++) fs_log("decode", "line %d has %d tokens: truncated to %d (%s)", i + 1, enc[i].n, limit, why);
-      enc[i].n = limit;
-    }
-    if (s == FS_OK && enc[i].n > 0) order[n_order++] = i;
-  }
-  if (truncated > 1) fs_log("decode", "%d lines truncated in all", truncated);
-  sort_base = enc;
-  qsort(order, n_order, sizeof(int), by_length);
-  pending *results = calloc(n ? n : 1, sizeof *results);
-  int next_out = 0;
+fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const fs_run_options *o,
+                           fs_result_fn on_result, void *ctx) {
+  fs_source_plan plan;
+  fs_result_queue queue = {0};
+  FS_TRY(fs_source_plan_build(r, lines, n, o->max_length, &plan));
+  fs_status s = fs_result_queue_init(&queue, &plan);
+  if (s == FS_OK) s = fs_result_queue_emit(&queue, on_result, ctx); /* leading empty lines */
+  int rows_per_sentence = fs_search_rows_per_sentence(&r->model, &o->search);
   long tokens = 0;
   double start = seconds(), last_report = start;
-  long per_sentence = fs_search_rows_per_sentence(&r->model, &o->search);
-  for (int first = 0; s == FS_OK && first < n_order;) {
-    int S = enc[order[first]].n + 1, rows = 0;
-    while (first + rows < n_order) { /* token-bounded batch of similar lengths */
-      int len = enc[order[first + rows]].n + 1;
-      if (rows > 0 && (long)(rows + 1) * len * per_sentence > o->max_tokens) break;
-      S = len;
-      rows++;
-    }
-    int32_t *src = calloc((size_t)rows * S, sizeof(int32_t));
-    float *mask = calloc((size_t)rows * S, sizeof(float));
-    for (int k = 0; k < rows; k++) {
-      const encoded *x = &enc[order[first + k]];
-      memcpy(src + k * S, x->ids, sizeof(int32_t) * x->n);
-      src[k * S + x->n] = eos;
-      for (int t = 0; t <= x->n; t++) mask[k * S + t] = 1.0f;
-      tokens += x->n + 1;
-    }
-    flowseq_candidate *c;
-    int count, *best = malloc(sizeof(int) * rows);
-    s = fs_search(&r->engine, &r->model, src, mask, rows, S, &o->search, &c, &count, best);
-    /* hand each sentence its own slice of candidates (they are grouped by sentence) */
-    for (int k = 0, at = 0; s == FS_OK && k < rows; k++) {
-      int begin = at;
-      while (at < count && c[at].sentence == k) at++;
-      pending *p = &results[order[first + k]];
-      p->n = at - begin;
-      p->c = malloc(sizeof *p->c * (p->n ? p->n : 1));
-      memcpy(p->c, c + begin, sizeof *p->c * p->n);
-      p->best = best[k] - begin;
-      p->done = true;
-    }
-    if (s == FS_OK) free(c);
+  while (s == FS_OK && plan.next < plan.n_order) {
+    fs_source_batch b;
+    s = fs_source_plan_next(&plan, r->cfg.model.eos_id, o->max_tokens, rows_per_sentence, &b);
+    fs_candidate *c = NULL;
+    int count = 0, *best = malloc(sizeof(int) * (b.rows ? b.rows : 1));
+    if (s == FS_OK && !best) s = fs_error(FS_ERR_MEMORY, "out of memory for a batch of %d sentences", b.rows);
+    if (s == FS_OK)
+      s = fs_search(&r->engine, &r->model, b.src, b.mask, b.rows, b.src_len, &o->search, &c, &count, best);
+    if (s == FS_OK) s = fs_result_queue_put(&queue, &b, c, count, best);
+    if (s == FS_OK) s = fs_result_queue_emit(&queue, on_result, ctx);
+    tokens += b.tokens;
     free(best);
-    free(src);
-    free(mask);
-    first += rows;
-    /* write every finished sentence in input order; empty inputs are done at once */
-    while (s == FS_OK && next_out < n && (results[next_out].done || enc[next_out].n == 0)) {
-      pending *p = &results[next_out];
-      s = on_result(ctx, next_out, p->c, p->n, p->best);
-      flowseq_candidates_free(p->c, p->n);
-      p->c = NULL;
-      next_out++;
-    }
+    fs_source_batch_free(&b);
     double t = seconds();
-    if (!o->quiet && (t - last_report > 5 || first == n_order)) {
-      fs_log("decode", "%d/%d lines, %.1f lines/s, %.0f source tokens/s", first, n_order, first / (t - start + 1e-9),
-             tokens / (t - start + 1e-9));
+    if (!o->quiet && (t - last_report > 5 || plan.next == plan.n_order)) {
+      fs_log("decode", "%d/%d lines, %.1f lines/s, %.0f source tokens/s", plan.next, plan.n_order,
+             plan.next / (t - start + 1e-9), tokens / (t - start + 1e-9));
       last_report = t;
     }
   }
-  while (s == FS_OK && next_out < n) s = on_result(ctx, next_out++, NULL, 0, -1); /* trailing empty lines */
-  for (int i = 0; i < n; i++) {
-    free(enc[i].ids);
-    if (results[i].c) flowseq_candidates_free(results[i].c, results[i].n);
-  }
-  free(results);
-  free(enc);
-  free(order);
+  fs_result_queue_free(&queue);
+  fs_source_plan_free(&plan);
   return s;
+}
+
+/* ---- output text ---------------------------------------------------------------------------- */
+
+int fs_collapse_repeats(int32_t *tokens, int n) {
+  int kept = 0;
+  for (int i = 0; i < n; i++)
+    if (kept == 0 || tokens[i] != tokens[kept - 1]) tokens[kept++] = tokens[i];
+  return kept;
+}
+
+char *fs_runner_text(const fs_runner *r, const fs_candidate *c, bool collapse_repeats) {
+  int n = c->output_length;
+  int32_t *collapsed = NULL; /* the candidate's own tokens stay as scored */
+  if (collapse_repeats) {
+    collapsed = malloc(sizeof(int32_t) * (n ? n : 1));
+    if (!collapsed) return NULL;
+    memcpy(collapsed, c->tokens, sizeof(int32_t) * n);
+    n = fs_collapse_repeats(collapsed, n);
+  }
+  char *text = NULL;
+  fs_status s = fs_spm_decode(r->spm, collapsed ? collapsed : c->tokens, n, &text);
+  free(collapsed);
+  return s == FS_OK ? text : NULL;
 }

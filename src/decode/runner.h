@@ -1,6 +1,12 @@
-/* What translate, sample and score share: a loaded model directory (config, weights, tokenizer)
- * and decoding a list of raw sentences in length-sorted, token-bounded batches while keeping
- * every result at its input position. */
+/* Decoding a list of raw sentences with a loaded model directory, in three steps that the
+ * library (api/translator.c) and `flowseq score` compose:
+ *   encode   fs_source_plan_build: every line tokenized (cut to a maximum length), and the
+ *            non-empty ones ordered by length;
+ *   batch    fs_source_plan_next: the next token-bounded batch of similar lengths, as the id and
+ *            mask arrays a decoder takes;
+ *   emit     fs_result_queue: each sentence's candidates kept until every sentence before it is
+ *            done, then handed on in input order.
+ * fs_runner_decode runs the three over a list with progress on the log. */
 #ifndef FLOWSEQ_DECODE_RUNNER_H
 #define FLOWSEQ_DECODE_RUNNER_H
 
@@ -8,39 +14,96 @@
 #include "model/config.h"
 #include "text/spm.h"
 
+/* A model directory in memory: its config, weights, tokenizer, and the engine that runs it. */
 typedef struct {
   fs_config cfg;
   fs_model model;
   fs_spm *spm;
   fs_engine engine;
-} flowseq_runner;
+} fs_runner;
 
 /* Loads DIR/config.yaml, DIR/model.safetensors and DIR/spm.model; a missing or mismatched file
- * is an error naming it. arena_mb sizes the activation arena. */
-fs_status flowseq_runner_open(flowseq_runner *r, const char *dir, int arena_mb);
-void flowseq_runner_close(flowseq_runner *r);
+ * is an error naming it, and nothing stays allocated. arena_mb sizes the activation arena. */
+fs_status fs_runner_open(fs_runner *r, const char *dir, int arena_mb);
+void fs_runner_close(fs_runner *r);
 
-/* Called once per input sentence, in input order, with its candidates (n of them, best first is
- * NOT implied: `best` indexes the chosen one). Empty inputs get n = 0. */
-typedef fs_status (*flowseq_result_fn)(void *ctx, int index, const flowseq_candidate *c, int n, int best);
+/* ---- encode --------------------------------------------------------------------------------- */
+
+typedef struct {
+  int32_t *ids; /* n source pieces, without EOS */
+  int n;
+} fs_source;
+
+typedef struct {
+  fs_source *lines; /* every input line, in input order */
+  int count;
+  int *order; /* the indices of the non-empty lines, shortest first (ties in input order) */
+  int n_order;
+  int next; /* order[next] is the first line not yet batched */
+} fs_source_plan;
+
+/* Tokenizes N lines. Lines longer than max_length pieces, or than the model's position table
+ * takes, are cut, with one log line for the first and a count of the rest. */
+fs_status fs_source_plan_build(const fs_runner *r, const char *const *lines, int n, int max_length, fs_source_plan *p);
+void fs_source_plan_free(fs_source_plan *p);
+
+/* ---- batch ---------------------------------------------------------------------------------- */
+
+typedef struct {
+  int rows, src_len;
+  int32_t *src; /* [rows, src_len]: pieces, EOS, then padding */
+  float *mask;  /* [rows, src_len]: 1 on pieces and EOS */
+  int *line;    /* [rows]: the input line of each row */
+  long tokens;  /* source tokens in the batch, EOS included */
+} fs_source_batch;
+
+/* The next batch of the plan: as many lines as fit in max_tokens, each line counted as its length
+ * (EOS included) × rows_per_sentence decoder rows; always at least one line. b->rows is 0 when
+ * every line was batched before. */
+fs_status fs_source_plan_next(fs_source_plan *p, int eos, long max_tokens, int rows_per_sentence, fs_source_batch *b);
+void fs_source_batch_free(fs_source_batch *b);
+
+/* ---- emit ----------------------------------------------------------------------------------- */
+
+/* Receives each sentence's candidates, in input order (n = 0 for an empty line); `best` indexes
+ * the chosen one. */
+typedef fs_status (*fs_result_fn)(void *ctx, int index, const fs_candidate *c, int n, int best);
+
+typedef struct {
+  struct fs_pending_result *slots; /* one per input line */
+  int count, next;                 /* slots[next] is the first not yet handed on */
+} fs_result_queue;
+
+/* A queue for the lines of a plan: empty lines are ready from the start. */
+fs_status fs_result_queue_init(fs_result_queue *q, const fs_source_plan *p);
+/* Takes the candidates a decoder returned for a batch (grouped by row, best[row] the chosen
+ * index into c), owning them from here on. */
+fs_status fs_result_queue_put(fs_result_queue *q, const fs_source_batch *b, fs_candidate *c, int n, const int *best);
+/* Hands every ready sentence at the head of the queue to on_result. */
+fs_status fs_result_queue_emit(fs_result_queue *q, fs_result_fn on_result, void *ctx);
+void fs_result_queue_free(fs_result_queue *q);
+
+/* ---- the whole run -------------------------------------------------------------------------- */
 
 typedef struct {
   fs_search_options search;
-  int max_tokens;   /* decoder tokens per batch: source tokens x fs_search_rows_per_sentence */
-  int max_length;   /* longer inputs are truncated (with a warning) to this many tokens */
-  bool quiet;
-} flowseq_run_options;
+  int max_tokens; /* decoder tokens per batch: source tokens x fs_search_rows_per_sentence */
+  int max_length; /* longer inputs are cut to this many tokens */
+  bool quiet;     /* no lines/s progress on the log */
+} fs_run_options;
 
-fs_status flowseq_runner_decode(flowseq_runner *r, char **lines, int n, const flowseq_run_options *o,
-                                flowseq_result_fn on_result, void *ctx);
+fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const fs_run_options *o,
+                           fs_result_fn on_result, void *ctx);
 
-/* Detokenized text of a candidate's output (tokens before the first EOS), malloc'd. With
- * collapse_repeats, a token equal to the one before it is dropped first: parallel decoders
- * tend to emit the same token at neighbouring positions ("a a man"), and removing those is the
- * usual post-processing of non-autoregressive output (Gu et al. 2018, Lee et al. 2018). */
-char *flowseq_runner_text(const flowseq_runner *r, const flowseq_candidate *c, bool collapse_repeats);
+/* ---- output text ---------------------------------------------------------------------------- */
+
+/* Detokenized text of a candidate's output (tokens before the first EOS), malloc'd (NULL when out
+ * of memory). With collapse_repeats, a token equal to the one before it is dropped first: parallel
+ * decoders tend to emit the same token at neighbouring positions ("a a man"), and removing those
+ * is the usual post-processing of non-autoregressive output (Gu et al. 2018, Lee et al. 2018). */
+char *fs_runner_text(const fs_runner *r, const fs_candidate *c, bool collapse_repeats);
 
 /* Removes each token equal to its predecessor in place; returns the new length. */
-int flowseq_collapse_repeats(int32_t *tokens, int n);
+int fs_collapse_repeats(int32_t *tokens, int n);
 
 #endif

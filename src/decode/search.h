@@ -9,17 +9,17 @@
 #include "model/model.h"
 
 typedef struct {
-  flowseq_decode_options flowseq; /* used for a FlowSeq model */
-  fs_beam_options beam;           /* used for a Transformer */
+  fs_decode_options flowseq; /* used for a FlowSeq model */
+  fs_beam_options beam;      /* used for a Transformer */
 } fs_search_options;
 
 /* FlowSeq argmax and Transformer greedy: the cheapest decoding of each (validation BLEU). */
 fs_search_options fs_search_fastest(void);
 
-/* Candidates of B sources as flowseq_decode describes (grouped by sentence, best[b] the chosen
+/* Candidates of B sources as fs_decode describes (grouped by sentence, best[b] the chosen
  * one of sentence b). */
 fs_status fs_search(fs_engine *e, fs_model *m, const int32_t *src, const float *src_mask, int batch, int src_len,
-                    const fs_search_options *o, flowseq_candidate **candidates, int *n, int *best);
+                    const fs_search_options *o, fs_candidate **candidates, int *n, int *best);
 
 /* Decoder rows one sentence occupies at the widest point (batches are sized by it). */
 int fs_search_rows_per_sentence(const fs_model *m, const fs_search_options *o);

@@ -6,17 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "eval/ngrams.h"
 #include "eval/pytext.h"
 #include "eval/tok13a.h"
 
-fs_bleu_options fs_bleu_defaults(void) {
-  return (fs_bleu_options){FS_TOKENIZE_13A, false, FS_SMOOTH_EXP, -1.0, false};
-}
+fs_bleu_options fs_bleu_defaults(void) { return (fs_bleu_options){FS_TOKENIZE_13A, false, FS_SMOOTH_EXP, -1.0, false}; }
 
 /* What BLEU counts: lowercase (optionally), rstrip, tokenize. Malloc'd. */
 static char *preprocess(const fs_bleu_options *o, const char *line) {
-  char *s = o->lowercase ? py_lower(line) : strdup(line);
+  char *s = o->lowercase ? py_lower(line) : fs_strdup(line);
   py_rstrip(s);
   if (o->tokenize == FS_TOKENIZE_NONE) return s;
   char *t = fs_tok13a(s);
@@ -44,8 +43,9 @@ static void segment_free(segment *s) {
   free(s->text);
 }
 
-void fs_bleu_segment(const fs_bleu_options *o, const char *hyp, const char *const *refs, int n_refs, fs_bleu_stats *out) {
-  segment h, *r = malloc(sizeof *r * n_refs);
+void fs_bleu_segment(const fs_bleu_options *o, const char *hyp, const char *const *refs, int n_refs,
+                     fs_bleu_stats *out) {
+  segment h, *r = fs_malloc(sizeof *r * n_refs);
   segment_init(&h, o, hyp);
   memset(out, 0, sizeof *out);
   out->sys_len = h.length;
@@ -59,7 +59,7 @@ void fs_bleu_segment(const fs_bleu_options *o, const char *hyp, const char *cons
       out->ref_len = r[k].length;
     }
   }
-  fs_ngram_set *per_ref = malloc(sizeof *per_ref * n_refs);
+  fs_ngram_set *per_ref = fs_malloc(sizeof *per_ref * n_refs);
   for (int n = 0; n < FS_BLEU_ORDER; n++) {
     for (int k = 0; k < n_refs; k++) per_ref[k] = r[k].ngrams[n];
     out->correct[n] = fs_ngrams_clipped_matches(&h.ngrams[n], per_ref, n_refs);
@@ -128,7 +128,7 @@ fs_bleu_score fs_bleu_score_of(const fs_bleu_options *o, const fs_bleu_stats *st
 fs_bleu_score fs_bleu_corpus(const fs_bleu_options *o, const char *const *hyps, const char *const *const *refs,
                              int n_refs, int n) {
   fs_bleu_stats total = {0}, seg;
-  const char **line_refs = malloc(sizeof *line_refs * n_refs);
+  const char **line_refs = fs_malloc(sizeof *line_refs * n_refs);
   for (int i = 0; i < n; i++) {
     for (int r = 0; r < n_refs; r++) line_refs[r] = refs[r][i];
     fs_bleu_segment(o, hyps[i], line_refs, n_refs, &seg);
@@ -144,8 +144,8 @@ void fs_bleu_signature_fields(const fs_bleu_options *o, char *buf, size_t size) 
   if (o->smooth == FS_SMOOTH_FLOOR || o->smooth == FS_SMOOTH_ADD_K)
     snprintf(smooth, sizeof smooth, "%s[%.2f]", smooth_names[o->smooth], smooth_value(o));
   else snprintf(smooth, sizeof smooth, "%s", smooth_names[o->smooth]);
-  snprintf(buf, size, "case:%s|eff:%s|tok:%s|smooth:%s", o->lowercase ? "lc" : "mixed", o->effective_order ? "yes" : "no",
-           o->tokenize == FS_TOKENIZE_13A ? "13a" : "none", smooth);
+  snprintf(buf, size, "case:%s|eff:%s|tok:%s|smooth:%s", o->lowercase ? "lc" : "mixed",
+           o->effective_order ? "yes" : "no", o->tokenize == FS_TOKENIZE_13A ? "13a" : "none", smooth);
 }
 
 void fs_bleu_signature(const fs_bleu_options *o, int n_refs, char *buf, size_t size) {

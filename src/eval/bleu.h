@@ -40,7 +40,8 @@ typedef struct {
 fs_bleu_options fs_bleu_defaults(void);
 
 /* Statistics of one hypothesis against n_refs references (raw, untokenized text). */
-void fs_bleu_segment(const fs_bleu_options *o, const char *hyp, const char *const *refs, int n_refs, fs_bleu_stats *out);
+void fs_bleu_segment(const fs_bleu_options *o, const char *hyp, const char *const *refs, int n_refs,
+                     fs_bleu_stats *out);
 void fs_bleu_add(fs_bleu_stats *total, const fs_bleu_stats *segment);
 fs_bleu_score fs_bleu_score_of(const fs_bleu_options *o, const fs_bleu_stats *stats);
 

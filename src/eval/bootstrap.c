@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/philox.h"
 
 static int compare_doubles(const void *a, const void *b) {
@@ -22,11 +23,11 @@ static double score_of(const fs_metric_stats *m, const double *stats, const int 
   return m->score(m->options, sum);
 }
 
-void fs_paired_bootstrap(const fs_metric_stats *m, const double *const *stats, int n_systems, int n_lines, int n_samples,
-                         uint64_t seed, fs_bootstrap_result *out) {
-  int *idx = malloc(sizeof(int) * n_lines);
-  double *sum = malloc(sizeof(double) * m->width);
-  double *samples = malloc(sizeof(double) * n_samples * n_systems); /* [system][sample] */
+void fs_paired_bootstrap(const fs_metric_stats *m, const double *const *stats, int n_systems, int n_lines,
+                         int n_samples, uint64_t seed, fs_bootstrap_result *out) {
+  int *idx = fs_malloc(sizeof(int) * n_lines);
+  double *sum = fs_malloc(sizeof(double) * m->width);
+  double *samples = fs_malloc(sizeof(double) * n_samples * n_systems); /* [system][sample] */
   for (int s = 0; s < n_systems; s++) out[s].score = score_of(m, stats[s], NULL, n_lines, sum);
   for (int r = 0; r < n_samples; r++) {
     for (int i = 0; i < n_lines; i++) {
@@ -35,7 +36,7 @@ void fs_paired_bootstrap(const fs_metric_stats *m, const double *const *stats, i
     }
     for (int s = 0; s < n_systems; s++) samples[s * n_samples + r] = score_of(m, stats[s], idx, n_lines, sum);
   }
-  double *diff = malloc(sizeof(double) * n_samples);
+  double *diff = fs_malloc(sizeof(double) * n_samples);
   for (int s = 0; s < n_systems; s++) {
     const double *mine = samples + s * n_samples, *base = samples;
     out[s].p_value = 1.0;
@@ -46,7 +47,7 @@ void fs_paired_bootstrap(const fs_metric_stats *m, const double *const *stats, i
       for (int r = 0; r < n_samples; r++) above += diff[r] - mean_diff > observed;
       out[s].p_value = (above + 1.0) / (n_samples + 1.0);
     }
-    double *sorted = malloc(sizeof(double) * n_samples), mean = 0.0;
+    double *sorted = fs_malloc(sizeof(double) * n_samples), mean = 0.0;
     memcpy(sorted, mine, sizeof(double) * n_samples);
     qsort(sorted, n_samples, sizeof(double), compare_doubles);
     for (int r = 0; r < n_samples; r++) mean += sorted[r] / n_samples;

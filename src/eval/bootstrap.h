@@ -19,13 +19,13 @@ typedef struct {
 } fs_metric_stats;
 
 typedef struct {
-  double score;   /* on the full test set */
+  double score;    /* on the full test set */
   double mean, ci; /* over the resamples */
-  double p_value; /* against system 0 (1 for system 0 itself) */
+  double p_value;  /* against system 0 (1 for system 0 itself) */
 } fs_bootstrap_result;
 
 /* stats[s] holds n_lines * width values for system s. */
-void fs_paired_bootstrap(const fs_metric_stats *m, const double *const *stats, int n_systems, int n_lines, int n_samples,
-                         uint64_t seed, fs_bootstrap_result *out);
+void fs_paired_bootstrap(const fs_metric_stats *m, const double *const *stats, int n_systems, int n_lines,
+                         int n_samples, uint64_t seed, fs_bootstrap_result *out);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "eval/ngrams.h"
 #include "eval/pytext.h"
 
@@ -19,10 +20,10 @@ static bool is_punct(char c) { return c && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_
 static int chrf_words(const char *text, fs_piece **words) {
   fs_piece *tokens;
   int n = fs_pieces_tokens(text, &tokens), count = 0;
-  *words = malloc(sizeof **words * (2 * n + 1));
+  *words = fs_malloc(sizeof **words * (2 * n + 1));
   for (int i = 0; i < n; i++) {
     fs_piece t = tokens[i];
-    int cps = utf8_code_points(t.text, t.len, NULL);
+    int cps = fs_utf8_code_points(t.text, t.len, NULL);
     if (cps > 1 && is_punct(t.text[t.len - 1])) {
       (*words)[count++] = (fs_piece){t.text, t.len - 1};
       (*words)[count++] = (fs_piece){t.text + t.len - 1, 1};
@@ -43,8 +44,8 @@ typedef struct {
 } segment;
 
 static void segment_init(segment *s, const fs_chrf_options *o, const char *line) {
-  s->text = o->lowercase ? py_lower(line) : strdup(line);
-  s->chars_text = o->whitespace ? strdup(s->text) : py_strip_all_space(s->text);
+  s->text = o->lowercase ? py_lower(line) : fs_strdup(line);
+  s->chars_text = o->whitespace ? fs_strdup(s->text) : py_strip_all_space(s->text);
   int n_chars = fs_pieces_chars(s->chars_text, &s->chars);
   int n_words = o->word_order ? chrf_words(s->text, &s->words) : 0;
   if (!o->word_order) s->words = NULL;
@@ -60,7 +61,8 @@ static void segment_free(segment *s, const fs_chrf_options *o) {
   free(s->text);
 }
 
-void fs_chrf_segment(const fs_chrf_options *o, const char *hyp, const char *const *refs, int n_refs, fs_chrf_stats *out) {
+void fs_chrf_segment(const fs_chrf_options *o, const char *hyp, const char *const *refs, int n_refs,
+                     fs_chrf_stats *out) {
   segment h, r;
   segment_init(&h, o, hyp);
   double best = -1.0;
@@ -115,9 +117,10 @@ double fs_chrf_score_of(const fs_chrf_options *o, const fs_chrf_stats *st) {
   return 100 * f;
 }
 
-double fs_chrf_corpus(const fs_chrf_options *o, const char *const *hyps, const char *const *const *refs, int n_refs, int n) {
+double fs_chrf_corpus(const fs_chrf_options *o, const char *const *hyps, const char *const *const *refs, int n_refs,
+                      int n) {
   fs_chrf_stats total = {0}, seg;
-  const char **line_refs = malloc(sizeof *line_refs * n_refs);
+  const char **line_refs = fs_malloc(sizeof *line_refs * n_refs);
   for (int i = 0; i < n; i++) {
     for (int r = 0; r < n_refs; r++) line_refs[r] = refs[r][i];
     fs_chrf_segment(o, hyps[i], line_refs, n_refs, &seg);
@@ -134,8 +137,8 @@ void fs_chrf_name(const fs_chrf_options *o, char *buf, size_t size) {
 }
 
 void fs_chrf_signature_fields(const fs_chrf_options *o, char *buf, size_t size) {
-  snprintf(buf, size, "case:%s|eff:%s|nc:%d|nw:%d|space:%s", o->lowercase ? "lc" : "mixed", o->eps_smoothing ? "no" : "yes",
-           o->char_order, o->word_order, o->whitespace ? "yes" : "no");
+  snprintf(buf, size, "case:%s|eff:%s|nc:%d|nw:%d|space:%s", o->lowercase ? "lc" : "mixed",
+           o->eps_smoothing ? "no" : "yes", o->char_order, o->word_order, o->whitespace ? "yes" : "no");
 }
 
 void fs_chrf_signature(const fs_chrf_options *o, int n_refs, char *buf, size_t size) {
@@ -144,10 +147,12 @@ void fs_chrf_signature(const fs_chrf_options *o, int n_refs, char *buf, size_t s
   fs_signature_compose(&(fs_signature_test){.n_refs = n_refs}, fields, buf, size);
 }
 
-void fs_chrf_format(const fs_chrf_options *o, double score, const char *signature, int width, bool score_only, char *buf,
-                    size_t size) {
+void fs_chrf_format(const fs_chrf_options *o, double score, const char *signature, int width, bool score_only,
+                    char *buf, size_t size) {
   char name[32];
   fs_chrf_name(o, name, sizeof name);
   if (score_only) snprintf(buf, size, "%.*f", width, score);
-  else snprintf(buf, size, "%s%s%s = %.*f", name, signature && *signature ? "|" : "", signature ? signature : "", width, score);
+  else
+    snprintf(buf, size, "%s%s%s = %.*f", name, signature && *signature ? "|" : "", signature ? signature : "", width,
+             score);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/utf8.h"
 #include "eval/pytext.h"
 
@@ -14,8 +15,8 @@ fs_status fs_lines_read(const char *path, fs_lines *out) {
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   int capacity = 1024;
-  out->lines = malloc(sizeof *out->lines * capacity);
-  out->path = strdup(path);
+  out->lines = fs_malloc(sizeof *out->lines * capacity);
+  out->path = fs_strdup(path);
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
@@ -32,10 +33,10 @@ fs_status fs_lines_read(const char *path, fs_lines *out) {
     }
     if (out->count == capacity) {
       capacity *= 2;
-      out->lines = realloc(out->lines, sizeof *out->lines * capacity);
+      out->lines = fs_realloc(out->lines, sizeof *out->lines * capacity);
     }
     py_rstrip(line);
-    out->lines[out->count++] = strdup(line);
+    out->lines[out->count++] = fs_strdup(line);
   }
   if (s == FS_OK && ferror(f)) s = fs_error(FS_ERR_IO, "%s: read error: %s", path, strerror(errno));
   free(line);
@@ -53,7 +54,8 @@ void fs_lines_free(fs_lines *l) {
 
 /* Appends `line` to l (the line is taken over). */
 static void append(fs_lines *l, char *line) {
-  if ((l->count & (l->count - 1)) == 0) l->lines = realloc(l->lines, sizeof *l->lines * (l->count ? 2 * l->count : 1));
+  if ((l->count & (l->count - 1)) == 0)
+    l->lines = fs_realloc(l->lines, sizeof *l->lines * (l->count ? 2 * l->count : 1));
   l->lines[l->count++] = line;
 }
 
@@ -63,11 +65,11 @@ static fs_status split_columns(char *line, int line_no, fs_lines **systems, int 
   for (const char *p = line; *p; p++) fields += *p == '\t';
   if (line_no == 1) {
     *n_systems = fields;
-    *systems = calloc(fields, sizeof **systems);
+    *systems = fs_calloc(fields, sizeof **systems);
     for (int k = 0; k < fields; k++) {
       char name[32];
       snprintf(name, sizeof name, "System %d", k + 1);
-      (*systems)[k].path = strdup(name);
+      (*systems)[k].path = fs_strdup(name);
     }
   } else if (fields != *n_systems) {
     return fs_error(FS_ERR_FORMAT, "<stdin>:%d: %d tab-separated fields where the first line has %d", line_no, fields,
@@ -77,7 +79,7 @@ static fs_status split_columns(char *line, int line_no, fs_lines **systems, int 
   for (int k = 0; k < fields; k++) {
     char *tab = strchr(field, '\t');
     if (tab) *tab = '\0';
-    char *copy = strdup(field);
+    char *copy = fs_strdup(field);
     if (line_no > 1) py_rstrip(copy); /* sacreBLEU strips the first line only as a whole */
     append(&(*systems)[k], copy);
     field = tab ? tab + 1 : field + strlen(field);
@@ -89,9 +91,9 @@ fs_status fs_lines_read_columns(FILE *in, fs_lines **systems, int *n_systems) {
   *systems = NULL;
   *n_systems = 0;
   size_t n = 0, cap = 1 << 16, got;
-  char *text = malloc(cap);
+  char *text = fs_malloc(cap);
   while ((got = fread(text + n, 1, cap - n - 1, in)) > 0)
-    if ((n += got) + 1 == cap) text = realloc(text, cap *= 2);
+    if ((n += got) + 1 == cap) text = fs_realloc(text, cap *= 2);
   text[n] = '\0';
   fs_status s = FS_OK;
   if (ferror(in)) s = fs_error(FS_ERR_IO, "<stdin>: read error: %s", strerror(errno));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "eval/pytext.h"
 
 static int piece_cmp(const fs_piece *a, const fs_piece *b) {
@@ -22,7 +23,7 @@ static int ngram_cmp(const void *pa, const void *pb) {
 
 void fs_ngrams_build(fs_ngram_set *set, const fs_piece *pieces, int n_pieces, int order) {
   set->count = n_pieces >= order ? n_pieces - order + 1 : 0;
-  set->items = malloc(sizeof *set->items * (set->count ? set->count : 1));
+  set->items = fs_malloc(sizeof *set->items * (set->count ? set->count : 1));
   for (int i = 0; i < set->count; i++) set->items[i] = (fs_ngram){pieces + i, order};
   qsort(set->items, set->count, sizeof *set->items, ngram_cmp);
 }
@@ -65,7 +66,7 @@ int64_t fs_ngrams_clipped_matches(const fs_ngram_set *hyp, const fs_ngram_set *r
 int fs_pieces_tokens(const char *text, fs_piece **pieces) {
   const char **tok;
   int *len, n = py_split(text, &tok, &len);
-  *pieces = malloc(sizeof **pieces * (n ? n : 1));
+  *pieces = fs_malloc(sizeof **pieces * (n ? n : 1));
   for (int i = 0; i < n; i++) (*pieces)[i] = (fs_piece){tok[i], len[i]};
   free(tok);
   free(len);
@@ -74,10 +75,10 @@ int fs_pieces_tokens(const char *text, fs_piece **pieces) {
 
 int fs_pieces_chars(const char *text, fs_piece **pieces) {
   int bytes = (int)strlen(text);
-  int *starts = malloc(sizeof(int) * (bytes + 1));
-  int n = utf8_code_points(text, bytes, starts);
+  int *starts = fs_malloc(sizeof(int) * (bytes + 1));
+  int n = fs_utf8_code_points(text, bytes, starts);
   starts[n] = bytes;
-  *pieces = malloc(sizeof **pieces * (n ? n : 1));
+  *pieces = fs_malloc(sizeof **pieces * (n ? n : 1));
   for (int i = 0; i < n; i++) (*pieces)[i] = (fs_piece){text + starts[i], starts[i + 1] - starts[i]};
   free(starts);
   return n;

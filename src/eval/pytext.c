@@ -9,16 +9,18 @@
 #include <string.h>
 #include <wctype.h>
 
+#include "core/alloc.h"
 #include "eval/casing.h"
 
 int py_space_len(const char *str) {
   const unsigned char *s = (const unsigned char *)str;
   if ((s[0] >= 0x09 && s[0] <= 0x0D) || (s[0] >= 0x1C && s[0] <= 0x20)) return 1;
-  if (s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0)) return 2;             /* U+0085, U+00A0 */
-  if (s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) return 3;               /* U+1680 */
-  if (s[0] == 0xE2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8A) ||    /* U+2000..200A */
-                                       s[2] == 0xA8 || s[2] == 0xA9 ||      /* U+2028, 2029 */
-                                       s[2] == 0xAF))                       /* U+202F */
+  if (s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0)) return 2; /* U+0085, U+00A0 */
+  if (s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) return 3;   /* U+1680 */
+  if (s[0] == 0xE2 && s[1] == 0x80 &&
+      ((s[2] >= 0x80 && s[2] <= 0x8A) || /* U+2000..200A */
+       s[2] == 0xA8 || s[2] == 0xA9 ||   /* U+2028, 2029 */
+       s[2] == 0xAF))                    /* U+202F */
     return 3;
   if (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) return 3; /* U+205F */
   if (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) return 3; /* U+3000 */
@@ -45,8 +47,8 @@ size_t py_rstrip(char *s) {
 
 int py_split(const char *s, const char ***tokens, int **lengths) {
   int count = 0, capacity = 16;
-  *tokens = malloc(sizeof **tokens * capacity);
-  *lengths = malloc(sizeof **lengths * capacity);
+  *tokens = fs_malloc(sizeof **tokens * capacity);
+  *lengths = fs_malloc(sizeof **lengths * capacity);
   const char *p = s;
   while (*p) {
     int w;
@@ -56,8 +58,8 @@ int py_split(const char *s, const char ***tokens, int **lengths) {
     while (*p && py_space_len(p) == 0) p++;
     if (count == capacity) {
       capacity *= 2;
-      *tokens = realloc(*tokens, sizeof **tokens * capacity);
-      *lengths = realloc(*lengths, sizeof **lengths * capacity);
+      *tokens = fs_realloc(*tokens, sizeof **tokens * capacity);
+      *lengths = fs_realloc(*lengths, sizeof **lengths * capacity);
     }
     (*tokens)[count] = start;
     (*lengths)[count++] = (int)(p - start);
@@ -69,7 +71,7 @@ int py_split(const char *s, const char ***tokens, int **lengths) {
 static char *join_tokens(const char *s, const char *sep) {
   const char **tok;
   int *len, n = py_split(s, &tok, &len);
-  char *out = malloc(strlen(s) + 1), *o = out;
+  char *out = fs_malloc(strlen(s) + 1), *o = out;
   for (int i = 0; i < n; i++) {
     if (i && sep) *o++ = *sep;
     memcpy(o, tok[i], len[i]);
@@ -84,7 +86,7 @@ static char *join_tokens(const char *s, const char *sep) {
 char *py_normalize_space(const char *s) { return join_tokens(s, " "); }
 char *py_strip_all_space(const char *s) { return join_tokens(s, NULL); }
 
-int utf8_decode(const unsigned char *s, uint32_t *cp) {
+int fs_utf8_decode(const unsigned char *s, uint32_t *cp) {
   if (s[0] < 0x80) return *cp = s[0], 1;
   if (s[0] < 0xE0) return *cp = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F), 2;
   if (s[0] < 0xF0) return *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F), 3;
@@ -92,7 +94,7 @@ int utf8_decode(const unsigned char *s, uint32_t *cp) {
   return 4;
 }
 
-static char *utf8_encode(uint32_t cp, char *o) {
+static char *fs_utf8_encode(uint32_t cp, char *o) {
   if (cp < 0x80) *o++ = (char)cp;
   else if (cp < 0x800) *o++ = (char)(0xC0 | cp >> 6), *o++ = (char)(0x80 | (cp & 0x3F));
   else if (cp < 0x10000)
@@ -120,28 +122,28 @@ char *py_lower(const char *s) {
   static locale_t utf8;
   if (!utf8) utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
   size_t n = strlen(s);
-  uint32_t *cps = malloc(sizeof *cps * (n + 1));
+  uint32_t *cps = fs_malloc(sizeof *cps * (n + 1));
   int count = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p;) p += utf8_decode(p, &cps[count++]);
-  char *out = malloc(n * 2 + 8), *o = out; /* a lowered code point takes at most 2x its bytes */
+  for (const unsigned char *p = (const unsigned char *)s; *p;) p += fs_utf8_decode(p, &cps[count++]);
+  char *out = fs_malloc(n * 2 + 8), *o = out; /* a lowered code point takes at most 2x its bytes */
   for (int i = 0; i < count; i++) {
     uint32_t cp = cps[i];
     if (cp == 0x130) { /* İ becomes i + COMBINING DOT ABOVE */
-      o = utf8_encode('i', o);
+      o = fs_utf8_encode('i', o);
       cp = 0x307;
     } else if (cp == 0x3A3) {
       cp = final_sigma(cps, count, i) ? 0x3C2 : 0x3C3;
     } else if (utf8) {
       cp = (uint32_t)towlower_l((wint_t)cp, utf8);
     }
-    o = utf8_encode(cp, o);
+    o = fs_utf8_encode(cp, o);
   }
   *o = '\0';
   free(cps);
   return out;
 }
 
-int utf8_code_points(const char *s, int n, int *starts) {
+int fs_utf8_code_points(const char *s, int n, int *starts) {
   int count = 0;
   for (int i = 0; i < n; i++)
     if (((unsigned char)s[i] & 0xC0) != 0x80) {

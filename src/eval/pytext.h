@@ -32,9 +32,9 @@ char *py_lower(const char *s);
 
 /* Number of code points in valid UTF-8 s of byte length n; fills starts (if not NULL) with the
  * byte offset of each code point. */
-int utf8_code_points(const char *s, int n, int *starts);
+int fs_utf8_code_points(const char *s, int n, int *starts);
 
 /* Decodes the code point at s (valid UTF-8); returns its byte length. */
-int utf8_decode(const unsigned char *s, uint32_t *cp);
+int fs_utf8_decode(const unsigned char *s, uint32_t *cp);
 
 #endif

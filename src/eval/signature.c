@@ -12,7 +12,7 @@ void fs_signature_compose(const fs_signature_test *test, const char *metric_fiel
 }
 
 void fs_signature_short(const char *signature, char *buf, size_t size) {
-  static const char *abbreviations[][2] = {{"nrefs", "#"}, {"seed", "rs"}, {"case", "c"}, {"eff", "e"},
+  static const char *abbreviations[][2] = {{"nrefs", "#"},  {"seed", "rs"}, {"case", "c"},   {"eff", "e"},
                                            {"smooth", "s"}, {"space", "s"}, {"version", "v"}};
   size_t used = 0;
   buf[0] = '\0';
@@ -20,7 +20,8 @@ void fs_signature_short(const char *signature, char *buf, size_t size) {
     size_t key_len = strcspn(pair, ":"), pair_len = strcspn(pair, "|");
     const char *key = NULL;
     for (size_t k = 0; k < sizeof abbreviations / sizeof *abbreviations && !key; k++)
-      if (strlen(abbreviations[k][0]) == key_len && !strncmp(pair, abbreviations[k][0], key_len)) key = abbreviations[k][1];
+      if (strlen(abbreviations[k][0]) == key_len && !strncmp(pair, abbreviations[k][0], key_len))
+        key = abbreviations[k][1];
     int wrote = key ? snprintf(buf + used, size - used, "%s%.*s", key, (int)(pair_len - key_len), pair + key_len)
                     : snprintf(buf + used, size - used, "%.*s", (int)pair_len, pair);
     used += (size_t)wrote < size - used ? (size_t)wrote : size - used - 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "eval/pytext.h"
 
 /* A growable output string. */
@@ -16,7 +17,7 @@ typedef struct {
 static void put(buffer *b, const char *p, size_t n) {
   if (b->n + n + 1 > b->cap) {
     b->cap = (b->n + n + 1) * 2;
-    b->s = realloc(b->s, b->cap);
+    b->s = fs_realloc(b->s, b->cap);
   }
   memcpy(b->s + b->n, p, n);
   b->n += n;
@@ -36,7 +37,7 @@ static char *replace_all(char *s, const char *from, const char *to) {
     } else putc1(&b, *p++);
   }
   free(s);
-  return b.s ? b.s : calloc(1, 1);
+  return b.s ? b.s : fs_calloc(1, 1);
 }
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -44,8 +45,8 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 /* R1's character set: { | } ~ [ \ ] ^ _ ` space ! " # $ % & ( ) * + : ; < = > ? @ / */
 static bool r1_punct(char c) {
   unsigned char u = (unsigned char)c;
-  return (u >= 0x7B && u <= 0x7E) || (u >= 0x5B && u <= 0x60) || (u >= 0x20 && u <= 0x26) ||
-         (u >= 0x28 && u <= 0x2B) || (u >= 0x3A && u <= 0x40) || u == '/';
+  return (u >= 0x7B && u <= 0x7E) || (u >= 0x5B && u <= 0x60) || (u >= 0x20 && u <= 0x26) || (u >= 0x28 && u <= 0x2B) ||
+         (u >= 0x3A && u <= 0x40) || u == '/';
 }
 
 /* One regex pass of the form "(A)(B)" → "<pre>A<mid>B<post>", applied left to right without
@@ -56,7 +57,8 @@ static bool dot_comma(char c) { return c == '.' || c == ','; }
 static bool non_digit(char c) { return !is_digit(c); }
 static bool hyphen(char c) { return c == '-'; }
 
-static char *pair_pass(char *s, char_class first, char_class second, const char *pre, const char *mid, const char *post) {
+static char *pair_pass(char *s, char_class first, char_class second, const char *pre, const char *mid,
+                       const char *post) {
   buffer b = {0};
   size_t n = strlen(s);
   for (size_t i = 0; i < n;) {
@@ -70,11 +72,11 @@ static char *pair_pass(char *s, char_class first, char_class second, const char 
     } else putc1(&b, s[i++]);
   }
   free(s);
-  return b.s ? b.s : calloc(1, 1);
+  return b.s ? b.s : fs_calloc(1, 1);
 }
 
 char *fs_tok13a(const char *line) {
-  char *s = strdup(line);
+  char *s = fs_strdup(line);
   s = replace_all(s, "<skipped>", "");
   s = replace_all(s, "-\n", "");
   s = replace_all(s, "\n", " ");
@@ -97,8 +99,8 @@ char *fs_tok13a(const char *line) {
   free(s);
   s = b.s;
   s = pair_pass(s, non_digit, dot_comma, "", " ", " "); /* R2: period/comma unless preceded by a digit */
-  s = pair_pass(s, dot_comma, non_digit, " ", " ", "");  /* R3: period/comma unless followed by a digit */
-  s = pair_pass(s, is_digit, hyphen, "", " ", " ");      /* R4: dash preceded by a digit */
+  s = pair_pass(s, dot_comma, non_digit, " ", " ", ""); /* R3: period/comma unless followed by a digit */
+  s = pair_pass(s, is_digit, hyphen, "", " ", " ");     /* R4: dash preceded by a digit */
   char *out = py_normalize_space(s);
   free(s);
   return out;

@@ -50,7 +50,8 @@ fs_tensor *flow_actnorm_init_data(fs_engine *e, flow_actnorm *a, fs_tensor *x, c
   int f = a->features;
   double *mean = malloc(sizeof(double) * f), *sd = malloc(sizeof(double) * f);
   float *s = malloc(sizeof(float) * f), *b = malloc(sizeof(float) * f);
-  fs_status st = mean && sd && s && b ? nn_feature_stats(e, y, mean, sd) : fs_error(FS_ERR_MEMORY, "actnorm init: out of memory");
+  fs_status st =
+      mean && sd && s && b ? nn_feature_stats(e, y, mean, sd) : fs_error(FS_ERR_MEMORY, "actnorm init: out of memory");
   if (st == FS_OK) {
     e->be->download(s, a->log_scale->data, sizeof(float) * f);
     e->be->download(b, a->bias->data, sizeof(float) * f);

@@ -3,9 +3,7 @@
 
 #include "flow/logdet.h"
 
-int flow_coupling_in_dim(flow_split split, int features) {
-  return split == FLOW_SPLIT_TIME ? features : features / 2;
-}
+int flow_coupling_in_dim(flow_split split, int features) { return split == FLOW_SPLIT_TIME ? features : features / 2; }
 
 fs_status flow_coupling_declare(flow_coupling *c, fs_params *p, const char *name, int features, flow_split split,
                                 bool up, bool attention_mixing, const flow_coupling_config *cfg,
@@ -84,7 +82,8 @@ static fs_tensor *net_hidden(fs_engine *e, const flow_coupling *c, fs_tensor *xa
   if (!xa) return NULL;
   fs_tensor *source = c->project_source ? nn_linear_forward(e, &c->source_proj, src) : src;
   fs_tensor *pos = nn_positions_lookup(e, c->positions, m->positions, xa->shape[0], xa->shape[1]);
-  fs_tensor *u = c->attention_mixing ? nn_attention_forward(e, &c->positional, pos, xa, xa, m->mask) : fs_add(e, xa, pos);
+  fs_tensor *u =
+      c->attention_mixing ? nn_attention_forward(e, &c->positional, pos, xa, xa, m->mask) : fs_add(e, xa, pos);
   return nn_decoder_layer_forward(e, &c->layer, u, m->mask, source, src_mask);
 }
 
@@ -115,8 +114,8 @@ fs_tensor *flow_coupling_generate(fs_engine *e, const flow_coupling *c, fs_tenso
   return join(e, c, ya, xb);
 }
 
-fs_status flow_coupling_init_data(fs_engine *e, flow_coupling *c, fs_tensor *x, const flow_level *lvl,
-                                  fs_tensor *src, fs_tensor *src_mask) {
+fs_status flow_coupling_init_data(fs_engine *e, flow_coupling *c, fs_tensor *x, const flow_level *lvl, fs_tensor *src,
+                                  fs_tensor *src_mask) {
   fs_tensor *xa, *xb;
   part_masks m = masks_of(c, lvl);
   split(e, c, x, &xa, &xb);

@@ -28,14 +28,14 @@ typedef enum {
 
 typedef struct {
   flow_split split;
-  bool up;                 /* x_a = first half / even elements */
-  bool attention_mixing;   /* "attn" position mixing instead of "add" */
+  bool up;               /* x_a = first half / even elements */
+  bool attention_mixing; /* "attn" position mixing instead of "add" */
   int features, in_dim, out_dim;
   bool project_source;     /* source width differs from in_dim */
   nn_linear source_proj;   /* [in_dim, d], no bias */
   nn_attention positional; /* only with attention_mixing */
   nn_decoder_layer layer;
-  nn_wnlinear out;         /* in_dim -> 2 · width(x_b) */
+  nn_wnlinear out;               /* in_dim -> 2 · width(x_b) */
   const nn_positions *positions; /* table of width in_dim, owned by the prior */
 } flow_coupling;
 
@@ -57,8 +57,8 @@ fs_tensor *flow_coupling_generate(fs_engine *e, const flow_coupling *c, fs_tenso
                                   fs_tensor *src, fs_tensor *src_mask, fs_tensor **logdet);
 /* Data-dependent init of the output layer with κ = 0 on input x (docs/model.md#training-procedure); the layer then
  * outputs zeros, so μ = 0 and sc = σ(2). */
-fs_status flow_coupling_init_data(fs_engine *e, flow_coupling *c, fs_tensor *x, const flow_level *lvl,
-                                  fs_tensor *src, fs_tensor *src_mask);
+fs_status flow_coupling_init_data(fs_engine *e, flow_coupling *c, fs_tensor *x, const flow_level *lvl, fs_tensor *src,
+                                  fs_tensor *src_mask);
 
 /* Width of the conditioning part for this split of F features. */
 int flow_coupling_in_dim(flow_split split, int features);

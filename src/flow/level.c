@@ -15,8 +15,8 @@ void flow_squeeze_host_mask(int batch, int length, const float *mask, float *out
 
 /* Uploads mask [B, L] as a [B, L] tensor (and as [B, L, 1] when m3 is not NULL), and its
  * position ids. */
-static fs_status upload_mask(fs_engine *e, int batch, int length, const float *mask, fs_tensor **m2,
-                             fs_tensor **m3, fs_ids **positions) {
+static fs_status upload_mask(fs_engine *e, int batch, int length, const float *mask, fs_tensor **m2, fs_tensor **m3,
+                             fs_ids **positions) {
   int32_t *ids = malloc(sizeof(int32_t) * (size_t)batch * length);
   if (!ids) return fs_error(FS_ERR_MEMORY, "flow level: out of memory");
   for (int i = 0; i < batch * length; i++) ids[i] = mask[i] != 0.0f ? i % length + 1 : 0;

@@ -13,10 +13,10 @@
 
 typedef struct {
   int batch, length;
-  fs_tensor *mask;      /* [B, L] */
-  fs_tensor *mask3;     /* [B, L, 1]: multiplies [B, L, F] activations */
-  fs_tensor *n_valid;   /* [B]: valid positions per sentence */
-  fs_ids *positions;    /* [B*L]: position ids t+1 on valid positions, 0 on pads (docs/model.md#positions) */
+  fs_tensor *mask;    /* [B, L] */
+  fs_tensor *mask3;   /* [B, L, 1]: multiplies [B, L, F] activations */
+  fs_tensor *n_valid; /* [B]: valid positions per sentence */
+  fs_ids *positions;  /* [B*L]: position ids t+1 on valid positions, 0 on pads (docs/model.md#positions) */
   /* the same for the even positions (time couplings operate on [B, L/2, F] halves) */
   fs_tensor *half_mask;
   fs_ids *half_positions;

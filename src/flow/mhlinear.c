@@ -28,9 +28,13 @@ fs_status flow_mhlinear_declare(flow_mhlinear *m, fs_params *p, const char *name
 }
 
 fs_status flow_mhlinear_init(flow_mhlinear *m, nn_init_rng *r) {
-  const fs_backend *be = r->be;
-  int n = m->head_dim;
   FS_TRY(nn_init_orthogonal(r, m->weight));
+  return flow_mhlinear_sync(m, r->be);
+}
+
+fs_status flow_mhlinear_sync(flow_mhlinear *m, const fs_backend *be) {
+  int n = m->head_dim;
+  /* allocated by the first sync, after the random init or a weight load, whichever comes */
   if (!m->inverse.data) {
     m->inverse.ndim = 2;
     m->inverse.shape[0] = m->inverse.shape[1] = n;
@@ -39,11 +43,6 @@ fs_status flow_mhlinear_init(flow_mhlinear *m, nn_init_rng *r) {
     m->inverse.data = be->alloc(sizeof(float) * (n * n + 1));
     if (!m->inverse.data) return fs_error(FS_ERR_MEMORY, "multi-head linear: cannot allocate W⁻¹");
   }
-  return flow_mhlinear_sync(m, be);
-}
-
-fs_status flow_mhlinear_sync(flow_mhlinear *m, const fs_backend *be) {
-  int n = m->head_dim;
   float *logdet_dev = m->inverse.data + n * n;
   if (!be->inverse_logdet(n, m->weight->data, m->inverse.data, logdet_dev))
     return fs_error(FS_ERR_ARG, "multi-head linear: W became singular");

@@ -29,9 +29,9 @@ typedef struct {
 int flow_mhlinear_head_dim(int features);
 
 fs_status flow_mhlinear_declare(flow_mhlinear *m, fs_params *p, const char *name, int features, bool strided);
-/* W = random orthogonal (docs/model.md#initialisation); allocates the inverse buffer and syncs it. */
+/* W = random orthogonal (docs/model.md#initialisation), then synced. */
 fs_status flow_mhlinear_init(flow_mhlinear *m, nn_init_rng *r);
-/* Recomputes W⁻¹ and log|det W| from the current W. */
+/* Recomputes W⁻¹ and log|det W| from the current W, allocating the inverse buffer the first time. */
 fs_status flow_mhlinear_sync(flow_mhlinear *m, const fs_backend *be);
 void flow_mhlinear_free(flow_mhlinear *m, const fs_backend *be);
 

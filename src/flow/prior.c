@@ -36,7 +36,8 @@ static flow_layer *next_layer(level_builder *b, flow_layer_kind kind, char *name
 static fs_status add_actnorm(level_builder *b) {
   char name[FS_PARAM_NAME_MAX];
   flow_layer *l = next_layer(b, FLOW_LAYER_ACTNORM, name);
-  return l ? flow_actnorm_declare(&l->actnorm, b->p, name, b->cfg->features) : fs_error(FS_ERR_MEMORY, "flow: out of memory");
+  return l ? flow_actnorm_declare(&l->actnorm, b->p, name, b->cfg->features)
+           : fs_error(FS_ERR_MEMORY, "flow: out of memory");
 }
 
 static fs_status add_mhlinear(level_builder *b, bool strided) {
@@ -51,7 +52,8 @@ static fs_status add_coupling(level_builder *b, flow_split split, bool up, bool 
   flow_layer *l = next_layer(b, FLOW_LAYER_COUPLING, name);
   if (!l) return fs_error(FS_ERR_MEMORY, "flow: out of memory");
   const nn_positions *pos = split == FLOW_SPLIT_TIME ? &b->f->positions_full : &b->f->positions_half;
-  return flow_coupling_declare(&l->coupling, b->p, name, b->cfg->features, split, up, attention, &b->cfg->coupling, pos);
+  return flow_coupling_declare(&l->coupling, b->p, name, b->cfg->features, split, up, attention, &b->cfg->coupling,
+                               pos);
 }
 
 static fs_status add_unit(level_builder *b, bool with_time) {
@@ -111,9 +113,15 @@ fs_status flow_prior_init(flow_prior *f, nn_init_rng *r) {
     for (int i = 0; i < f->n_layers[k]; i++) {
       flow_layer *l = &f->layers[k][i];
       switch (l->kind) {
-        case FLOW_LAYER_ACTNORM: FS_TRY(flow_actnorm_init(&l->actnorm, r)); break;
-        case FLOW_LAYER_MHLINEAR: FS_TRY(flow_mhlinear_init(&l->mhlinear, r)); break;
-        case FLOW_LAYER_COUPLING: FS_TRY(flow_coupling_init(&l->coupling, r)); break;
+        case FLOW_LAYER_ACTNORM:
+          FS_TRY(flow_actnorm_init(&l->actnorm, r));
+          break;
+        case FLOW_LAYER_MHLINEAR:
+          FS_TRY(flow_mhlinear_init(&l->mhlinear, r));
+          break;
+        case FLOW_LAYER_COUPLING:
+          FS_TRY(flow_coupling_init(&l->coupling, r));
+          break;
       }
     }
   return FS_OK;
@@ -145,7 +153,8 @@ fs_status flow_prior_sync(flow_prior *f) {
 static fs_status build_levels(fs_engine *e, const flow_prior *f, const flow_input *in, flow_level *lvls) {
   int unit = 1 << (f->levels - 1);
   if (in->length % unit)
-    return fs_error(FS_ERR_ARG, "flow: target length %d is not a multiple of %d (docs/model.md#conventions)", in->length, unit);
+    return fs_error(FS_ERR_ARG, "flow: target length %d is not a multiple of %d (docs/model.md#conventions)",
+                    in->length, unit);
   float *mask = malloc(sizeof(float) * in->batch * in->length), *next = malloc(sizeof(float) * in->batch * in->length);
   if (!mask || !next) {
     free(mask);
@@ -164,8 +173,8 @@ static fs_status build_levels(fs_engine *e, const flow_prior *f, const flow_inpu
   return s;
 }
 
-static fs_tensor *run_layer(fs_engine *e, const flow_layer *l, fs_tensor *x, const flow_level *lvl, const flow_input *in,
-                            bool normalise, fs_tensor **logdet) {
+static fs_tensor *run_layer(fs_engine *e, const flow_layer *l, fs_tensor *x, const flow_level *lvl,
+                            const flow_input *in, bool normalise, fs_tensor **logdet) {
   if (!x) return NULL; /* an earlier op failed: the engine holds why */
   switch (l->kind) {
     case FLOW_LAYER_ACTNORM:
@@ -235,7 +244,8 @@ fs_tensor *flow_prior_generate(fs_engine *e, const flow_prior *f, fs_tensor *v, 
   }
   for (int k = f->levels - 1; k >= 0; k--) {
     if (k < f->levels - 1) x = fs_concat(e, 2, (fs_tensor *[]){unsqueeze(e, x), set_aside[k]}, 2);
-    for (int i = f->n_layers[k] - 1; i >= 0; i--) x = run_layer_lean(e, &f->layers[k][i], x, &lvls[k], in, false, logdet);
+    for (int i = f->n_layers[k] - 1; i >= 0; i--)
+      x = run_layer_lean(e, &f->layers[k][i], x, &lvls[k], in, false, logdet);
   }
   return x;
 }
@@ -258,8 +268,7 @@ fs_tensor *flow_prior_log_density(fs_engine *e, const flow_prior *f, fs_tensor *
 fs_status flow_prior_init_data(fs_engine *e, flow_prior *f, fs_tensor *z, const flow_input *in) {
   flow_level lvls[FLOW_MAX_LEVELS];
   FS_TRY(build_levels(e, f, in, lvls));
-  bool grad = e->grad_enabled;
-  e->grad_enabled = false;
+  fs_engine_mode previous = fs_engine_enter(e, fs_engine_eval());
   fs_tensor *x = z, *unused = NULL;
   for (int k = 0; k < f->levels && x; k++) {
     for (int i = 0; i < f->n_layers[k] && x; i++) {
@@ -268,12 +277,13 @@ fs_status flow_prior_init_data(fs_engine *e, flow_prior *f, fs_tensor *z, const 
         x = flow_actnorm_init_data(e, &l->actnorm, x, &lvls[k]);
         continue;
       }
-      if (l->kind == FLOW_LAYER_COUPLING && flow_coupling_init_data(e, &l->coupling, x, &lvls[k], in->src, in->src_mask) != FS_OK)
+      if (l->kind == FLOW_LAYER_COUPLING &&
+          flow_coupling_init_data(e, &l->coupling, x, &lvls[k], in->src, in->src_mask) != FS_OK)
         break;
       x = run_layer(e, l, x, &lvls[k], in, true, &unused);
     }
     if (k < f->levels - 1) x = squeeze(e, half(e, x, 0));
   }
-  e->grad_enabled = grad;
+  fs_engine_restore(e, previous);
   return fs_engine_status(e);
 }

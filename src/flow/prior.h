@@ -30,20 +30,20 @@ typedef struct {
 } flow_layer;
 
 typedef struct {
-  int features;                       /* F = d */
+  int features; /* F = d */
   int levels;
   int steps[FLOW_MAX_LEVELS];
   int n_layers[FLOW_MAX_LEVELS];
   flow_layer *layers[FLOW_MAX_LEVELS];
-  nn_positions positions_half;         /* width F/2: couplings on feature splits */
-  nn_positions positions_full;         /* width F: couplings on time splits */
+  nn_positions positions_half; /* width F/2: couplings on feature splits */
+  nn_positions positions_full; /* width F: couplings on time splits */
   const fs_backend *be;
 } flow_prior;
 
 typedef struct {
   int features, levels;
-  const int *steps;     /* [levels] */
-  int max_length;       /* longest target (positional tables) */
+  const int *steps; /* [levels] */
+  int max_length;   /* longest target (positional tables) */
   flow_coupling_config coupling;
 } flow_prior_config;
 
@@ -71,7 +71,7 @@ fs_tensor *flow_prior_generate(fs_engine *e, const flow_prior *f, fs_tensor *v, 
 fs_tensor *flow_prior_log_density(fs_engine *e, const flow_prior *f, fs_tensor *z, const flow_input *in);
 /* log N(v; 0, I) over the valid positions per sentence [B]; mask3 [B, T, 1], n_valid [B]. */
 fs_tensor *flow_gaussian_log_density(fs_engine *e, fs_tensor *v, fs_tensor *mask3, fs_tensor *n_valid);
-/* Data-dependent init (docs/model.md#training-procedure) on posterior samples z, gradients off: every ActNorm from
+/* Data-dependent init (docs/model.md#training-procedure) on posterior samples z, in evaluation mode: every ActNorm from
  * its input statistics and every coupling's output layer to zero, layer by layer in order. */
 fs_status flow_prior_init_data(fs_engine *e, flow_prior *f, fs_tensor *z, const flow_input *in);
 

@@ -21,43 +21,84 @@ typedef struct {
   const char *name; /* "section.key" */
   key_type type;
   key_range range;
-  size_t offset;    /* into fs_config */
-  int size;         /* string capacity or list capacity */
+  size_t offset; /* into fs_config */
+  int size;      /* string capacity or list capacity */
 } config_key;
 
-#define M(field, type, range) {"model." #field, type, range, offsetof(fs_config, model.field), 0}
-#define T(field, type, range) {"train." #field, type, range, offsetof(fs_config, train.field), 0}
-#define TS(field) {"train." #field, KEY_STRING, ANY, offsetof(fs_config, train.field), FS_PATH_MAX}
+#define M(field, type, range) \
+  { "model." #field, type, range, offsetof(fs_config, model.field), 0 }
+#define T(field, type, range) \
+  { "train." #field, type, range, offsetof(fs_config, train.field), 0 }
+#define TS(field) \
+  { "train." #field, KEY_STRING, ANY, offsetof(fs_config, train.field), FS_PATH_MAX }
 
 static const config_key keys[] = {
-    M(type, KEY_MODEL_TYPE, ANY), M(vocab, KEY_INT, POSITIVE), M(pad_id, KEY_INT, NONNEG), M(eos_id, KEY_INT, NONNEG), M(d, KEY_INT, POSITIVE),
-    M(ffn_hidden, KEY_INT, POSITIVE), M(encoder_layers, KEY_INT, POSITIVE), M(encoder_heads, KEY_INT, POSITIVE),
-    M(encoder_dropout, KEY_FLOAT, FRACTION), M(posterior_layers, KEY_INT, POSITIVE),
-    M(posterior_heads, KEY_INT, POSITIVE), M(posterior_dropout, KEY_FLOAT, FRACTION),
-    M(posterior_token_dropout, KEY_FLOAT, FRACTION), M(decoder_layers, KEY_INT, POSITIVE),
-    M(decoder_heads, KEY_INT, POSITIVE), M(decoder_dropout, KEY_FLOAT, FRACTION),
-    M(label_smoothing, KEY_FLOAT, FRACTION), M(length_range, KEY_INT, POSITIVE), M(length_dropout, KEY_FLOAT, FRACTION),
+    M(type, KEY_MODEL_TYPE, ANY),
+    M(vocab, KEY_INT, POSITIVE),
+    M(pad_id, KEY_INT, NONNEG),
+    M(eos_id, KEY_INT, NONNEG),
+    M(d, KEY_INT, POSITIVE),
+    M(ffn_hidden, KEY_INT, POSITIVE),
+    M(encoder_layers, KEY_INT, POSITIVE),
+    M(encoder_heads, KEY_INT, POSITIVE),
+    M(encoder_dropout, KEY_FLOAT, FRACTION),
+    M(posterior_layers, KEY_INT, POSITIVE),
+    M(posterior_heads, KEY_INT, POSITIVE),
+    M(posterior_dropout, KEY_FLOAT, FRACTION),
+    M(posterior_token_dropout, KEY_FLOAT, FRACTION),
+    M(decoder_layers, KEY_INT, POSITIVE),
+    M(decoder_heads, KEY_INT, POSITIVE),
+    M(decoder_dropout, KEY_FLOAT, FRACTION),
+    M(label_smoothing, KEY_FLOAT, FRACTION),
+    M(length_range, KEY_INT, POSITIVE),
+    M(length_dropout, KEY_FLOAT, FRACTION),
     M(flow_levels, KEY_INT, POSITIVE),
     {"model.flow_steps", KEY_INT_LIST, NONNEG, offsetof(fs_config, model.flow_steps), FLOW_MAX_LEVELS},
-    M(flow_hidden, KEY_INT, POSITIVE), M(flow_heads, KEY_INT, POSITIVE), M(max_length, KEY_INT, POSITIVE),
-    M(share_embed, KEY_BOOL, ANY), M(tie_weights, KEY_BOOL, ANY),
-    TS(train_src), TS(train_tgt), TS(train_data), TS(valid_src), TS(valid_tgt), TS(spm), TS(output), TS(init_from),
-    T(max_tokens, KEY_INT, POSITIVE), T(max_sentences, KEY_INT, NONNEG), T(accumulate, KEY_INT, POSITIVE),
-    T(max_length, KEY_INT, POSITIVE), T(max_ratio, KEY_DOUBLE, NONNEG), T(seed, KEY_INT, NONNEG),
-    T(lr, KEY_DOUBLE, POSITIVE), T(beta1, KEY_DOUBLE, FRACTION), T(beta2, KEY_DOUBLE, FRACTION),
-    T(eps, KEY_DOUBLE, POSITIVE), T(weight_decay, KEY_DOUBLE, NONNEG), T(amsgrad, KEY_BOOL, ANY),
+    M(flow_hidden, KEY_INT, POSITIVE),
+    M(flow_heads, KEY_INT, POSITIVE),
+    M(max_length, KEY_INT, POSITIVE),
+    M(share_embed, KEY_BOOL, ANY),
+    M(tie_weights, KEY_BOOL, ANY),
+    TS(train_src),
+    TS(train_tgt),
+    TS(train_data),
+    TS(valid_src),
+    TS(valid_tgt),
+    TS(spm),
+    TS(output),
+    TS(init_from),
+    T(max_tokens, KEY_INT, POSITIVE),
+    T(max_sentences, KEY_INT, NONNEG),
+    T(accumulate, KEY_INT, POSITIVE),
+    T(max_length, KEY_INT, POSITIVE),
+    T(max_ratio, KEY_DOUBLE, NONNEG),
+    T(seed, KEY_INT, NONNEG),
+    T(lr, KEY_DOUBLE, POSITIVE),
+    T(beta1, KEY_DOUBLE, FRACTION),
+    T(beta2, KEY_DOUBLE, FRACTION),
+    T(eps, KEY_DOUBLE, POSITIVE),
+    T(weight_decay, KEY_DOUBLE, NONNEG),
+    T(amsgrad, KEY_BOOL, ANY),
     {"train.schedule", KEY_STRING, ANY, offsetof(fs_config, train.schedule), sizeof(((fs_train_config *)0)->schedule)},
-    T(gamma, KEY_DOUBLE, DECAY), T(warmup, KEY_INT, NONNEG), T(grad_clip, KEY_DOUBLE, NONNEG),
-    T(init_steps, KEY_INT, NONNEG), T(init_batch_size, KEY_INT, POSITIVE), T(kl_warmup_steps, KEY_INT, NONNEG),
-    T(max_updates, KEY_INT, NONNEG), T(log_every, KEY_INT, POSITIVE), T(valid_every, KEY_INT, POSITIVE),
-    T(save_every, KEY_INT, NONNEG), T(patience, KEY_INT, NONNEG), T(valid_samples, KEY_INT, POSITIVE),
+    T(gamma, KEY_DOUBLE, DECAY),
+    T(warmup, KEY_INT, NONNEG),
+    T(grad_clip, KEY_DOUBLE, NONNEG),
+    T(init_steps, KEY_INT, NONNEG),
+    T(init_batch_size, KEY_INT, POSITIVE),
+    T(kl_warmup_steps, KEY_INT, NONNEG),
+    T(max_updates, KEY_INT, NONNEG),
+    T(log_every, KEY_INT, POSITIVE),
+    T(valid_every, KEY_INT, POSITIVE),
+    T(save_every, KEY_INT, NONNEG),
+    T(patience, KEY_INT, NONNEG),
+    T(valid_samples, KEY_INT, POSITIVE),
     T(arena_mb, KEY_INT, POSITIVE),
 };
 static const int n_keys = (int)(sizeof keys / sizeof keys[0]);
 
 void fs_config_defaults(fs_config *c) {
   memset(c, 0, sizeof *c);
-  flowseq_hparams *m = &c->model;
+  fs_hparams *m = &c->model;
   m->vocab = 8000;
   m->pad_id = 0;
   m->eos_id = 2;
@@ -90,11 +131,16 @@ static const config_key *find_key(const char *name) {
 
 static bool in_range(key_range r, double v) {
   switch (r) {
-    case NONNEG: return v >= 0;
-    case POSITIVE: return v > 0;
-    case FRACTION: return v >= 0 && v < 1;
-    case DECAY: return v > 0 && v <= 1;
-    default: return true;
+    case NONNEG:
+      return v >= 0;
+    case POSITIVE:
+      return v > 0;
+    case FRACTION:
+      return v >= 0 && v < 1;
+    case DECAY:
+      return v > 0 && v <= 1;
+    default:
+      return true;
   }
 }
 
@@ -104,13 +150,19 @@ static const char *expected(const config_key *k) {
   static const char *numbers[] = {"a number", "a number >= 0", "a number > 0", "a number in [0, 1)",
                                   "a number in (0, 1]"};
   switch (k->type) {
-    case KEY_INT: return ints[k->range];
+    case KEY_INT:
+      return ints[k->range];
     case KEY_FLOAT:
-    case KEY_DOUBLE: return numbers[k->range];
-    case KEY_BOOL: return "true or false";
-    case KEY_STRING: return "a string";
-    case KEY_MODEL_TYPE: return "flowseq or transformer";
-    default: return "a list of integers >= 0 like [4, 4, 2]";
+    case KEY_DOUBLE:
+      return numbers[k->range];
+    case KEY_BOOL:
+      return "true or false";
+    case KEY_STRING:
+      return "a string";
+    case KEY_MODEL_TYPE:
+      return "flowseq or transformer";
+    default:
+      return "a list of integers >= 0 like [4, 4, 2]";
   }
 }
 
@@ -214,7 +266,7 @@ fs_status fs_config_load(fs_config *c, const char *path) { return fs_yaml_read_l
  * couplings; the MH-linear cuts d into heads of 32, 16 or 8 (docs/model.md#multi-head-linear,
  * docs/model.md#affine-coupling); one flow_steps entry per level. */
 static fs_status validate_flowseq(const fs_config *c) {
-  const flowseq_hparams *m = &c->model;
+  const fs_hparams *m = &c->model;
   if (m->d % 2) return fs_error(FS_ERR_ARG, "model.d = %d: must be even (the flow splits features in halves)", m->d);
   if (!flow_mhlinear_head_dim(m->d))
     return fs_error(FS_ERR_ARG, "model.d = %d: the flow's multi-head linear needs d divisible by 8", m->d);
@@ -231,7 +283,7 @@ static fs_status validate_flowseq(const fs_config *c) {
 }
 
 fs_status fs_config_validate(const fs_config *c) {
-  const flowseq_hparams *m = &c->model;
+  const fs_hparams *m = &c->model;
   if (m->type == FS_MODEL_FLOWSEQ) FS_TRY(validate_flowseq(c));
   const char *stacks[] = {"encoder", "decoder"};
   int heads[] = {m->encoder_heads, m->decoder_heads};
@@ -241,8 +293,9 @@ fs_status fs_config_validate(const fs_config *c) {
   if (m->pad_id == m->eos_id || m->pad_id >= m->vocab || m->eos_id >= m->vocab)
     return fs_error(FS_ERR_ARG, "model.pad_id = %d, model.eos_id = %d: must differ and lie below model.vocab = %d",
                     m->pad_id, m->eos_id, m->vocab);
-  int unit = flowseq_length_unit(m);
-  if (m->max_length < c->train.max_length + unit) /* tokens + EOS, padded to the length unit (docs/model.md#conventions) */
+  int unit = fs_length_unit(m);
+  if (m->max_length <
+      c->train.max_length + unit) /* tokens + EOS, padded to the length unit (docs/model.md#conventions) */
     return fs_error(FS_ERR_ARG, "model.max_length = %d: must be at least train.max_length + %d = %d", m->max_length,
                     unit, c->train.max_length + unit);
   if (strcmp(c->train.schedule, "expo") && strcmp(c->train.schedule, "inv_sqrt"))
@@ -285,12 +338,24 @@ void fs_config_dump(FILE *out, const fs_config *c) {
     const char *field = (const char *)c + k->offset;
     fprintf(out, "  %s: ", dot + 1);
     switch (k->type) {
-      case KEY_INT: fprintf(out, "%d\n", *(const int *)field); break;
-      case KEY_FLOAT: fprintf(out, "%.9g\n", *(const float *)field); break;
-      case KEY_DOUBLE: fprintf(out, "%.17g\n", *(const double *)field); break;
-      case KEY_BOOL: fprintf(out, "%s\n", *(const bool *)field ? "true" : "false"); break;
-      case KEY_MODEL_TYPE: fprintf(out, "%s\n", *(const fs_model_type *)field == FS_MODEL_FLOWSEQ ? "flowseq" : "transformer"); break;
-      case KEY_STRING: dump_string(out, field); break;
+      case KEY_INT:
+        fprintf(out, "%d\n", *(const int *)field);
+        break;
+      case KEY_FLOAT:
+        fprintf(out, "%.9g\n", *(const float *)field);
+        break;
+      case KEY_DOUBLE:
+        fprintf(out, "%.17g\n", *(const double *)field);
+        break;
+      case KEY_BOOL:
+        fprintf(out, "%s\n", *(const bool *)field ? "true" : "false");
+        break;
+      case KEY_MODEL_TYPE:
+        fprintf(out, "%s\n", *(const fs_model_type *)field == FS_MODEL_FLOWSEQ ? "flowseq" : "transformer");
+        break;
+      case KEY_STRING:
+        dump_string(out, field);
+        break;
       case KEY_INT_LIST:
         fputc('[', out);
         for (int j = 0; j < c->n_flow_steps; j++) fprintf(out, j ? ", %d" : "%d", ((const int *)field)[j]);

@@ -9,14 +9,13 @@
 typedef struct {
   nn_attention positional;
   int layers;
-  nn_decoder_layer layer[FLOWSEQ_MAX_LAYERS];
-} flowseq_decoder;
+  nn_decoder_layer layer[FS_MAX_LAYERS];
+} fs_decoder;
 
-fs_status flowseq_decoder_declare(flowseq_decoder *dec, fs_params *p, const flowseq_hparams *h);
-fs_status flowseq_decoder_init(flowseq_decoder *dec, nn_init_rng *r);
+fs_status fs_decoder_declare(fs_decoder *dec, fs_params *p, const fs_hparams *h);
+fs_status fs_decoder_init(fs_decoder *dec, nn_init_rng *r);
 /* logits [B, T, V] = h · out_weightᵀ + out_bias */
-fs_tensor *flowseq_decoder_forward(fs_engine *e, const flowseq_decoder *dec, fs_tensor *z, const nn_positions *pos,
-                                   const flowseq_inputs *in, fs_tensor *src_enc, fs_tensor *out_weight,
-                                   fs_tensor *out_bias);
+fs_tensor *fs_decoder_forward(fs_engine *e, const fs_decoder *dec, fs_tensor *z, const nn_positions *pos,
+                              const fs_inputs *in, fs_tensor *src_enc, fs_tensor *out_weight, fs_tensor *out_bias);
 
 #endif

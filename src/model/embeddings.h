@@ -9,15 +9,15 @@
 #include "ops/params.h"
 
 typedef struct {
-  fs_tensor *src, *tgt;           /* the same tensor when share_embed */
+  fs_tensor *src, *tgt;             /* the same tensor when share_embed */
   fs_tensor *out_weight, *out_bias; /* out_weight = tgt when tie_weights */
-} model_embeddings;
+} fs_embeddings;
 
 /* Declares "embed" (or "src_embed" and "tgt_embed"), "decoder.out.weight" unless tied, and
  * "decoder.out.bias". */
-fs_status model_embeddings_declare(model_embeddings *m, fs_params *p, const flowseq_hparams *h);
+fs_status fs_embeddings_declare(fs_embeddings *m, fs_params *p, const fs_hparams *h);
 /* Tables U(±0.1) with the PAD row zeroed, an untied projection U(±0.1), bias 0
  * (docs/model.md#initialisation). */
-fs_status model_embeddings_init(model_embeddings *m, nn_init_rng *r, const flowseq_hparams *h);
+fs_status fs_embeddings_init(fs_embeddings *m, nn_init_rng *r, const fs_hparams *h);
 
 #endif

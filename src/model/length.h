@@ -11,23 +11,23 @@ typedef struct {
   int range, unit;
   float dropout;
   nn_linear hidden1, hidden2, out;
-} flowseq_length;
+} fs_length;
 
-fs_status flowseq_length_declare(flowseq_length *l, fs_params *p, const flowseq_hparams *h);
+fs_status fs_length_declare(fs_length *l, fs_params *p, const fs_hparams *h);
 /* MLP weights as nn.Linear, its biases 0; output layer U(±0.1), bias 0 (docs/model.md#initialisation). */
-fs_status flowseq_length_init(flowseq_length *l, nn_init_rng *r);
+fs_status fs_length_init(fs_length *l, nn_init_rng *r);
 
 /* Log-probabilities [B, 2R+1] over the admissible classes of each sentence (inadmissible classes
  * get a log-probability of about −1e9, i.e. probability 0). src_lengths: S per sentence (EOS
  * included). */
-fs_tensor *flowseq_length_log_probs(fs_engine *e, const flowseq_length *l, fs_tensor *ctx, const int *src_lengths);
+fs_tensor *fs_length_log_probs(fs_engine *e, const fs_length *l, fs_tensor *ctx, const int *src_lengths);
 
 /* The class of target length T for source length S: T clipped into [S−R, S+R] on multiples of
  * the unit (docs/model.md#length-predictor "training target"). */
-int flowseq_length_class(const flowseq_length *l, int src_length, int tgt_length);
+int fs_length_class(const fs_length *l, int src_length, int tgt_length);
 
 /* Label-smoothed loss per sentence [B]: (1−ε)(−log p_y) + ε/K_adm Σ_admissible (−log p_v). */
-fs_tensor *flowseq_length_loss(fs_engine *e, const flowseq_length *l, fs_tensor *log_probs, const int *src_lengths,
-                               const int *tgt_lengths, float eps);
+fs_tensor *fs_length_loss(fs_engine *e, const fs_length *l, fs_tensor *log_probs, const int *src_lengths,
+                          const int *tgt_lengths, float eps);
 
 #endif

@@ -12,22 +12,26 @@
 typedef struct {
   fs_model_type type;
   union {
-    flowseq_model flowseq;         /* type FS_MODEL_FLOWSEQ */
-    transformer_model transformer; /* type FS_MODEL_TRANSFORMER */
+    fs_flowseq flowseq;         /* type FS_MODEL_FLOWSEQ */
+    fs_transformer transformer; /* type FS_MODEL_TRANSFORMER */
   };
 } fs_model;
 
-/* Creates the network h->type names (see flowseq_model_create). */
-fs_status fs_model_create(fs_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
-                          int n_optimizer_slots);
+/* The network h->type names, declared and allocated with every weight zero: the model to load
+ * weights into (model/model_dir.h; see fs_flowseq_alloc). */
+fs_status fs_model_alloc(fs_model *m, const fs_hparams *h, const fs_backend *be, int n_optimizer_slots);
+/* Its random initialisation from `seed`, for training from scratch. */
+fs_status fs_model_init_random(fs_model *m, uint64_t seed);
+/* Both: a new, randomly initialised network. */
+fs_status fs_model_create(fs_model *m, const fs_hparams *h, const fs_backend *be, uint64_t seed, int n_optimizer_slots);
 void fs_model_free(fs_model *m);
 fs_params *fs_model_params(fs_model *m);
-flowseq_hparams *fs_model_hparams(fs_model *m);
+fs_hparams *fs_model_hparams(fs_model *m);
 
-/* The training loss of a batch: FlowSeq's of the phase (flowseq_loss), the Transformer's
- * cross-entropy (transformer_loss; it has only the main phase and no KL). */
-fs_status fs_model_loss(fs_engine *e, fs_model *m, const flowseq_batch *b, flowseq_phase phase, float kl_weight,
-                        flowseq_losses *out);
+/* The training loss of a batch: FlowSeq's of the phase (fs_flowseq_loss), the Transformer's
+ * cross-entropy (fs_transformer_loss; it has only the main phase and no KL). */
+fs_status fs_model_loss(fs_engine *e, fs_model *m, const fs_batch *b, fs_loss_phase phase, float kl_weight,
+                        fs_flowseq_losses *out);
 /* Whether training begins with FlowSeq's data-dependent inits and auto-encoder pre-training. */
 bool fs_model_pretrains(const fs_model *m);
 /* Whether the validation loss is random (FlowSeq samples its posterior; the Transformer's is exact). */

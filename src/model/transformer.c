@@ -6,14 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "nn/losses.h"
 
-static fs_status declare(transformer_model *m) {
-  const flowseq_hparams *h = &m->h;
+static fs_status declare(fs_transformer *m) {
+  const fs_hparams *h = &m->h;
   int d = h->d;
-  FS_TRY(model_embeddings_declare(&m->embed, &m->params, h));
-  FS_TRY(flowseq_encoder_declare(&m->encoder, &m->params, h));
-  if (h->decoder_layers > FLOWSEQ_MAX_LAYERS) return fs_error(FS_ERR_ARG, "at most %d decoder layers", FLOWSEQ_MAX_LAYERS);
+  FS_TRY(fs_embeddings_declare(&m->embed, &m->params, h));
+  FS_TRY(fs_encoder_declare(&m->encoder, &m->params, h));
+  if (h->decoder_layers > FS_MAX_LAYERS) return fs_error(FS_ERR_ARG, "at most %d decoder layers", FS_MAX_LAYERS);
   m->layers = h->decoder_layers;
   char name[FS_PARAM_NAME_MAX];
   for (int i = 0; i < m->layers; i++) {
@@ -25,8 +26,7 @@ static fs_status declare(transformer_model *m) {
   return FS_OK;
 }
 
-fs_status transformer_create(transformer_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
-                             int n_optimizer_slots) {
+fs_status fs_transformer_alloc(fs_transformer *m, const fs_hparams *h, const fs_backend *be, int n_optimizer_slots) {
   memset(m, 0, sizeof *m);
   m->h = *h;
   m->be = be;
@@ -34,24 +34,33 @@ fs_status transformer_create(transformer_model *m, const flowseq_hparams *h, con
   fs_params_init(&m->params, be);
   FS_TRY(nn_positions_create(&m->positions, be, h->d, h->max_length));
   FS_TRY(declare(m));
-  FS_TRY(fs_params_allocate(&m->params, n_optimizer_slots));
-  nn_init_rng r = {be, seed, 0};
-  FS_TRY(model_embeddings_init(&m->embed, &r, h));
-  FS_TRY(flowseq_encoder_init(&m->encoder, &r));
+  return fs_params_allocate(&m->params, n_optimizer_slots);
+}
+
+fs_status fs_transformer_init_random(fs_transformer *m, uint64_t seed) {
+  nn_init_rng r = {m->be, seed, 0};
+  FS_TRY(fs_embeddings_init(&m->embed, &r, &m->h));
+  FS_TRY(fs_encoder_init(&m->encoder, &r));
   for (int i = 0; i < m->layers; i++) FS_TRY(nn_decoder_layer_init(&m->layer[i], &r));
   return FS_OK;
 }
 
-void transformer_free(transformer_model *m) {
+fs_status fs_transformer_create(fs_transformer *m, const fs_hparams *h, const fs_backend *be, uint64_t seed,
+                                int n_optimizer_slots) {
+  FS_TRY(fs_transformer_alloc(m, h, be, n_optimizer_slots));
+  return fs_transformer_init_random(m, seed);
+}
+
+void fs_transformer_free(fs_transformer *m) {
   nn_positions_free(&m->positions, m->be);
   fs_params_free(&m->params);
 }
 
 /* The decoder's input: the target shifted right by one, EOS in front (as fairseq does), PAD where
  * the target pads. */
-static fs_ids *shifted_target(fs_engine *e, const flowseq_batch *b, int eos) {
+static fs_ids *shifted_target(fs_engine *e, const fs_batch *b, int eos) {
   int B = b->batch, T = b->tgt_len;
-  int32_t *in = malloc(sizeof(int32_t) * B * T);
+  int32_t *in = fs_malloc(sizeof(int32_t) * B * T);
   for (int r = 0; r < B; r++)
     for (int t = 0; t < T; t++)
       in[r * T + t] = b->tgt_mask[r * T + t] == 0.0f ? b->tgt[r * T + t] : t == 0 ? eos : b->tgt[r * T + t - 1];
@@ -61,28 +70,29 @@ static fs_ids *shifted_target(fs_engine *e, const flowseq_batch *b, int eos) {
 }
 
 /* The embedded decoder input: √d·E[ids] + PE, dropout as the decoder's. */
-static fs_tensor *embed_target(fs_engine *e, transformer_model *m, const fs_ids *ids, const fs_ids *positions, int batch,
+static fs_tensor *embed_target(fs_engine *e, fs_transformer *m, const fs_ids *ids, const fs_ids *positions, int batch,
                                int length) {
-  fs_tensor *x = fs_add(e, flowseq_embed(e, m->embed.tgt, ids, batch, length),
+  fs_tensor *x = fs_add(e, fs_embed(e, m->embed.tgt, ids, batch, length),
                         nn_positions_lookup(e, &m->positions, positions, batch, length));
   return fs_dropout(e, x, m->h.decoder_dropout);
 }
 
-fs_tensor *transformer_logits(fs_engine *e, transformer_model *m, const flowseq_batch *b) {
-  flowseq_inputs in;
-  if (flowseq_inputs_build(e, b, &in) != FS_OK) return NULL;
+fs_tensor *fs_transformer_logits(fs_engine *e, fs_transformer *m, const fs_batch *b) {
+  fs_inputs in;
+  if (fs_inputs_build(e, b, &in) != FS_OK) return NULL;
   fs_tensor *ctx = NULL;
-  fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
+  fs_tensor *src_enc = fs_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
   fs_ids *ids = shifted_target(e, b, m->h.eos_id);
   if (!ids) return NULL;
   fs_tensor *x = embed_target(e, m, ids, in.tgt_positions, b->batch, b->tgt_len);
-  for (int i = 0; i < m->layers; i++) x = nn_decoder_layer_forward(e, &m->layer[i], x, in.tgt_mask, src_enc, in.src_mask);
+  for (int i = 0; i < m->layers; i++)
+    x = nn_decoder_layer_forward(e, &m->layer[i], x, in.tgt_mask, src_enc, in.src_mask);
   return fs_linear(e, x, m->embed.out_weight, m->embed.out_bias);
 }
 
-fs_status transformer_loss(fs_engine *e, transformer_model *m, const flowseq_batch *b, flowseq_losses *out) {
+fs_status fs_transformer_loss(fs_engine *e, fs_transformer *m, const fs_batch *b, fs_flowseq_losses *out) {
   memset(out, 0, sizeof *out);
-  fs_tensor *logits = transformer_logits(e, m, b);
+  fs_tensor *logits = fs_transformer_logits(e, m, b);
   if (!logits) return fs_engine_status(e);
   fs_ids *targets = fs_ids_from_host(e, b->tgt, (int64_t)b->batch * b->tgt_len);
   fs_tensor *mask = fs_tensor_from_host(e, 2, (int[]){b->batch, b->tgt_len}, b->tgt_mask);
@@ -91,26 +101,26 @@ fs_status transformer_loss(fs_engine *e, transformer_model *m, const flowseq_bat
   return fs_engine_status(e);
 }
 
-fs_status transformer_start(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
-                            int src_len, int copies, transformer_state *st) {
-  if (e->grad_enabled) return fs_error(FS_ERR_ARG, "transformer_start: decoding runs with gradients off");
+fs_status fs_transformer_start(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                               int src_len, int copies, fs_transformer_state *st) {
+  if (e->grad_enabled) return fs_error(FS_ERR_ARG, "fs_transformer_start: decoding runs with gradients off");
   memset(st, 0, sizeof *st);
   int rows = batch * copies, S = src_len;
-  int32_t *ids = malloc(sizeof(int32_t) * rows * S);
-  float *mask = malloc(sizeof(float) * rows * S);
+  int32_t *ids = fs_malloc(sizeof(int32_t) * rows * S);
+  float *mask = fs_malloc(sizeof(float) * rows * S);
   for (int r = 0; r < rows; r++) {
     memcpy(ids + (int64_t)r * S, src + (int64_t)(r / copies) * S, sizeof(int32_t) * S);
     memcpy(mask + (int64_t)r * S, src_mask + (int64_t)(r / copies) * S, sizeof(float) * S);
   }
   /* the encoder reads only the source side of the inputs: a one-position empty target */
-  float *dummy_mask = calloc((size_t)rows, sizeof(float));
-  int32_t *dummy = calloc((size_t)rows, sizeof(int32_t));
-  flowseq_batch b = {rows, S, 1, ids, dummy, mask, dummy_mask};
-  flowseq_inputs in;
-  fs_status s = flowseq_inputs_build(e, &b, &in);
+  float *dummy_mask = fs_calloc((size_t)rows, sizeof(float));
+  int32_t *dummy = fs_calloc((size_t)rows, sizeof(int32_t));
+  fs_batch b = {rows, S, 1, ids, dummy, mask, dummy_mask};
+  fs_inputs in;
+  fs_status s = fs_inputs_build(e, &b, &in);
   if (s == FS_OK) {
     fs_tensor *ctx = NULL;
-    fs_tensor *src_enc = flowseq_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
+    fs_tensor *src_enc = fs_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
     st->rows = rows;
     st->src_mask = in.src_mask;
     for (int i = 0; i < m->layers; i++) st->src_kv[i] = nn_attention_memory(e, &m->layer[i].cross, src_enc);
@@ -124,13 +134,14 @@ fs_status transformer_start(fs_engine *e, transformer_model *m, const int32_t *s
   return s;
 }
 
-fs_status transformer_step(fs_engine *e, transformer_model *m, transformer_state *st, const int32_t *prev,
-                           const int32_t *parent, float *log_probs) {
+fs_status fs_transformer_step(fs_engine *e, fs_transformer *m, fs_transformer_state *st, const int32_t *prev,
+                              const int32_t *parent, float *log_probs) {
   int rows = st->rows, d = m->h.d, V = m->h.vocab;
   if (st->steps + 1 > m->h.max_length)
-    return fs_error(FS_ERR_ARG, "decoding: position %d is beyond model.max_length = %d", st->steps + 1, m->h.max_length);
+    return fs_error(FS_ERR_ARG, "decoding: position %d is beyond model.max_length = %d", st->steps + 1,
+                    m->h.max_length);
   fs_ids *ids = fs_ids_from_host(e, prev, rows), *parents = parent ? fs_ids_from_host(e, parent, rows) : NULL;
-  int32_t *pos = malloc(sizeof(int32_t) * rows);
+  int32_t *pos = fs_malloc(sizeof(int32_t) * rows);
   for (int r = 0; r < rows; r++) pos[r] = st->steps + 1; /* 1-based: row 0 of the table is the pads' zeros */
   fs_ids *positions = fs_ids_from_host(e, pos, rows);
   free(pos);
@@ -144,8 +155,8 @@ fs_status transformer_step(fs_engine *e, transformer_model *m, transformer_state
     }
     x = nn_decoder_layer_step(e, &m->layer[i], x, cache, st->src_kv[i], st->src_mask);
   }
-  fs_tensor *lp = fs_log_softmax(e, fs_reshape(e, fs_linear(e, x, m->embed.out_weight, m->embed.out_bias), 2, (int[]){rows, V}),
-                                 NULL, 1);
+  fs_tensor *lp = fs_log_softmax(
+      e, fs_reshape(e, fs_linear(e, x, m->embed.out_weight, m->embed.out_bias), 2, (int[]){rows, V}), NULL, 1);
   if (lp) fs_tensor_to_host(e, lp, log_probs);
   FS_TRY(fs_engine_status(e));
   fs_engine_release(e, st->mark, m->layers, st->self_kv);

@@ -3,7 +3,7 @@
  * output projection; trained by label-smoothed cross-entropy with teacher forcing. It is the
  * teacher of sequence-level distillation and of teacher-rescored noisy parallel decoding.
  *
- * Decoding runs one position at a time on a transformer_state: the source is encoded once and
+ * Decoding runs one position at a time on a fs_transformer_state: the source is encoded once and
  * each layer's cross-attention keys and values projected once; each step appends the new
  * position's self-attention keys and values to a per-layer cache, so a step costs the same at
  * any position (apart from attending over the longer cache). */
@@ -14,48 +14,51 @@
 #include "model/flowseq.h"
 
 typedef struct {
-  flowseq_hparams h;
+  fs_hparams h;
   const fs_backend *be;
   fs_params params;
-  model_embeddings embed;
+  fs_embeddings embed;
   nn_positions positions;
-  flowseq_encoder encoder;
+  fs_encoder encoder;
   int layers;
-  nn_decoder_layer layer[FLOWSEQ_MAX_LAYERS]; /* self-attention causal */
-} transformer_model;
+  nn_decoder_layer layer[FS_MAX_LAYERS]; /* self-attention causal */
+} fs_transformer;
 
-/* Declares, allocates and randomly initialises, as flowseq_model_create. */
-fs_status transformer_create(transformer_model *m, const flowseq_hparams *h, const fs_backend *be, uint64_t seed,
-                             int n_optimizer_slots);
-void transformer_free(transformer_model *m);
+/* Allocation without initialisation, the random initialisation, and both, as fs_flowseq_alloc,
+ * fs_flowseq_init_random and fs_flowseq_create. */
+fs_status fs_transformer_alloc(fs_transformer *m, const fs_hparams *h, const fs_backend *be, int n_optimizer_slots);
+fs_status fs_transformer_init_random(fs_transformer *m, uint64_t seed);
+fs_status fs_transformer_create(fs_transformer *m, const fs_hparams *h, const fs_backend *be, uint64_t seed,
+                                int n_optimizer_slots);
+void fs_transformer_free(fs_transformer *m);
 
 /* Logits [B, T, V] of every target position with teacher forcing: position t reads the target
  * tokens before it (EOS stands for the start at t = 0). */
-fs_tensor *transformer_logits(fs_engine *e, transformer_model *m, const flowseq_batch *b);
+fs_tensor *fs_transformer_logits(fs_engine *e, fs_transformer *m, const fs_batch *b);
 
 /* The training loss: out->recon [B] = label-smoothed cross-entropy summed over each sentence's
  * target positions (tokens and the EOS), out->loss = Σ recon / B; kl and length are NULL. */
-fs_status transformer_loss(fs_engine *e, transformer_model *m, const flowseq_batch *b, flowseq_losses *out);
+fs_status fs_transformer_loss(fs_engine *e, fs_transformer *m, const fs_batch *b, fs_flowseq_losses *out);
 
 /* ---- incremental decoding ---- */
 typedef struct {
-  int rows;                 /* decoder rows: batch x copies */
-  int steps;                /* positions decoded so far */
-  fs_tensor *src_mask;      /* [rows, S] */
-  fs_tensor *src_kv[FLOWSEQ_MAX_LAYERS];  /* cross-attention keys and values per layer, [rows, S, 2d] */
-  fs_tensor *self_kv[FLOWSEQ_MAX_LAYERS]; /* self-attention cache per layer, [rows, steps, 2d] */
-  fs_engine_mark mark;      /* the engine after the encoder: each step frees back to here */
-} transformer_state;
+  int rows;                          /* decoder rows: batch x copies */
+  int steps;                         /* positions decoded so far */
+  fs_tensor *src_mask;               /* [rows, S] */
+  fs_tensor *src_kv[FS_MAX_LAYERS];  /* cross-attention keys and values per layer, [rows, S, 2d] */
+  fs_tensor *self_kv[FS_MAX_LAYERS]; /* self-attention cache per layer, [rows, steps, 2d] */
+  fs_engine_mark mark;               /* the engine after the encoder: each step frees back to here */
+} fs_transformer_state;
 
 /* Encodes B sources (ids [B, S] with EOS, mask [B, S]) with `copies` decoder rows each (row
  * b·copies + k serves sentence b: beam search keeps a beam per copy). Gradients must be off;
  * the state lives in the engine until its next reset. */
-fs_status transformer_start(fs_engine *e, transformer_model *m, const int32_t *src, const float *src_mask, int batch,
-                            int src_len, int copies, transformer_state *st);
+fs_status fs_transformer_start(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                               int src_len, int copies, fs_transformer_state *st);
 /* Decodes position st->steps: row r continues the prefix of row parent[r] (NULL: its own) with
  * token prev[r] (the previous position's token, EOS at the first), and gets log p(· | prefix, x)
  * in log_probs [rows, V] (host memory). parent[r] must serve the same sentence as r. */
-fs_status transformer_step(fs_engine *e, transformer_model *m, transformer_state *st, const int32_t *prev,
-                           const int32_t *parent, float *log_probs);
+fs_status fs_transformer_step(fs_engine *e, fs_transformer *m, fs_transformer_state *st, const int32_t *prev,
+                              const int32_t *parent, float *log_probs);
 
 #endif

@@ -32,8 +32,8 @@ static fs_tensor *project(fs_engine *e, const nn_attention *a, fs_tensor *x, int
                    fs_slice(e, a->b_in, 0, first * d, (first + count) * d, 1));
 }
 
-fs_tensor *nn_attention_forward(fs_engine *e, const nn_attention *a, fs_tensor *query, fs_tensor *key,
-                                fs_tensor *value, fs_tensor *key_mask) {
+fs_tensor *nn_attention_forward(fs_engine *e, const nn_attention *a, fs_tensor *query, fs_tensor *key, fs_tensor *value,
+                                fs_tensor *key_mask) {
   if (e->status != FS_OK || !query || !key || !value || !key_mask)
     return fs_fail(e, FS_ERR_ARG, "attention: missing input");
   int batch = query->shape[0], tk = key->shape[1], d = a->dim, n = a->heads;
@@ -64,7 +64,8 @@ fs_tensor *nn_attention_memory(fs_engine *e, const nn_attention *a, fs_tensor *m
 fs_tensor *nn_attention_forward_memory(fs_engine *e, const nn_attention *a, fs_tensor *query, fs_tensor *memory_kv,
                                        fs_tensor *key_mask) {
   int d = a->dim;
-  fs_tensor *ctx = fs_attention(e, project(e, a, query, 0, 1), 0, memory_kv, 0, memory_kv, d, d, a->heads, key_mask, false);
+  fs_tensor *ctx =
+      fs_attention(e, project(e, a, query, 0, 1), 0, memory_kv, 0, memory_kv, d, d, a->heads, key_mask, false);
   return nn_layernorm_forward(e, &a->norm, fs_add(e, fs_dropout(e, ctx, a->dropout), query));
 }
 
@@ -74,7 +75,8 @@ fs_tensor *nn_attention_forward_step(fs_engine *e, const nn_attention *a, fs_ten
   fs_tensor *kv = fs_slice(e, qkv, 2, d, 3 * d, 1);
   *cache = *cache ? fs_concat(e, 2, (fs_tensor *[]){*cache, kv}, 1) : kv;
   if (!*cache) return NULL;
-  fs_tensor *all_keys = fs_tensor_new(e, 2, (int[]){x->shape[0], (*cache)->shape[1]}); /* every earlier position is real */
+  fs_tensor *all_keys =
+      fs_tensor_new(e, 2, (int[]){x->shape[0], (*cache)->shape[1]}); /* every earlier position is real */
   if (!all_keys) return NULL;
   e->be->fill(all_keys->data, all_keys->numel, 1.0f);
   fs_tensor *ctx = fs_attention(e, qkv, 0, *cache, 0, *cache, d, d, a->heads, all_keys, false);

@@ -21,8 +21,8 @@ fs_status nn_attention_declare(nn_attention *a, fs_params *p, const char *name, 
 /* Xavier-uniform on each D x D block of W_in, zero bias, LN gain 1 / bias 0 (docs/model.md#initialisation). */
 fs_status nn_attention_init(nn_attention *a, nn_init_rng *r);
 /* query [B, Tq, D], key/value [B, Tk, D], key_mask [B, Tk] of {0,1}. Returns [B, Tq, D]. */
-fs_tensor *nn_attention_forward(fs_engine *e, const nn_attention *a, fs_tensor *query, fs_tensor *key,
-                                fs_tensor *value, fs_tensor *key_mask);
+fs_tensor *nn_attention_forward(fs_engine *e, const nn_attention *a, fs_tensor *query, fs_tensor *key, fs_tensor *value,
+                                fs_tensor *key_mask);
 
 /* ---- incremental decoding: the same block, without recomputing what earlier steps had ---- */
 /* A fixed memory's keys and values, projected once: [B, Tk, 2D], K in the first D columns. */

@@ -1,8 +1,8 @@
 /* The two transformer layers FlowSeq is built from: the implementation; nn/layers.h describes the interface. */
 #include "nn/layers.h"
 
-fs_status nn_encoder_layer_declare(nn_encoder_layer *l, fs_params *p, const char *name, int dim, int heads,
-                                   int hidden, float dropout) {
+fs_status nn_encoder_layer_declare(nn_encoder_layer *l, fs_params *p, const char *name, int dim, int heads, int hidden,
+                                   float dropout) {
   char buf[FS_PARAM_NAME_MAX];
   FS_TRY(nn_attention_declare(&l->self, p, nn_name(buf, name, "self_attn"), dim, heads, dropout));
   return nn_ffn_declare(&l->ffn, p, nn_name(buf, name, "ffn"), dim, hidden, dropout);
@@ -18,8 +18,8 @@ fs_tensor *nn_encoder_layer_forward(fs_engine *e, const nn_encoder_layer *l, fs_
   return nn_ffn_forward(e, &l->ffn, x);
 }
 
-fs_status nn_decoder_layer_declare(nn_decoder_layer *l, fs_params *p, const char *name, int dim, int heads,
-                                   int hidden, float dropout) {
+fs_status nn_decoder_layer_declare(nn_decoder_layer *l, fs_params *p, const char *name, int dim, int heads, int hidden,
+                                   float dropout) {
   char buf[FS_PARAM_NAME_MAX];
   FS_TRY(nn_attention_declare(&l->self, p, nn_name(buf, name, "self_attn"), dim, heads, dropout));
   FS_TRY(nn_attention_declare(&l->cross, p, nn_name(buf, name, "src_attn"), dim, heads, dropout));

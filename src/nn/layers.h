@@ -19,13 +19,13 @@ typedef struct {
   nn_ffn ffn;
 } nn_decoder_layer;
 
-fs_status nn_encoder_layer_declare(nn_encoder_layer *l, fs_params *p, const char *name, int dim, int heads,
-                                   int hidden, float dropout);
+fs_status nn_encoder_layer_declare(nn_encoder_layer *l, fs_params *p, const char *name, int dim, int heads, int hidden,
+                                   float dropout);
 fs_status nn_encoder_layer_init(nn_encoder_layer *l, nn_init_rng *r);
 fs_tensor *nn_encoder_layer_forward(fs_engine *e, const nn_encoder_layer *l, fs_tensor *x, fs_tensor *mask);
 
-fs_status nn_decoder_layer_declare(nn_decoder_layer *l, fs_params *p, const char *name, int dim, int heads,
-                                   int hidden, float dropout);
+fs_status nn_decoder_layer_declare(nn_decoder_layer *l, fs_params *p, const char *name, int dim, int heads, int hidden,
+                                   float dropout);
 fs_status nn_decoder_layer_init(nn_decoder_layer *l, nn_init_rng *r);
 fs_tensor *nn_decoder_layer_forward(fs_engine *e, const nn_decoder_layer *l, fs_tensor *x, fs_tensor *mask,
                                     fs_tensor *src, fs_tensor *src_mask);

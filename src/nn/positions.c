@@ -39,8 +39,10 @@ void nn_positions_free(nn_positions *p, const fs_backend *be) {
 
 fs_tensor *nn_positions_lookup(fs_engine *e, const nn_positions *p, const fs_ids *ids, int batch, int length) {
   if (length > p->max_length)
-    return fs_fail(e, FS_ERR_ARG, "sequence of %d positions is longer than the position table (%d): raise "
-                   "model.max_length", length, p->max_length);
+    return fs_fail(e, FS_ERR_ARG,
+                   "sequence of %d positions is longer than the position table (%d): raise "
+                   "model.max_length",
+                   length, p->max_length);
   return fs_reshape(e, fs_embedding(e, (fs_tensor *)&p->table, ids), 3, (int[]){batch, length, p->dim});
 }
 

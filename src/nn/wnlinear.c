@@ -40,10 +40,9 @@ fs_tensor *nn_wnlinear_forward(fs_engine *e, const nn_wnlinear *l, fs_tensor *x)
 }
 
 fs_status nn_wnlinear_init_data(fs_engine *e, nn_wnlinear *l, fs_tensor *x, float kappa) {
-  bool grad = e->grad_enabled;
-  e->grad_enabled = false;
+  fs_engine_mode previous = fs_engine_enter(e, fs_engine_eval());
   fs_tensor *y = nn_wnlinear_forward(e, l, x);
-  e->grad_enabled = grad;
+  fs_engine_restore(e, previous);
   if (!y) return fs_engine_status(e);
   int out = l->out;
   double *stats = malloc(sizeof(double) * 2 * out);

@@ -40,6 +40,27 @@ void fs_engine_reset(fs_engine *e) {
   e->status = FS_OK;
 }
 
+fs_engine_mode fs_engine_eval(void) { return (fs_engine_mode){.grad_enabled = false, .training = false}; }
+
+fs_engine_mode fs_engine_eval_seeded(uint64_t seed) {
+  return (fs_engine_mode){.grad_enabled = false, .training = false, .own_stream = true, .seed = seed, .rng_offset = 0};
+}
+
+fs_engine_mode fs_engine_enter(fs_engine *e, fs_engine_mode m) {
+  /* `previous` carries the stream only when m replaces it, so restoring keeps the progress of a
+   * stream that m continued */
+  fs_engine_mode previous = {e->grad_enabled, e->training, m.own_stream, e->seed, e->rng_offset};
+  e->grad_enabled = m.grad_enabled;
+  e->training = m.training;
+  if (m.own_stream) {
+    e->seed = m.seed;
+    e->rng_offset = m.rng_offset;
+  }
+  return previous;
+}
+
+void fs_engine_restore(fs_engine *e, fs_engine_mode previous) { fs_engine_enter(e, previous); }
+
 fs_engine_mark fs_engine_mark_now(const fs_engine *e) { return (fs_engine_mark){e->device.used, e->host.used}; }
 
 void fs_engine_release(fs_engine *e, fs_engine_mark mark, int n, fs_tensor **keep) {
@@ -130,9 +151,7 @@ fs_tensor *fs_tensor_zeros(fs_engine *e, int ndim, const int *shape) {
   return t;
 }
 
-fs_tensor *fs_tensor_like(fs_engine *e, const fs_tensor *t) {
-  return t ? fs_tensor_new(e, t->ndim, t->shape) : NULL;
-}
+fs_tensor *fs_tensor_like(fs_engine *e, const fs_tensor *t) { return t ? fs_tensor_new(e, t->ndim, t->shape) : NULL; }
 
 fs_tensor *fs_tensor_from_host(fs_engine *e, int ndim, const int *shape, const float *host) {
   fs_tensor *t = fs_tensor_new(e, ndim, shape);
@@ -191,8 +210,7 @@ float *fs_grad(fs_engine *e, fs_tensor *t) {
 
 fs_status fs_backward(fs_engine *e, fs_tensor *loss) {
   if (e->status != FS_OK) return e->status;
-  if (!loss || loss->numel != 1)
-    return e->status = fs_error(FS_ERR_ARG, "backward needs a scalar loss (one element)");
+  if (!loss || loss->numel != 1) return e->status = fs_error(FS_ERR_ARG, "backward needs a scalar loss (one element)");
   float *g = fs_grad(e, loss);
   if (!g) return e->status;
   e->be->fill(g, 1, 1.0f);

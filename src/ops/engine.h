@@ -7,6 +7,9 @@
  * therefore chain ops without a check after each one and test fs_engine_status() once at the end
  * of a forward pass, and no error is ever lost.
  *
+ * Modes: grad_enabled, training and the random stream change only through fs_engine_enter /
+ * fs_engine_restore (below).
+ *
  * Autograd: while e->grad_enabled, an op whose inputs require gradients pushes a record on the
  * tape; fs_backward() walks the tape in reverse, each record accumulating (+=) into its inputs'
  * gradients. Activation gradients are allocated lazily (zeroed) from the device arena. */
@@ -33,8 +36,8 @@ typedef struct {
 
 struct fs_engine {
   const fs_backend *be;
-  fs_arena device;   /* activations, gradients, scratch */
-  fs_arena host;     /* tensor structs and tape records */
+  fs_arena device; /* activations, gradients, scratch */
+  fs_arena host;   /* tensor structs and tape records */
   fs_tape_entry *tape;
   int tape_len, tape_cap;
   bool grad_enabled; /* record the tape (training); off for decoding */
@@ -44,6 +47,34 @@ struct fs_engine {
   uint64_t rng_offset;
   double gemm_flops; /* matrix-product FLOPs issued so far, forward and backward (throughput reports) */
 };
+
+/* What the ops do and where random ops draw: changed only through fs_engine_enter, which returns
+ * the mode it replaces, and put back with fs_engine_restore on every path out, errors included:
+ *
+ *   fs_engine_mode previous = fs_engine_enter(e, fs_engine_eval());
+ *   fs_status s = ...;
+ *   fs_engine_restore(e, previous);
+ *   return s;
+ *
+ * A mode with own_stream draws from (seed, rng_offset) and restoring puts the engine's stream
+ * back where it was (decoding from a seed of its own, a training batch's stream); without it the
+ * engine's current stream continues and its progress is kept (validation and the data-dependent
+ * inits continue the running stream, which checkpoints save). */
+typedef struct {
+  bool grad_enabled; /* record the tape */
+  bool training;     /* dropout active */
+  bool own_stream;   /* switch to the stream below (else keep the current one) */
+  uint64_t seed, rng_offset;
+} fs_engine_mode;
+
+/* No tape, no dropout, the current random stream: evaluation and data-dependent inits. */
+fs_engine_mode fs_engine_eval(void);
+/* No tape, no dropout, the stream of `seed` from its start: decoding reproducible from a seed. */
+fs_engine_mode fs_engine_eval_seeded(uint64_t seed);
+/* Switches to m and returns what it replaced (for fs_engine_restore). */
+fs_engine_mode fs_engine_enter(fs_engine *e, fs_engine_mode m);
+/* Undoes the fs_engine_enter that returned `previous`. */
+void fs_engine_restore(fs_engine *e, fs_engine_mode previous);
 
 /* Token ids on the device (int32), e.g. a batch's source ids. */
 typedef struct {

@@ -36,9 +36,8 @@ fs_tensor *fs_attention(fs_engine *e, fs_tensor *q, int q_col, fs_tensor *k, int
   char sq[64], sk[64], sv[64], sm[64];
   bool shapes_ok = q->ndim == 3 && k->ndim == 3 && v->ndim == 3 && k->shape[0] == q->shape[0] &&
                    v->shape[0] == q->shape[0] && v->shape[1] == k->shape[1] && heads > 0 && dim % heads == 0 &&
-                   q_col >= 0 && q_col + dim <= q->shape[2] && k_col >= 0 && k_col + dim <= k->shape[2] &&
-                   v_col >= 0 && v_col + dim <= v->shape[2] &&
-                   key_mask->numel == (int64_t)k->shape[0] * k->shape[1];
+                   q_col >= 0 && q_col + dim <= q->shape[2] && k_col >= 0 && k_col + dim <= k->shape[2] && v_col >= 0 &&
+                   v_col + dim <= v->shape[2] && key_mask->numel == (int64_t)k->shape[0] * k->shape[1];
   if (!shapes_ok)
     return fs_fail(e, FS_ERR_ARG,
                    "attention (%d heads of %d columns at q %d, k %d, v %d): query %s, key %s, value %s and key mask "

@@ -35,8 +35,8 @@ fs_tensor *fs_affine_coupling(fs_engine *e, fs_tensor *x, fs_tensor *theta, fs_t
   int batch = x->shape[0], h = x->shape[2];
   fs_tensor *out = fs_tensor_like(e, x), *ld = fs_tensor_new(e, 1, &batch);
   if (!out || !ld) return NULL;
-  e->be->affine_coupling(inverse, x->numel / (h ? h : 1), h, x->shape[1], x->data, theta->data, mask->data,
-                         out->data, ld->data);
+  e->be->affine_coupling(inverse, x->numel / (h ? h : 1), h, x->shape[1], x->data, theta->data, mask->data, out->data,
+                         ld->data);
   fs_tensor *inputs[] = {x, theta};
   if (fs_needs_grad(e, 2, inputs)) {
     coupling_record *r = fs_host_alloc(e, sizeof *r);

@@ -53,7 +53,9 @@ static void binary_backward(fs_engine *e, void *rec) {
   if (r->a->requires_grad) {
     switch (r->op) {
       case FS_BIN_ADD:
-      case FS_BIN_SUB: fs_grad_add_reduced(e, r->a, dout, r->shape4); break;
+      case FS_BIN_SUB:
+        fs_grad_add_reduced(e, r->a, dout, r->shape4);
+        break;
       case FS_BIN_MUL:
         be->binary(FS_BIN_MUL, r->shape4, tmp, dout, full_str, r->b->data, b_str);
         fs_grad_add_reduced(e, r->a, tmp, r->shape4);
@@ -66,7 +68,9 @@ static void binary_backward(fs_engine *e, void *rec) {
   }
   if (r->b->requires_grad) {
     switch (r->op) {
-      case FS_BIN_ADD: fs_grad_add_reduced(e, r->b, dout, r->shape4); break;
+      case FS_BIN_ADD:
+        fs_grad_add_reduced(e, r->b, dout, r->shape4);
+        break;
       case FS_BIN_SUB:
         be->unary(FS_UN_SCALE, s, -1.0f, dout, tmp);
         fs_grad_add_reduced(e, r->b, tmp, r->shape4);
@@ -159,6 +163,4 @@ fs_tensor *fs_softplus(fs_engine *e, fs_tensor *x) { return unary(e, FS_UN_SOFTP
 fs_tensor *fs_sqrt(fs_engine *e, fs_tensor *x) { return unary(e, FS_UN_SQRT, x, 0.0f); }
 fs_tensor *fs_square(fs_engine *e, fs_tensor *x) { return unary(e, FS_UN_SQUARE, x, 0.0f); }
 fs_tensor *fs_scale(fs_engine *e, fs_tensor *x, float alpha) { return unary(e, FS_UN_SCALE, x, alpha); }
-fs_tensor *fs_add_scalar(fs_engine *e, fs_tensor *x, float alpha) {
-  return unary(e, FS_UN_ADD_CONST, x, alpha);
-}
+fs_tensor *fs_add_scalar(fs_engine *e, fs_tensor *x, float alpha) { return unary(e, FS_UN_ADD_CONST, x, alpha); }

@@ -5,13 +5,12 @@
 #include "ops/engine.h"
 
 /* Returns NULL from the calling op when the engine has failed or an input is missing. */
-#define FS_OPS_GUARD(e, ...)                                                \
-  do {                                                                      \
-    if ((e)->status != FS_OK) return NULL;                                  \
-    fs_tensor *const guard_inputs_[] = {__VA_ARGS__};                       \
-    for (size_t gi_ = 0; gi_ < sizeof guard_inputs_ / sizeof *guard_inputs_; gi_++) \
-      if (!guard_inputs_[gi_])                                              \
-        return fs_fail((e), FS_ERR_ARG, "%s: input %zu is NULL", __func__, gi_); \
+#define FS_OPS_GUARD(e, ...)                                                                            \
+  do {                                                                                                  \
+    if ((e)->status != FS_OK) return NULL;                                                              \
+    fs_tensor *const guard_inputs_[] = {__VA_ARGS__};                                                   \
+    for (size_t gi_ = 0; gi_ < sizeof guard_inputs_ / sizeof *guard_inputs_; gi_++)                     \
+      if (!guard_inputs_[gi_]) return fs_fail((e), FS_ERR_ARG, "%s: input %zu is NULL", __func__, gi_); \
   } while (0)
 
 /* Adds `src` (contiguous, 4-d shape src_shape4) into t's gradient, summing over the axes along

@@ -28,8 +28,7 @@ static void matmul_backward(fs_engine *e, void *rec) {
     if (!da) return;
     if (!r->ta)
       be->gemm_batched(false, !r->tb, m, k, n, 1.0f, dc, n, sc, r->b->data, ldb, sb, 1.0f, da, k, sa, r->batch);
-    else
-      be->gemm_batched(r->tb, true, k, m, n, 1.0f, r->b->data, ldb, sb, dc, n, sc, 1.0f, da, m, sa, r->batch);
+    else be->gemm_batched(r->tb, true, k, m, n, 1.0f, r->b->data, ldb, sb, dc, n, sc, 1.0f, da, m, sa, r->batch);
   }
   if (r->b->requires_grad) {
     float *db = fs_grad(e, r->b);
@@ -39,10 +38,8 @@ static void matmul_backward(fs_engine *e, void *rec) {
     int calls = r->shared_b ? r->batch : 1, per_call = r->shared_b ? 1 : r->batch;
     for (int i = 0; i < calls; i++) {
       const float *a = r->a->data + i * sa, *dci = dc + i * sc;
-      if (!r->tb)
-        be->gemm_batched(!r->ta, false, k, n, m, 1.0f, a, lda, sa, dci, n, sc, 1.0f, db, n, sb, per_call);
-      else
-        be->gemm_batched(true, r->ta, n, k, m, 1.0f, dci, n, sc, a, lda, sa, 1.0f, db, k, sb, per_call);
+      if (!r->tb) be->gemm_batched(!r->ta, false, k, n, m, 1.0f, a, lda, sa, dci, n, sc, 1.0f, db, n, sb, per_call);
+      else be->gemm_batched(true, r->ta, n, k, m, 1.0f, dci, n, sc, a, lda, sa, 1.0f, db, k, sb, per_call);
     }
   }
 }

@@ -4,7 +4,7 @@
 
 typedef struct {
   fs_tensor *x, *out;
-  int x4[4];  /* x in 4-d form */
+  int x4[4];   /* x in 4-d form */
   int out4[4]; /* the same with 1 on the reduced axes */
 } sum_record;
 

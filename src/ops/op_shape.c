@@ -36,8 +36,7 @@ static void gather_backward(fs_engine *e, void *rec) {
   float *dx = fs_grad(e, r->x);
   if (!dx) return;
   window dst = whole(r->out);
-  e->be->copy_strided(r->src_win.shape, dx + r->src_win.offset, r->src_win.stride, r->out->grad, dst.stride,
-                      true);
+  e->be->copy_strided(r->src_win.shape, dx + r->src_win.offset, r->src_win.stride, r->out->grad, dst.stride, true);
 }
 
 /* out (new, of the given shape) = the elements of x seen through src_win, in order. */
@@ -111,7 +110,8 @@ fs_tensor *fs_permute(fs_engine *e, fs_tensor *x, const int *perm) {
 fs_tensor *fs_transpose(fs_engine *e, fs_tensor *x, int axis0, int axis1) {
   FS_OPS_GUARD(e, x);
   int a = fs_axis(axis0, x->ndim), b = fs_axis(axis1, x->ndim);
-  if (a < 0 || b < 0) return fs_fail(e, FS_ERR_ARG, "transpose: axes %d, %d out of range for rank %d", axis0, axis1, x->ndim);
+  if (a < 0 || b < 0)
+    return fs_fail(e, FS_ERR_ARG, "transpose: axes %d, %d out of range for rank %d", axis0, axis1, x->ndim);
   int perm[FS_MAX_DIMS];
   for (int i = 0; i < x->ndim; i++) perm[i] = i;
   perm[a] = b;
@@ -147,8 +147,7 @@ fs_status fs_split(fs_engine *e, fs_tensor *x, int axis, int n, const int *sizes
   for (int i = 0; i < n; i++) total += sizes[i];
   if (ax < 0 || total != x->shape[ax]) {
     char sx[64];
-    fs_fail(e, FS_ERR_ARG, "split: sizes summing to %d do not cut axis %d of %s", total, axis,
-            fs_shape_str(x, sx, 64));
+    fs_fail(e, FS_ERR_ARG, "split: sizes summing to %d do not cut axis %d of %s", total, axis, fs_shape_str(x, sx, 64));
     return e->status;
   }
   for (int i = 0, start = 0; i < n; start += sizes[i++]) out[i] = fs_slice(e, x, ax, start, start + sizes[i], 1);
@@ -233,7 +232,8 @@ fs_tensor *fs_stack(fs_engine *e, int n, fs_tensor *const *xs, int axis) {
   if (n < 1 || !xs[0]) return fs_fail(e, FS_ERR_ARG, "stack: no inputs");
   int ndim = xs[0]->ndim + 1;
   int ax = fs_axis(axis, ndim);
-  if (ndim > FS_MAX_DIMS || ax < 0) return fs_fail(e, FS_ERR_ARG, "stack: axis %d invalid for rank %d inputs", axis, ndim - 1);
+  if (ndim > FS_MAX_DIMS || ax < 0)
+    return fs_fail(e, FS_ERR_ARG, "stack: axis %d invalid for rank %d inputs", axis, ndim - 1);
   fs_tensor **views = fs_host_alloc(e, sizeof *views * n);
   if (!views) return NULL;
   for (int i = 0; i < n; i++) {

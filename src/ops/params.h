@@ -22,8 +22,8 @@ typedef struct {
   const fs_backend *be;
   fs_param **items; /* stable addresses: tensors can be held by the model while more are added */
   int count, capacity;
-  int64_t total;    /* elements over all parameters */
-  float *block;     /* n_slots * total floats: data, grad, then optimizer moments */
+  int64_t total; /* elements over all parameters */
+  float *block;  /* n_slots * total floats: data, grad, then optimizer moments */
   int n_slots;
 } fs_params;
 

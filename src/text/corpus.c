@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/alloc.h"
 #include "core/utf8.h"
 
 static bool ends_with(const char *s, const char *suffix) {
@@ -18,7 +19,7 @@ static bool ends_with(const char *s, const char *suffix) {
 static void push(fs_text *t, int *capacity, char *line) {
   if (t->count == *capacity) {
     *capacity = *capacity ? 2 * *capacity : 1024;
-    t->lines = realloc(t->lines, sizeof *t->lines * *capacity);
+    t->lines = fs_realloc(t->lines, sizeof *t->lines * *capacity);
   }
   t->lines[t->count++] = line;
 }
@@ -75,7 +76,7 @@ struct fs_line_reader {
 
 fs_status fs_line_reader_open(const char *spec, fs_line_reader **out) {
   *out = NULL;
-  char *path = strdup(spec);
+  char *path = fs_strdup(spec);
   int column = 0;
   char *colon = strrchr(path, ':');
   if (colon && (ends_with(path, ".tsv") || strstr(path, ".tsv:") || strstr(path, ".tsv.gz:"))) {
@@ -97,11 +98,11 @@ fs_status fs_line_reader_open(const char *spec, fs_line_reader **out) {
     return s;
   }
   gzbuffer(f, 1 << 17);
-  fs_line_reader *r = calloc(1, sizeof *r);
+  fs_line_reader *r = fs_calloc(1, sizeof *r);
   r->file = f;
   r->path = path;
   r->cap = 4096;
-  r->buf = malloc(r->cap);
+  r->buf = fs_malloc(r->cap);
   r->column = column;
   r->sgml = ends_with(path, ".sgm") || ends_with(path, ".sgm.gz") || ends_with(path, ".sgml");
   *out = r;
@@ -122,7 +123,7 @@ fs_status fs_line_reader_next(fs_line_reader *r, char **sentence) {
         return fs_error(FS_ERR_FORMAT, "%s:%d: NUL byte in text (a binary file?)", r->path, r->line_no + 1);
       if (len && r->buf[len - 1] == '\n') break;
       r->cap *= 2;
-      r->buf = realloc(r->buf, r->cap);
+      r->buf = fs_realloc(r->buf, r->cap);
     }
     if (!got) {
       int err;
@@ -142,9 +143,10 @@ fs_status fs_line_reader_next(fs_line_reader *r, char **sentence) {
       if (!(*sentence = sgml_segment(buf))) continue;
     } else if (r->column) {
       if (!(*sentence = tsv_column(buf, r->column)))
-        return fs_error(FS_ERR_FORMAT, "%s:%d: expected at least %d TAB-separated columns", r->path, r->line_no, r->column);
+        return fs_error(FS_ERR_FORMAT, "%s:%d: expected at least %d TAB-separated columns", r->path, r->line_no,
+                        r->column);
     } else {
-      *sentence = strdup(buf);
+      *sentence = fs_strdup(buf);
       for (char *p = *sentence; *p; p++)
         if (*p == '\t') *p = ' '; /* a TAB inside a sentence is a space (Multi30k train.de:7366) */
     }
@@ -183,8 +185,9 @@ fs_status fs_parallel_read(const char *src_spec, const char *tgt_spec, fs_text *
   FS_TRY(fs_text_read(src_spec, src));
   fs_status s = fs_text_read(tgt_spec, tgt);
   if (s == FS_OK && src->count != tgt->count)
-    s = fs_error(FS_ERR_FORMAT, "%s has %d sentences but %s has %d: the sides of a parallel corpus must match line for line",
-                 src_spec, src->count, tgt_spec, tgt->count);
+    s = fs_error(FS_ERR_FORMAT,
+                 "%s has %d sentences but %s has %d: the sides of a parallel corpus must match line for line", src_spec,
+                 src->count, tgt_spec, tgt->count);
   if (s != FS_OK) {
     fs_text_free(src);
     fs_text_free(tgt);

@@ -35,11 +35,11 @@ int fs_spm_piece_to_id(const fs_spm *spm, const char *piece);
 typedef struct {
   const char *const *inputs; /* text files, one sentence per line */
   int n_inputs;
-  const char *model_prefix;  /* writes PREFIX.model and PREFIX.vocab */
+  const char *model_prefix; /* writes PREFIX.model and PREFIX.vocab */
   int vocab_size;
-  const char *model_type;    /* "unigram" or "bpe" */
+  const char *model_type; /* "unigram" or "bpe" */
   double character_coverage;
-  long input_sentence_size;  /* sampled sentences for big inputs (0 = all) */
+  long input_sentence_size; /* sampled sentences for big inputs (0 = all) */
   uint64_t seed;
 } fs_spm_train_options;
 

@@ -39,7 +39,7 @@ fs_status guarded(const char *what, F body) {
   }
 }
 
-}  // namespace
+} // namespace
 
 extern "C" fs_status fs_spm_load(const char *path, fs_spm **out) {
   *out = nullptr;
@@ -113,12 +113,11 @@ extern "C" int fs_spm_piece_to_id(const fs_spm *spm, const char *piece) { return
 
 extern "C" fs_status fs_spm_train(const fs_spm_train_options *o) {
   return guarded("train", [&]() -> fs_status {
-    std::string args = "--model_prefix=" + std::string(o->model_prefix) +
-                       " --vocab_size=" + std::to_string(o->vocab_size) + " --model_type=" +
-                       std::string(o->model_type ? o->model_type : "unigram") +
-                       " --character_coverage=" + std::to_string(o->character_coverage > 0 ? o->character_coverage : 1.0) +
-                       " --pad_id=0 --unk_id=1 --eos_id=2 --bos_id=3 --hard_vocab_limit=false" +
-                       " --minloglevel=2";
+    std::string args =
+        "--model_prefix=" + std::string(o->model_prefix) + " --vocab_size=" + std::to_string(o->vocab_size) +
+        " --model_type=" + std::string(o->model_type ? o->model_type : "unigram") +
+        " --character_coverage=" + std::to_string(o->character_coverage > 0 ? o->character_coverage : 1.0) +
+        " --pad_id=0 --unk_id=1 --eos_id=2 --bos_id=3 --hard_vocab_limit=false" + " --minloglevel=2";
     if (o->input_sentence_size > 0)
       args += " --input_sentence_size=" + std::to_string(o->input_sentence_size) + " --shuffle_input_sentence=true";
     std::string inputs;

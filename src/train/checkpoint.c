@@ -1,4 +1,4 @@
-/* Checkpoints and model directories: the implementation; train/checkpoint.h describes the interface. */
+/* Training checkpoints: the implementation; train/checkpoint.h describes the interface. */
 #define _XOPEN_SOURCE 700
 #include "train/checkpoint.h"
 
@@ -13,28 +13,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/yaml_leaves.h"
-#include "train/safetensors.h"
+#include "model/model_dir.h"
+#include "model/param_file.h"
 
-#define MODEL_FILE "model.safetensors"
 #define OPTIMIZER_FILE "optimizer.state.safetensors"
 #define PROGRESS_FILE "progress.yaml"
 #define STEPS_TENSOR "optimizer.steps"
 
 static const char *moment_suffix[3] = {".m", ".u", ".umax"}; /* parameter-block slots 2, 3, 4 */
-
-static char *join(const char *dir, const char *name) {
-  char *p = malloc(strlen(dir) + strlen(name) + 2);
-  sprintf(p, "%s/%s", dir, name);
-  return p;
-}
-
-static char *with_suffix(const char *dir, const char *suffix) { /* "DIR" + ".tmp" */
-  char *p = malloc(strlen(dir) + strlen(suffix) + 1);
-  sprintf(p, "%s%s", dir, suffix);
-  return p;
-}
 
 static bool exists(const char *path) { return access(path, F_OK) == 0; }
 
@@ -65,7 +54,7 @@ static fs_status sync_dir(const char *dir) {
 }
 
 static fs_status sync_parent(const char *path) {
-  char *parent = strdup(path);
+  char *parent = fs_strdup(path);
   char *slash = strrchr(parent, '/');
   if (slash == parent) slash[1] = '\0';
   else if (slash) *slash = '\0';
@@ -74,86 +63,19 @@ static fs_status sync_parent(const char *path) {
   return s;
 }
 
-/* ---- tensors ---- */
-
-static fs_status write_model(const char *path, const fs_params *p) {
-  fs_st_tensor *t = calloc(p->count ? p->count : 1, sizeof *t);
-  float *host = malloc(sizeof(float) * (p->total ? p->total : 1));
-  p->be->download(host, fs_params_slot(p, 0), sizeof(float) * p->total);
-  for (int i = 0; i < p->count; i++) {
-    const fs_param *prm = p->items[i];
-    t[i] = (fs_st_tensor){prm->name, FS_ST_F32, prm->tensor.ndim, prm->tensor.shape, host + prm->offset};
-  }
-  const char *meta[] = {"format", "pt", "producer", "flowseq"}; /* "pt": what Python loaders expect */
-  fs_status s = fs_safetensors_write(path, t, p->count, meta, 2);
-  free(t);
-  free(host);
-  return s;
-}
+/* ---- optimizer state ---- */
 
 /* Moments of every parameter (NAME.m, NAME.u, NAME.umax) and the I64 step counters. */
 static fs_status write_optimizer(const char *path, const fs_params *p, const fs_adamw *a) {
-  int n = 3 * p->count + 1;
-  fs_st_tensor *t = calloc(n, sizeof *t);
-  char **names = calloc(n, sizeof *names);
-  float *host = malloc(sizeof(float) * 3 * (p->total ? p->total : 1));
-  for (int k = 0; k < 3; k++) {
-    float *slot = host + (size_t)k * p->total;
-    p->be->download(slot, fs_params_slot(p, 2 + k), sizeof(float) * p->total);
-    for (int i = 0; i < p->count; i++) {
-      const fs_param *prm = p->items[i];
-      int j = k * p->count + i;
-      names[j] = with_suffix(prm->name, moment_suffix[k]);
-      t[j] = (fs_st_tensor){names[j], FS_ST_F32, prm->tensor.ndim, prm->tensor.shape, slot + prm->offset};
-    }
-  }
-  t[n - 1] = (fs_st_tensor){STEPS_TENSOR, FS_ST_I64, 1, &p->count, a->steps};
-  fs_status s = fs_safetensors_write(path, t, n, NULL, 0);
-  for (int j = 0; j < n - 1; j++) free(names[j]);
-  free(names);
-  free(t);
-  free(host);
-  return s;
-}
-
-/* Opens a file that must hold exactly `expected` tensors (a stray one means another model). */
-static fs_status open_expecting(const char *path, int expected, fs_safetensors **f) {
-  FS_TRY(fs_safetensors_open(path, f));
-  if (fs_safetensors_count(*f) == expected) return FS_OK;
-  fs_status s = fs_error(FS_ERR_FORMAT, "%s: %d tensors, expected %d (written for another config?)", path,
-                         fs_safetensors_count(*f), expected);
-  fs_safetensors_close(*f);
-  return s;
-}
-
-/* Reads the tensors NAME+suffix of every parameter into block slot `slot`. */
-static fs_status read_slot(const fs_safetensors *f, fs_params *p, int slot, const char *suffix) {
-  float *host = calloc(p->total ? p->total : 1, sizeof(float));
-  fs_status s = FS_OK;
-  for (int i = 0; s == FS_OK && i < p->count; i++) {
-    const fs_param *prm = p->items[i];
-    char *name = with_suffix(prm->name, suffix);
-    s = fs_safetensors_get(f, name, FS_ST_F32, prm->tensor.ndim, prm->tensor.shape, host + prm->offset);
-    free(name);
-  }
-  if (s == FS_OK) p->be->upload(fs_params_slot(p, slot), host, sizeof(float) * p->total);
-  free(host);
-  return s;
-}
-
-static fs_status read_model(const char *path, fs_params *p) {
-  fs_safetensors *f;
-  FS_TRY(open_expecting(path, p->count, &f));
-  fs_status s = read_slot(f, p, 0, "");
-  fs_safetensors_close(f);
-  return s;
+  fs_st_tensor steps = {STEPS_TENSOR, FS_ST_I64, 1, &p->count, a->steps};
+  return fs_param_file_write(path, p, 2, 3, moment_suffix, &steps, 1, NULL, 0);
 }
 
 static fs_status read_optimizer(const char *path, fs_params *p, fs_adamw *a) {
   fs_safetensors *f;
-  FS_TRY(open_expecting(path, 3 * p->count + 1, &f));
+  FS_TRY(fs_param_file_open(path, 3 * p->count + 1, &f));
   fs_status s = FS_OK;
-  for (int k = 0; s == FS_OK && k < 3; k++) s = read_slot(f, p, 2 + k, moment_suffix[k]);
+  for (int k = 0; s == FS_OK && k < 3; k++) s = fs_param_file_read_slot(f, p, 2 + k, moment_suffix[k]);
   if (s == FS_OK) s = fs_safetensors_get(f, STEPS_TENSOR, FS_ST_I64, 1, &p->count, a->steps);
   fs_safetensors_close(f);
   return s;
@@ -193,11 +115,21 @@ fs_status fs_progress_save(const char *path, const fs_progress *g) {
     if (opens_section) fprintf(f.file, "%.*s:\n", (int)(dot - name), name);
     fprintf(f.file, "%s%s: ", dot ? "  " : "", dot ? dot + 1 : name);
     switch (progress_keys[i].type) {
-      case P_PHASE: fprintf(f.file, "%s\n", phase_names[*(const fs_train_phase *)field]); break;
-      case P_INT: fprintf(f.file, "%d\n", *(const int *)field); break;
-      case P_LONG: fprintf(f.file, "%ld\n", *(const long *)field); break;
-      case P_U64: fprintf(f.file, "%llu\n", (unsigned long long)*(const uint64_t *)field); break;
-      case P_DOUBLE: fprintf(f.file, "%.17g\n", *(const double *)field); break;
+      case P_PHASE:
+        fprintf(f.file, "%s\n", phase_names[*(const fs_train_phase *)field]);
+        break;
+      case P_INT:
+        fprintf(f.file, "%d\n", *(const int *)field);
+        break;
+      case P_LONG:
+        fprintf(f.file, "%ld\n", *(const long *)field);
+        break;
+      case P_U64:
+        fprintf(f.file, "%llu\n", (unsigned long long)*(const uint64_t *)field);
+        break;
+      case P_DOUBLE:
+        fprintf(f.file, "%.17g\n", *(const double *)field);
+        break;
     }
   }
   return fs_atomic_commit(&f);
@@ -222,10 +154,18 @@ static fs_status progress_leaf(void *ctx, const fs_yaml_leaf *leaf) {
         for (int k = 0; k < 4; k++)
           if (!strcmp(v, phase_names[k])) *(fs_train_phase *)field = (fs_train_phase)k, end = "";
         break;
-      case P_INT: *(int *)field = (int)(n = strtol(v, &end, 10)); break;
-      case P_LONG: *(long *)field = n = strtol(v, &end, 10); break;
-      case P_U64: *(uint64_t *)field = strtoull(v, &end, 10); break;
-      case P_DOUBLE: *(double *)field = strtod(v, &end); break;
+      case P_INT:
+        *(int *)field = (int)(n = strtol(v, &end, 10));
+        break;
+      case P_LONG:
+        *(long *)field = n = strtol(v, &end, 10);
+        break;
+      case P_U64:
+        *(uint64_t *)field = strtoull(v, &end, 10);
+        break;
+      case P_DOUBLE:
+        *(double *)field = strtod(v, &end);
+        break;
     }
     /* every integer is a count or a position: a negative one (strtoull wraps "-1"), or one that
      * does not fit its int, would index outside the batches on resume */
@@ -254,28 +194,22 @@ static fs_status write_contents(const char *dir, const fs_config *cfg, fs_model 
                                 const fs_progress *progress, const char *spm_path) {
   fs_status s = remove_tree(dir);
   if (s == FS_OK && mkdir(dir, 0755)) s = fs_error(FS_ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
-  char *path = join(dir, "config.yaml");
-  fs_atomic_file f;
-  if (s == FS_OK) s = fs_atomic_open(&f, path);
-  if (s == FS_OK) {
-    fs_config_dump(f.file, cfg);
-    s = fs_atomic_commit(&f);
-  }
-  free(path);
-  if (s == FS_OK) s = write_model(path = join(dir, MODEL_FILE), fs_model_params(m)), free(path);
-  if (s == FS_OK && spm_path) s = fs_copy_file(spm_path, path = join(dir, "spm.model")), free(path);
-  if (s == FS_OK && adamw) s = write_optimizer(path = join(dir, OPTIMIZER_FILE), fs_model_params(m), adamw), free(path);
-  if (s == FS_OK && progress) s = fs_progress_save(path = join(dir, PROGRESS_FILE), progress), free(path);
+  if (s == FS_OK) s = fs_model_dir_save(dir, cfg, m, spm_path);
+  char *optimizer = fs_concat(dir, "/", OPTIMIZER_FILE), *progress_path = fs_concat(dir, "/", PROGRESS_FILE);
+  if (s == FS_OK && adamw) s = write_optimizer(optimizer, fs_model_params(m), adamw);
+  if (s == FS_OK && progress) s = fs_progress_save(progress_path, progress);
+  free(optimizer);
+  free(progress_path);
   return s == FS_OK ? sync_dir(dir) : s;
 }
 
 fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, fs_model *m, const fs_adamw *adamw,
                              const fs_progress *progress, const char *spm_path) {
-  char *tmp = with_suffix(dir, ".tmp"), *prev = with_suffix(dir, ".prev");
+  char *tmp = fs_concat(dir, "", ".tmp"), *prev = fs_concat(dir, "", ".prev");
   fs_status s = write_contents(tmp, cfg, m, adamw, progress, spm_path);
   /* a partial DIR.tmp (full disk) only takes space; removed quietly so the error message stays s's */
   if (s != FS_OK && exists(tmp)) nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-  char *old_model = join(dir, MODEL_FILE);
+  char *old_model = fs_concat(dir, "/", FS_MODEL_DIR_WEIGHTS);
   if (s == FS_OK && exists(old_model)) {
     s = remove_tree(prev);
     if (s == FS_OK && rename(dir, prev)) s = fs_error(FS_ERR_IO, "%s: cannot move aside: %s", dir, strerror(errno));
@@ -294,7 +228,7 @@ fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, fs_model *m,
 char *fs_checkpoint_find(const char *dir) {
   const char *suffixes[2] = {"", ".prev"};
   for (int k = 0; k < 2; k++) {
-    char *d = with_suffix(dir, suffixes[k]), *model = join(d, MODEL_FILE);
+    char *d = fs_concat(dir, "", suffixes[k]), *model = fs_concat(d, "/", FS_MODEL_DIR_WEIGHTS);
     bool ok = exists(model);
     free(model);
     if (ok) return d;
@@ -303,20 +237,12 @@ char *fs_checkpoint_find(const char *dir) {
   return NULL;
 }
 
-fs_status fs_checkpoint_config(const char *dir, fs_config *cfg) {
-  char *path = join(dir, "config.yaml");
-  fs_config_defaults(cfg);
-  fs_status s = fs_config_load(cfg, path);
-  free(path);
-  return s;
-}
-
 fs_status fs_checkpoint_load(const char *dir, fs_model *m, fs_adamw *adamw, fs_progress *progress) {
-  char *path;
-  fs_status s = read_model(path = join(dir, MODEL_FILE), fs_model_params(m));
-  free(path);
-  if (s == FS_OK && adamw) s = read_optimizer(path = join(dir, OPTIMIZER_FILE), fs_model_params(m), adamw), free(path);
-  if (s == FS_OK && progress) s = fs_progress_load(path = join(dir, PROGRESS_FILE), progress), free(path);
-  if (s == FS_OK) s = fs_model_sync(m); /* FlowSeq's generate direction needs fresh inverses (docs/model.md#multi-head-linear) */
+  char *optimizer = fs_concat(dir, "/", OPTIMIZER_FILE), *progress_path = fs_concat(dir, "/", PROGRESS_FILE);
+  fs_status s = fs_model_dir_load_weights(dir, m);
+  if (s == FS_OK && adamw) s = read_optimizer(optimizer, fs_model_params(m), adamw);
+  if (s == FS_OK && progress) s = fs_progress_load(progress_path, progress);
+  free(optimizer);
+  free(progress_path);
   return s;
 }

@@ -1,7 +1,7 @@
-/* Checkpoints and model directories (docs/formats.md#checkpoint-directory). A directory holds config.yaml,
- * model.safetensors and spm.model (enough to translate), plus for training
- * optimizer.state.safetensors (moments m, u, u_max per parameter and the per-tensor step
- * counters) and progress.yaml.
+/* Training checkpoints (docs/formats.md#checkpoint-directory): a model directory
+ * (model/model_dir.h: config.yaml, model.safetensors, spm.model) plus the training state,
+ * optimizer.state.safetensors (moments m, u, u_max per parameter and the per-tensor step counters)
+ * and progress.yaml.
  *
  * A directory is replaced atomically as a whole, by one writer at a time:
  *   1. everything is written into DIR.tmp (each file fsync'ed, then the directory itself);
@@ -17,8 +17,7 @@
 #include <stdint.h>
 
 #include "data/batcher.h"
-#include "model/config.h"
-#include "model/model.h"
+#include "model/model_dir.h"
 #include "train/optimizer.h"
 
 typedef enum { FS_PHASE_INIT = 0, FS_PHASE_PRETRAIN = 1, FS_PHASE_MAIN = 2, FS_PHASE_DONE = 3 } fs_train_phase;
@@ -32,8 +31,8 @@ typedef struct {
   uint64_t rng_offset;   /* the engine's counter-based RNG offset */
   double best_valid_nll; /* 0 = no validation yet */
   double best_valid_bleu;
-  int bad_validations;   /* validations in a row with neither improving (early stopping) */
-  long skipped;          /* updates skipped for a non-finite gradient norm */
+  int bad_validations; /* validations in a row with neither improving (early stopping) */
+  long skipped;        /* updates skipped for a non-finite gradient norm */
 } fs_progress;
 
 /* Writes the whole directory; `adamw` and `progress` may be NULL (a final model directory), and
@@ -44,9 +43,8 @@ fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, fs_model *m,
 /* The directory to load from: DIR, or DIR.prev after an interrupted save; NULL if neither has a
  * model. The returned string is malloc'd. */
 char *fs_checkpoint_find(const char *dir);
-/* Reads config.yaml of a directory into cfg (on top of the defaults). */
-fs_status fs_checkpoint_config(const char *dir, fs_config *cfg);
-/* Loads the weights (and, when given, optimizer state and progress) into an existing model. */
+/* Loads the weights (fs_model_dir_load_weights) and, when given, the optimizer state and the
+ * progress into an existing model. */
 fs_status fs_checkpoint_load(const char *dir, fs_model *m, fs_adamw *adamw, fs_progress *progress);
 
 fs_status fs_progress_save(const char *path, const fs_progress *p);

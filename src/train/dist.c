@@ -80,7 +80,8 @@ static fs_status host_view(const fs_backend *be, float *x, int64_t n, float **ho
     free(staging);
     staging = malloc(sizeof(float) * (size_t)n);
     staging_n = staging ? n : 0;
-    if (!staging) return fs_error(FS_ERR_MEMORY, "cannot allocate %.1f MiB of host memory for the all-reduce", n / 262144.0);
+    if (!staging)
+      return fs_error(FS_ERR_MEMORY, "cannot allocate %.1f MiB of host memory for the all-reduce", n / 262144.0);
   }
   be->download(staging, x, sizeof(float) * (size_t)n);
   *host = staging;

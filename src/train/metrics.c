@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/log.h"
 
@@ -34,8 +35,8 @@ static fs_status drop_rows_after(const char *path, long last_update) {
     }
     if (dropped) {
       s = fs_atomic_commit(&out);
-      fs_log("train", "%s: %ld rows after update %ld dropped (logged after the checkpoint, they are logged again)", path,
-             dropped, last_update);
+      fs_log("train", "%s: %ld rows after update %ld dropped (logged after the checkpoint, they are logged again)",
+             path, dropped, last_update);
     } else {
       fs_atomic_abort(&out);
     }
@@ -55,10 +56,10 @@ fs_status fs_metrics_open(fs_metrics *m, const char *path, long last_update) {
     fputs(FS_METRICS_HEADER "\n", m->file);
   } else if (strcmp(header, FS_METRICS_HEADER "\n")) {
     fclose(m->file);
-    return fs_error(FS_ERR_FORMAT, "%s: not a flowseq metrics file (its header differs from \"%s\"); move it away", path,
-                    FS_METRICS_HEADER);
+    return fs_error(FS_ERR_FORMAT, "%s: not a flowseq metrics file (its header differs from \"%s\"); move it away",
+                    path, FS_METRICS_HEADER);
   }
-  m->path = strdup(path);
+  m->path = fs_strdup(path);
   return fflush(m->file) ? fs_error(FS_ERR_IO, "%s: write failed: %s", path, strerror(errno)) : FS_OK;
 }
 

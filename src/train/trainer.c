@@ -9,8 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
 #include "backend/profile.h"
+#include "core/alloc.h"
+#include "core/log.h"
 #include "data/batcher.h"
 #include "data/dataset.h"
 #include "decode/search.h"
@@ -49,26 +50,30 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Reads and encodes a parallel corpus; keep_tgt (if not NULL) receives the raw target side. */
+/* Reads and encodes a parallel corpus; keep_tgt (if not NULL) receives the raw target side. Training
+ * data (clean) is filtered by train.max_length and train.max_ratio; validation data only loses the
+ * pairs that do not fit the model's position table (tokens, EOS and fillers to the length unit). */
 static fs_status load_side(trainer *t, const char *src, const char *tgt, bool clean, fs_pairs *out, const char *what,
                            fs_text *keep_tgt) {
   fs_text s, g;
   FS_TRY(fs_parallel_read(src, tgt, &s, &g));
-  fs_clean_options o = {clean ? t->cfg->train.max_length : 0, clean ? t->cfg->train.max_ratio : 0, false};
+  const fs_hparams *h = &t->cfg->model;
+  int table = h->max_length - fs_length_unit(h);
+  fs_clean_options o = {clean ? t->cfg->train.max_length : table, clean ? t->cfg->train.max_ratio : 0, false};
   fs_clean_counts c;
   fs_status st = fs_pairs_encode(t->spm, &s, &g, &o, out, &c);
   fs_text_free(&s);
   if (keep_tgt) *keep_tgt = g;
   else fs_text_free(&g);
   if (st == FS_OK)
-    fs_log("data", "%s: %d pairs read, %d kept (%d empty, %d too long, %d bad length ratio)", what, c.read, c.kept, c.empty,
-           c.too_long, c.bad_ratio);
+    fs_log("data", "%s: %d pairs read, %d kept (%d empty, %d too long, %d bad length ratio)", what, c.read, c.kept,
+           c.empty, c.too_long, c.bad_ratio);
   if (st == FS_OK && c.kept == 0) st = fs_error(FS_ERR_ARG, "%s: no pair is left after cleaning", what);
   return st;
 }
 
 /* A batch of up to n training sentences drawn by the seed (for the data-dependent inits). */
-static fs_status init_batch(trainer *t, int n, uint64_t stream, flowseq_batch *out, fs_batcher *b) {
+static fs_status init_batch(trainer *t, int n, uint64_t stream, fs_batch *out, fs_batcher *b) {
   fs_batcher_options o = t->batcher.o;
   o.max_tokens = 1 << 30;
   o.max_sentences = n;
@@ -87,46 +92,57 @@ static fs_status save(trainer *t) {
   return s;
 }
 
+/* The per-sentence values of a batch's loss parts ([batch] tensors) on the host: part k at
+ * host + k·batch, a NULL part as zeros. */
+static fs_status parts_to_host(fs_engine *e, fs_tensor *const *parts, int n, int batch, float *host) {
+  for (int k = 0; k < n; k++) {
+    if (parts[k]) FS_TRY(fs_tensor_to_host(e, parts[k], host + (size_t)k * batch));
+    else memset(host + (size_t)k * batch, 0, sizeof(float) * batch);
+  }
+  return FS_OK;
+}
+
+/* Adds the validation NLL of every batch of b (unsmoothed reconstruction + KL per sentence,
+ * averaged over k_samples posterior samples) to *total and its target tokens to *tokens. */
+static fs_status add_validation_nll(trainer *t, fs_batcher *b, int k_samples, double *total, long *tokens) {
+  fs_status s = FS_OK;
+  for (int k = 0; s == FS_OK && k < b->n_batches; k++) {
+    fs_batch batch;
+    fs_batcher_get(b, k, &batch, NULL);
+    for (int r = 0; r < batch.batch * batch.tgt_len; r++) *tokens += batch.tgt_mask[r] != 0.0f;
+    float *parts = fs_malloc(sizeof(float) * 2 * batch.batch); /* recon, then KL */
+    for (int sample = 0; s == FS_OK && sample < k_samples; sample++) {
+      fs_engine_reset(&t->engine);
+      fs_flowseq_losses l;
+      s = fs_model_loss(&t->engine, &t->model, &batch, FS_LOSS_MAIN, 1.0f, &l);
+      if (s == FS_OK) s = parts_to_host(&t->engine, (fs_tensor *[]){l.recon, l.kl}, 2, batch.batch, parts);
+      for (int r = 0; s == FS_OK && r < batch.batch; r++) *total += (parts[r] + parts[batch.batch + r]) / k_samples;
+    }
+    free(parts);
+  }
+  return s;
+}
+
 /* Validation NLL per target token and its perplexity: FlowSeq's unsmoothed reconstruction + KL
  * averaged over valid_samples posterior samples (docs/model.md#training-objective), the
- * Transformer's unsmoothed cross-entropy. */
+ * Transformer's unsmoothed cross-entropy. The samples continue the running random stream. */
 static fs_status validate(trainer *t, double *nll, double *ppl) {
   fs_batcher b;
   fs_batcher_options o = t->batcher.o;
   o.shuffle = false;
   FS_TRY(fs_batcher_init(&b, &t->valid, &o, 0));
   fs_model *m = &t->model;
-  flowseq_hparams *h = fs_model_hparams(m);
+  int k_samples = fs_model_samples_loss(m) && t->cfg->train.valid_samples > 0 ? t->cfg->train.valid_samples : 1;
+  fs_hparams *h = fs_model_hparams(m);
   float smoothing = h->label_smoothing;
   h->label_smoothing = 0.0f;
-  bool training = t->engine.training, grad = t->engine.grad_enabled;
-  t->engine.training = false;
-  t->engine.grad_enabled = false;
-  FS_TRY(fs_model_sync(m));
+  fs_engine_mode previous = fs_engine_enter(&t->engine, fs_engine_eval());
   double total = 0.0;
   long tokens = 0;
-  fs_status s = FS_OK;
-  int k_samples = fs_model_samples_loss(m) && t->cfg->train.valid_samples > 0 ? t->cfg->train.valid_samples : 1;
-  float *buf = malloc(sizeof(float) * 2 * 4096);
-  for (int k = 0; s == FS_OK && k < b.n_batches; k++) {
-    flowseq_batch batch;
-    fs_batcher_get(&b, k, &batch, NULL);
-    for (int r = 0; r < batch.batch * batch.tgt_len; r++) tokens += batch.tgt_mask[r] != 0.0f;
-    for (int sample = 0; s == FS_OK && sample < k_samples; sample++) {
-      fs_engine_reset(&t->engine);
-      flowseq_losses l;
-      s = fs_model_loss(&t->engine, m, &batch, FLOWSEQ_MAIN, 1.0f, &l);
-      if (s == FS_OK && batch.batch <= 4096) {
-        fs_tensor_to_host(&t->engine, l.recon, buf);
-        if (l.kl) fs_tensor_to_host(&t->engine, l.kl, buf + batch.batch);
-        for (int r = 0; r < batch.batch; r++) total += (buf[r] + (l.kl ? buf[batch.batch + r] : 0.0f)) / k_samples;
-      }
-    }
-  }
-  free(buf);
+  fs_status s = fs_model_sync(m);
+  if (s == FS_OK) s = add_validation_nll(t, &b, k_samples, &total, &tokens);
+  fs_engine_restore(&t->engine, previous);
   h->label_smoothing = smoothing;
-  t->engine.training = training;
-  t->engine.grad_enabled = grad;
   fs_batcher_free(&b);
   *nll = tokens ? total / tokens : 0.0;
   *ppl = exp(*nll);
@@ -134,29 +150,28 @@ static fs_status validate(trainer *t, double *nll, double *ppl) {
 }
 
 /* Detokenized sacreBLEU of the validation set decoded the cheapest way (FlowSeq argmax,
- * Transformer greedy; flow inverses synced by the caller). Decoding draws from its own seed, so
- * the training random stream is put back after. */
+ * Transformer greedy; flow inverses synced by the caller). Decoding draws from a seed of its own
+ * and puts the running random stream back (fs_decode). */
 static fs_status validation_bleu(trainer *t, double *bleu) {
   fs_batcher b;
   fs_batcher_options o = t->batcher.o;
   o.shuffle = false;
   FS_TRY(fs_batcher_init(&b, &t->valid, &o, 0));
-  uint64_t seed = t->engine.seed, offset = t->engine.rng_offset;
   fs_search_options d = fs_search_fastest();
   int n = t->valid.count;
-  char **hyps = calloc(n, sizeof *hyps);
-  const char **refs = malloc(sizeof *refs * n);
+  char **hyps = fs_calloc(n, sizeof *hyps);
+  const char **refs = fs_malloc(sizeof *refs * n);
   fs_status s = FS_OK;
   for (int k = 0; s == FS_OK && k < b.n_batches; k++) {
-    flowseq_batch batch;
+    fs_batch batch;
     const int *rows;
     fs_batcher_get(&b, k, &batch, &rows);
-    flowseq_candidate *c;
-    int count, *best = malloc(sizeof(int) * batch.batch);
+    fs_candidate *c = NULL;
+    int count = 0, *best = fs_malloc(sizeof(int) * batch.batch);
     s = fs_search(&t->engine, &t->model, batch.src, batch.src_mask, batch.batch, batch.src_len, &d, &c, &count, best);
     for (int r = 0; s == FS_OK && r < batch.batch; r++)
       s = fs_spm_decode(t->spm, c[best[r]].tokens, c[best[r]].output_length, &hyps[rows[r]]);
-    if (s == FS_OK || count) flowseq_candidates_free(c, count);
+    fs_candidates_free(c, count);
     free(best);
   }
   for (int i = 0; i < n; i++) refs[i] = t->valid_refs.lines[t->valid.line[i] - 1];
@@ -169,8 +184,6 @@ static fs_status validation_bleu(trainer *t, double *bleu) {
   free(hyps);
   free(refs);
   fs_batcher_free(&b);
-  t->engine.seed = seed;
-  t->engine.rng_offset = offset;
   return s;
 }
 
@@ -178,28 +191,32 @@ static fs_status validation_bleu(trainer *t, double *bleu) {
  * FLOPs summed over the ranks (every rank calls it: the sums are a collective). */
 static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, double grad_norm) {
   fs_progress *g = &t->progress;
-  double job[6] = {t->sum_recon, t->sum_kl, t->sum_length, (double)t->window_tokens, (double)t->window_sentences,
+  double job[6] = {t->sum_recon,
+                   t->sum_kl,
+                   t->sum_length,
+                   (double)t->window_tokens,
+                   (double)t->window_sentences,
                    t->engine.gemm_flops - t->window_flops};
   fs_dist_sum_doubles(job, 6);
   double sum_recon = job[0], sum_kl = job[1], sum_length = job[2], tokens = job[3], sentences = job[4];
   double elapsed = now() - t->window_start, tok_s = tokens / (elapsed > 0 ? elapsed : 1);
   double gflops = job[5] / (elapsed > 0 ? elapsed : 1) / 1e9;
-  long remaining = g->phase == FS_PHASE_PRETRAIN
-                       ? t->cfg->train.init_steps - g->update + t->cfg->train.max_updates
-                       : t->cfg->train.max_updates - g->update;
+  long remaining = g->phase == FS_PHASE_PRETRAIN ? t->cfg->train.init_steps - g->update + t->cfg->train.max_updates
+                                                 : t->cfg->train.max_updates - g->update;
   double per_update = elapsed / t->cfg->train.log_every, eta = remaining * per_update;
   double n = sentences ? sentences : 1;
   char parts[128];
   if (fs_model_pretrains(&t->model))
-    snprintf(parts, sizeof parts, "recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f", sum_recon / n,
-             sum_kl / n, sum_length / n, kl_weight);
+    snprintf(parts, sizeof parts, "recon %.3f kl %.3f len %.3f (per sentence) | kl_w %.3f", sum_recon / n, sum_kl / n,
+             sum_length / n, kl_weight);
   else
     snprintf(parts, sizeof parts, "ce %.3f per sentence, %.3f per token", sum_recon / n,
              sum_recon / (tokens ? tokens : 1));
   fs_log("train", "%s ep %d upd %ld | %s | lr %.2e |g| %.3f | %.0f tgt tok/s, %.1f GEMM GFLOP/s | ETA %.0fh%02.0fm",
          g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->data.epoch, g->update, parts,
          fs_lr_at(sched, g->update - 1), grad_norm, tok_s, gflops, floor(eta / 3600), fmod(eta / 60, 60));
-  fs_metrics_row row = fs_metrics_row_empty(g->total_updates, g->data.epoch, g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main");
+  fs_metrics_row row =
+      fs_metrics_row_empty(g->total_updates, g->data.epoch, g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main");
   row.recon = sum_recon / n, row.kl = sum_kl / n, row.length = sum_length / n;
   row.kl_weight = kl_weight, row.lr = fs_lr_at(sched, g->update - 1), row.grad_norm = grad_norm, row.tok_per_s = tok_s;
   if (leader() && fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("train", "%s", fs_last_error());
@@ -223,32 +240,27 @@ static uint64_t batch_stream(uint64_t seed, fs_data_position at) {
  * counter: a batch draws the same numbers whichever rank computes it after whichever others, so
  * N ranks compute what one process accumulating N times as many batches does. The running
  * stream (data-dependent inits, validation) is left where it was. */
-static fs_status accumulate(trainer *t, flowseq_phase phase, double kl_weight, fs_data_position at) {
-  flowseq_batch batch;
+static fs_status accumulate(trainer *t, fs_loss_phase phase, double kl_weight, fs_data_position at) {
+  fs_batch batch;
   fs_batcher_get(&t->batcher, at.next_batch, &batch, NULL);
   fs_engine *e = &t->engine;
   fs_engine_reset(e);
-  e->training = true;
-  uint64_t seed = e->seed, offset = e->rng_offset;
-  e->seed = batch_stream(seed, at);
-  e->rng_offset = 0;
-  flowseq_losses l;
+  fs_engine_mode train_batch = {
+      .grad_enabled = true, .training = true, .own_stream = true, .seed = batch_stream(e->seed, at), .rng_offset = 0};
+  fs_engine_mode previous = fs_engine_enter(e, train_batch);
+  fs_flowseq_losses l;
   fs_status s = fs_model_loss(e, &t->model, &batch, phase, (float)kl_weight, &l);
   if (s == FS_OK) s = fs_backward(e, l.loss);
-  e->seed = seed;
-  e->rng_offset = offset;
-  FS_TRY(s);
-  float parts[3 * 4096];
-  if (batch.batch <= 4096) {
-    fs_tensor_to_host(&t->engine, l.recon, parts);
-    if (l.length) fs_tensor_to_host(&t->engine, l.length, parts + batch.batch);
-    if (l.kl) fs_tensor_to_host(&t->engine, l.kl, parts + 2 * batch.batch);
-    for (int r = 0; r < batch.batch; r++) {
-      t->sum_recon += parts[r];
-      if (l.length) t->sum_length += parts[batch.batch + r];
-      if (l.kl) t->sum_kl += parts[2 * batch.batch + r];
-    }
+  fs_engine_restore(e, previous);
+  float *parts = fs_malloc(sizeof(float) * 3 * batch.batch); /* recon, length, KL */
+  if (s == FS_OK) s = parts_to_host(e, (fs_tensor *[]){l.recon, l.length, l.kl}, 3, batch.batch, parts);
+  for (int r = 0; s == FS_OK && r < batch.batch; r++) {
+    t->sum_recon += parts[r];
+    t->sum_length += parts[batch.batch + r];
+    t->sum_kl += parts[2 * batch.batch + r];
   }
+  free(parts);
+  FS_TRY(s);
   for (int r = 0; r < batch.batch * batch.tgt_len; r++) t->window_tokens += batch.tgt_mask[r] != 0.0f;
   t->window_sentences += batch.batch;
   return FS_OK;
@@ -259,7 +271,7 @@ static fs_status accumulate(trainer *t, flowseq_phase phase, double kl_weight, f
  * summed by one all-reduce over the gradient block, and every rank takes the same step: the
  * update one process accumulating N · train.accumulate batches makes. The data position counts
  * the job's batches, so a checkpoint resumes with any number of ranks. */
-static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *sched, double kl_weight,
+static fs_status update(trainer *t, fs_loss_phase phase, const fs_lr_schedule *sched, double kl_weight,
                         double *grad_norm) {
   fs_progress *g = &t->progress;
   fs_params *p = fs_model_params(&t->model);
@@ -278,9 +290,10 @@ static fs_status update(trainer *t, flowseq_phase phase, const fs_lr_schedule *s
   /* a signal reaches one rank (or each at its own moment): all stop after the same update */
   t->stop = fs_dist_any(fs_stop_requested());
   if (t->stop) fs_log("train", "SIGINT/SIGTERM received: stopping after update %ld", g->update + 1);
-  fs_param_filter filter = {phase == FLOWSEQ_PRETRAIN ? "prior." : NULL};
+  fs_param_filter filter = {phase == FS_LOSS_PRETRAIN ? "prior." : NULL};
   if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), batches, &filter, grad_norm))
-    fs_log("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->update, t->adamw.skipped);
+    fs_log("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->update,
+           t->adamw.skipped);
   g->update++;
   g->total_updates++;
   return FS_OK;
@@ -296,7 +309,8 @@ static bool validate_and_track(trainer *t) {
   }
   if (validation_bleu(t, &bleu) != FS_OK) fs_log("valid", "validation decoding failed: %s", fs_last_error());
   fs_progress *g = &t->progress;
-  bool first = g->best_valid_nll == 0, better_nll = first || nll < g->best_valid_nll, better_bleu = first || bleu > g->best_valid_bleu;
+  bool first = g->best_valid_nll == 0, better_nll = first || nll < g->best_valid_nll,
+       better_bleu = first || bleu > g->best_valid_bleu;
   if (better_nll) g->best_valid_nll = nll;
   if (better_bleu) g->best_valid_bleu = bleu;
   g->bad_validations = better_nll || better_bleu ? 0 : g->bad_validations + 1;
@@ -307,8 +321,7 @@ static bool validate_and_track(trainer *t) {
   row.valid_nll = nll, row.valid_ppl = ppl, row.valid_bleu = bleu;
   if (fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("valid", "%s", fs_last_error());
   if (!g->bad_validations) {
-    char *best = malloc(strlen(t->cfg->train.output) + 8);
-    sprintf(best, "%s.best", t->cfg->train.output); /* beside the checkpoint, which is replaced whole */
+    char *best = fs_concat(t->cfg->train.output, "", ".best"); /* beside the checkpoint, which is replaced whole */
     if (fs_checkpoint_save(best, t->cfg, &t->model, NULL, NULL, t->cfg->train.spm) != FS_OK)
       fs_log("valid", "could not save the best model: %s", fs_last_error());
     free(best);
@@ -341,13 +354,13 @@ static fs_status run_phases(trainer *t) {
   fs_train_config *tc = &t->cfg->train;
   fs_progress *g = &t->progress;
   long first_update = g->update; /* of this run, for the profile's per-step figures */
-  flowseq_batch b;
+  fs_batch b;
   fs_batcher ib;
   if (g->phase == FS_PHASE_INIT && !fs_model_pretrains(&t->model)) g->phase = FS_PHASE_MAIN; /* the Transformer */
   if (g->phase == FS_PHASE_INIT) {
     FS_TRY(init_batch(t, tc->init_batch_size, 1, &b, &ib));
     fs_engine_reset(&t->engine);
-    fs_status s = flowseq_init_posterior_mean(&t->engine, &t->model.flowseq, &b);
+    fs_status s = fs_flowseq_init_posterior_mean(&t->engine, &t->model.flowseq, &b);
     fs_batcher_free(&ib);
     FS_TRY(s);
     FS_TRY(share_weights(t));
@@ -356,11 +369,13 @@ static fs_status run_phases(trainer *t) {
     g->update = 0;
   }
   while (g->phase == FS_PHASE_PRETRAIN) {
-    int warm = tc->init_steps < tc->warmup ? tc->init_steps : tc->warmup; /* docs/model.md#schedules: min(4000, init_steps) */
-    fs_lr_schedule sched = {tc->lr, !strcmp(tc->schedule, "inv_sqrt"), tc->gamma, strcmp(tc->schedule, "inv_sqrt") ? warm : tc->warmup};
+    int warm =
+        tc->init_steps < tc->warmup ? tc->init_steps : tc->warmup; /* docs/model.md#schedules: min(4000, init_steps) */
+    fs_lr_schedule sched = {tc->lr, !strcmp(tc->schedule, "inv_sqrt"), tc->gamma,
+                            strcmp(tc->schedule, "inv_sqrt") ? warm : tc->warmup};
     double norm = 0;
     while (g->update < tc->init_steps && !t->stop) {
-      FS_TRY(update(t, FLOWSEQ_PRETRAIN, &sched, 0.0, &norm));
+      FS_TRY(update(t, FS_LOSS_PRETRAIN, &sched, 0.0, &norm));
       if (g->update % tc->log_every == 0) log_line(t, &sched, 0.0, norm);
       if (g->update % save_interval(tc) == 0 && !t->stop) FS_TRY(save(t)); /* a stop saves once, below */
     }
@@ -369,7 +384,7 @@ static fs_status run_phases(trainer *t) {
     first_update = 0; /* the main phase counts from 0 */
     FS_TRY(init_batch(t, tc->init_batch_size, 2, &b, &ib));
     fs_engine_reset(&t->engine);
-    fs_status s = flowseq_init_prior(&t->engine, &t->model.flowseq, &b);
+    fs_status s = fs_flowseq_init_prior(&t->engine, &t->model.flowseq, &b);
     fs_batcher_free(&ib);
     FS_TRY(s);
     FS_TRY(share_weights(t));
@@ -386,7 +401,7 @@ static fs_status run_phases(trainer *t) {
   bool stop = false;
   while (g->phase == FS_PHASE_MAIN && g->update < tc->max_updates && !stop && !t->stop) {
     double w = fs_kl_weight(g->update, tc->kl_warmup_steps);
-    FS_TRY(update(t, FLOWSEQ_MAIN, &sched, w, &norm));
+    FS_TRY(update(t, FS_LOSS_MAIN, &sched, w, &norm));
     if (g->update % tc->log_every == 0) log_line(t, &sched, w, norm);
     /* rank 0 validates while the others wait for its early-stopping verdict */
     if (g->update % tc->valid_every == 0) stop = fs_dist_broadcast_flag(leader() && validate_and_track(t));
@@ -396,6 +411,31 @@ static fs_status run_phases(trainer *t) {
   if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);
   if (g->phase == FS_PHASE_MAIN && (stop || g->update >= tc->max_updates)) g->phase = FS_PHASE_DONE;
   return save(t);
+}
+
+/* The starting weights: the checkpoint in train.output (resuming), else those of
+ * train.init_from (fine-tuning), else the random initialisation from train.seed. */
+static fs_status load_or_init_weights(trainer *t) {
+  fs_train_config *tc = &t->cfg->train;
+  char *resume = fs_checkpoint_find(tc->output);
+  if (resume) {
+    fs_status s = fs_checkpoint_load(resume, &t->model, &t->adamw, &t->progress);
+    t->adamw.skipped = t->progress.skipped;
+    if (s == FS_OK)
+      fs_log("train", "resumed from %s: phase %d, update %ld, epoch %d", resume, t->progress.phase, t->progress.update,
+             t->progress.data.epoch);
+    free(resume);
+    return s;
+  }
+  if (tc->init_from[0]) {
+    /* Fine-tuning (fairseq's --finetune-from-model): the weights are trained, so the
+     * pre-training and the data-dependent inits are skipped and only the optimiser is new. */
+    t->progress.phase = FS_PHASE_MAIN;
+    FS_TRY(fs_model_dir_load_weights(tc->init_from, &t->model));
+    fs_log("train", "main phase starts from the weights in %s (fresh optimiser)", tc->init_from);
+    return FS_OK;
+  }
+  return fs_model_init_random(&t->model, (uint64_t)tc->seed);
 }
 
 static fs_status train(fs_config *cfg) {
@@ -408,13 +448,14 @@ static fs_status train(fs_config *cfg) {
   FS_TRY(fs_config_validate(cfg));
   fs_status s = FS_OK;
   /* an unset path would be reported as ": cannot open" naming nothing */
-  const char *unset = !tc->train_data[0] && !tc->train_src[0] ? "train.train_src (or train.train_data)"
+  const char *unset = !tc->train_data[0] && !tc->train_src[0]   ? "train.train_src (or train.train_data)"
                       : !tc->train_data[0] && !tc->train_tgt[0] ? "train.train_tgt"
-                      : !tc->valid_src[0]                         ? "train.valid_src"
-                      : !tc->valid_tgt[0]                         ? "train.valid_tgt"
-                                                                  : NULL;
-  if (unset) s = fs_error(FS_ERR_ARG, "%s is not set: give it in the configuration or as --%s FILE", unset,
-                          strchr(unset, ' ') ? "train.train_src" : unset);
+                      : !tc->valid_src[0]                       ? "train.valid_src"
+                      : !tc->valid_tgt[0]                       ? "train.valid_tgt"
+                                                                : NULL;
+  if (unset)
+    s = fs_error(FS_ERR_ARG, "%s is not set: give it in the configuration or as --%s FILE", unset,
+                 strchr(unset, ' ') ? "train.train_src" : unset);
   if (s != FS_OK) {
   } else if (tc->train_data[0]) {
     s = fs_dataset_load(tc->train_data, tc->spm, cfg->model.vocab, &t.train);
@@ -424,35 +465,30 @@ static fs_status train(fs_config *cfg) {
   }
   if (s == FS_OK) s = load_side(&t, tc->valid_src, tc->valid_tgt, false, &t.valid, "valid", &t.valid_refs);
   const fs_backend *be = fs_backend_default();
-  if (s == FS_OK) s = fs_model_create(&t.model, &cfg->model, be, (uint64_t)tc->seed, 3);
+  if (s == FS_OK) s = fs_model_alloc(&t.model, &cfg->model, be, 3);
   fs_adamw_options ao = {tc->beta1, tc->beta2, tc->eps, tc->weight_decay, tc->grad_clip, tc->amsgrad};
   if (s == FS_OK) s = fs_adamw_init(&t.adamw, fs_model_params(&t.model), &ao);
   if (s == FS_OK) s = fs_engine_init(&t.engine, be, (size_t)tc->arena_mb << 20, 256 << 20);
-  t.engine.seed = (uint64_t)tc->seed;
-  char *resume = s == FS_OK ? fs_checkpoint_find(tc->output) : NULL;
-  if (resume) {
-    s = fs_checkpoint_load(resume, &t.model, &t.adamw, &t.progress);
-    t.engine.rng_offset = t.progress.rng_offset;
-    t.adamw.skipped = t.progress.skipped;
-    if (s == FS_OK)
-      fs_log("train", "resumed from %s: phase %d, update %ld, epoch %d", resume, t.progress.phase, t.progress.update,
-             t.progress.data.epoch);
-    free(resume);
-  } else if (s == FS_OK && tc->init_from[0]) {
-    /* Fine-tuning (fairseq's --finetune-from-model): the weights are trained, so the
-     * pre-training and the data-dependent inits are skipped and only the optimiser is new. */
-    s = fs_checkpoint_load(tc->init_from, &t.model, NULL, NULL);
-    t.progress.phase = FS_PHASE_MAIN;
-    if (s == FS_OK) fs_log("train", "main phase starts from the weights in %s (fresh optimiser)", tc->init_from);
-  }
-  fs_batcher_options bo = {tc->max_tokens, tc->max_sentences, flowseq_length_unit(&cfg->model), cfg->model.pad_id, cfg->model.eos_id,
-                           (uint64_t)tc->seed, true};
+  if (s == FS_OK) s = load_or_init_weights(&t);
+  /* the running random stream of the whole run (data-dependent inits, validation), continued
+   * where the checkpoint left it: the engine's base mode, never restored */
+  if (s == FS_OK)
+    fs_engine_enter(
+        &t.engine,
+        (fs_engine_mode){
+            .grad_enabled = true, .own_stream = true, .seed = (uint64_t)tc->seed, .rng_offset = t.progress.rng_offset});
+  fs_batcher_options bo = {tc->max_tokens,
+                           tc->max_sentences,
+                           fs_length_unit(&cfg->model),
+                           cfg->model.pad_id,
+                           cfg->model.eos_id,
+                           (uint64_t)tc->seed,
+                           true};
   if (s == FS_OK) s = fs_batcher_init(&t.batcher, &t.train, &bo, t.progress.data.epoch);
   if (s == FS_OK && t.batcher.n_batches < 1)
     s = fs_error(FS_ERR_ARG, "train: the training data (%d pairs) makes no batch: nothing to train on", t.train.count);
   if (s == FS_OK && leader()) {
-    char *metrics = malloc(strlen(tc->output) + 16);
-    sprintf(metrics, "%s.metrics.tsv", tc->output);
+    char *metrics = fs_concat(tc->output, "", ".metrics.tsv");
     s = fs_metrics_open(&t.metrics, metrics, t.progress.total_updates);
     free(metrics);
   }
@@ -462,9 +498,10 @@ static fs_status train(fs_config *cfg) {
            (long long)fs_model_params(&t.model)->total, t.batcher.n_batches, be->name);
     int ranks = fs_dist_size(), accumulate = tc->accumulate > 0 ? tc->accumulate : 1;
     if (ranks > 1)
-      fs_log("train", "data parallel over %d ranks (%s): %d ranks x %d accumulated = %d batches of up to %d target tokens "
-             "per update, learning rate as configured", ranks, fs_dist_library(), ranks, accumulate, ranks * accumulate,
-             tc->max_tokens);
+      fs_log("train",
+             "data parallel over %d ranks (%s): %d ranks x %d accumulated = %d batches of up to %d target tokens "
+             "per update, learning rate as configured",
+             ranks, fs_dist_library(), ranks, accumulate, ranks * accumulate, tc->max_tokens);
     fs_signals_install();
     t.window_start = now();
     s = run_phases(&t);
@@ -487,7 +524,8 @@ fs_status fs_train(fs_config *cfg) {
   fs_status s = train(cfg);
   /* the other ranks would wait for this one in their next collective forever */
   if (s != FS_OK && fs_dist_size() > 1) {
-    fprintf(stderr, "flowseq train: rank %d of %d: %s (ending the job)\n", fs_dist_rank(), fs_dist_size(), fs_last_error());
+    fprintf(stderr, "flowseq train: rank %d of %d: %s (ending the job)\n", fs_dist_rank(), fs_dist_size(),
+            fs_last_error());
     fs_dist_abort(1);
   }
   fs_dist_finalize();

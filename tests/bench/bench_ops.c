@@ -18,24 +18,24 @@ static double now(void) {
 }
 
 /* Seconds one run of stmt takes, the device drained before and after. */
-#define TIME_ONCE(be, stmt)    \
-  ({                           \
-    (be)->synchronize();       \
-    double t0_ = now();        \
-    stmt;                      \
-    (be)->synchronize();       \
-    now() - t0_;               \
+#define TIME_ONCE(be, stmt) \
+  ({                        \
+    (be)->synchronize();    \
+    double t0_ = now();     \
+    stmt;                   \
+    (be)->synchronize();    \
+    now() - t0_;            \
   })
 
 /* Best seconds per call of stmt over `reps` timed calls after one warm-up. */
-#define BEST_OF(reps, be, stmt)                                   \
-  ({                                                              \
-    double best_ = (TIME_ONCE(be, stmt), 1e30);                   \
-    for (int r_ = 0; r_ < (reps); r_++) {                         \
-      double dt_ = TIME_ONCE(be, stmt);                           \
-      if (dt_ < best_) best_ = dt_;                               \
-    }                                                             \
-    best_;                                                        \
+#define BEST_OF(reps, be, stmt)                 \
+  ({                                            \
+    double best_ = (TIME_ONCE(be, stmt), 1e30); \
+    for (int r_ = 0; r_ < (reps); r_++) {       \
+      double dt_ = TIME_ONCE(be, stmt);         \
+      if (dt_ < best_) best_ = dt_;             \
+    }                                           \
+    best_;                                      \
   })
 
 int main(int argc, char **argv) {
@@ -106,7 +106,8 @@ int main(int argc, char **argv) {
         else
           for (int i = 0; i < batch; i++)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1,
-                        a->data + (int64_t)i * m * k, k, b->data + (int64_t)i * k * n, ldb, 0, c + (int64_t)i * m * n, n);
+                        a->data + (int64_t)i * m * k, k, b->data + (int64_t)i * k * n, ldb, 0, c + (int64_t)i * m * n,
+                        n);
       });
       if (r > 0 && te < t_engine) t_engine = te;
       if (r > 0 && tr < t_raw) t_raw = tr;

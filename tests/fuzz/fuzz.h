@@ -32,7 +32,9 @@ static const char *fuzz_temp(const char *suffix) {
   if (fuzz_n_temps_ == FUZZ_MAX_TEMPS || strlen(suffix) >= sizeof suffixes[0]) abort();
   char *t = fuzz_temps_[fuzz_n_temps_];
   /* tmpfs where there is one: the writers fsync, which costs a disk write per run in /tmp */
-  const char *dir = getenv("FLOWSEQ_FUZZ_TMP") ? getenv("FLOWSEQ_FUZZ_TMP") : !access("/dev/shm", W_OK) ? "/dev/shm" : "/tmp";
+  const char *dir = getenv("FLOWSEQ_FUZZ_TMP")  ? getenv("FLOWSEQ_FUZZ_TMP")
+                    : !access("/dev/shm", W_OK) ? "/dev/shm"
+                                                : "/tmp";
   snprintf(t, sizeof fuzz_temps_[0], "%s/flowseq-fuzz-XXXXXX%s", dir, suffix);
   int fd = mkstemps(t, (int)strlen(suffix));
   if (fd < 0) {
@@ -56,20 +58,20 @@ static __attribute__((unused)) const char *fuzz_write(const char *suffix, const 
   return path;
 }
 
-#define FUZZ_ASSERT(cond, ...)                                                   \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
+#define FUZZ_ASSERT(cond, ...)                                                           \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
       fprintf(stderr, "fuzz: %s:%d: invariant failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                              \
-      fputc('\n', stderr);                                                       \
-      abort();                                                                   \
-    }                                                                            \
+      fprintf(stderr, __VA_ARGS__);                                                      \
+      fputc('\n', stderr);                                                               \
+      abort();                                                                           \
+    }                                                                                    \
   } while (0)
 
 /* A reader that refuses an input must say why, with an input-error status (never a bug's). */
 static __attribute__((unused)) void fuzz_check_refusal(fs_status s) {
-  FUZZ_ASSERT(s == FS_ERR_FORMAT || s == FS_ERR_ARG || s == FS_ERR_IO, "status %d (%s): %s", (int)s,
-              fs_status_name(s), fs_last_error());
+  FUZZ_ASSERT(s == FS_ERR_FORMAT || s == FS_ERR_ARG || s == FS_ERR_IO, "status %d (%s): %s", (int)s, fs_status_name(s),
+              fs_last_error());
   FUZZ_ASSERT(fs_last_error()[0], "status %s without a message", fs_status_name(s));
 }
 

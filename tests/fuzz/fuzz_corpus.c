@@ -24,12 +24,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path;
   char spec[256];
   switch (form) {
-    case 0: path = fuzz_write(".txt", data, size); break;
-    case 1: write_gz(path = fuzz_temp(".gz"), data, size); break;
-    case 2: path = fuzz_write("-raw.gz", data, size); break;
-    case 3: path = fuzz_write(".sgm", data, size); break;
-    case 4: write_gz(path = fuzz_temp(".sgm.gz"), data, size); break;
-    default: path = fuzz_temp(".tsv"); break;
+    case 0:
+      path = fuzz_write(".txt", data, size);
+      break;
+    case 1:
+      write_gz(path = fuzz_temp(".gz"), data, size);
+      break;
+    case 2:
+      path = fuzz_write("-raw.gz", data, size);
+      break;
+    case 3:
+      path = fuzz_write(".sgm", data, size);
+      break;
+    case 4:
+      write_gz(path = fuzz_temp(".sgm.gz"), data, size);
+      break;
+    default:
+      path = fuzz_temp(".tsv");
+      break;
   }
   snprintf(spec, sizeof spec, "%s", path);
   if (form == 5) {
@@ -58,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_ASSERT(fs_utf8_valid(line, len, NULL), "sentence %d is not valid UTF-8", i + 1);
     FUZZ_ASSERT(!strchr(line, '\n'), "sentence %d holds a newline", i + 1);
     if (form == 0 || form == 1 || form == 2) FUZZ_ASSERT(!strchr(line, '\t'), "sentence %d holds a TAB", i + 1);
-    if (form == 3 || form == 4) FUZZ_ASSERT(!len || (line[0] != ' ' && line[len - 1] != ' '), "sentence %d untrimmed", i + 1);
+    if (form == 3 || form == 4)
+      FUZZ_ASSERT(!len || (line[0] != ' ' && line[len - 1] != ' '), "sentence %d untrimmed", i + 1);
     if (form == 5) FUZZ_ASSERT(!strchr(line, '\t'), "column %d of line %d holds a TAB", i + 1, i + 1);
   }
   fs_text_free(&t);

@@ -1,8 +1,8 @@
-/* Fuzz target: the safetensors reader (src/train/safetensors.c) on any file, as `flowseq
+/* Fuzz target: the safetensors reader (src/core/safetensors.c) on any file, as `flowseq
  * translate -m DIR` and training resume open model.safetensors. An accepted file must answer
  * every query (names, metadata, typed reads that fit or are refused) without reading outside it. */
 #include "fuzz.h"
-#include "train/safetensors.h"
+#include "core/safetensors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_write(".safetensors", data, size);
@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (s != FS_OK) fuzz_check_refusal(s);
     }
   }
-  FUZZ_ASSERT(fs_safetensors_get(f, "\x01not a tensor", FS_ST_F32, 0, NULL, NULL) == FS_ERR_FORMAT, "missing tensor found");
+  FUZZ_ASSERT(fs_safetensors_get(f, "\x01not a tensor", FS_ST_F32, 0, NULL, NULL) == FS_ERR_FORMAT,
+              "missing tensor found");
   const char *keys[] = {"format", "flowseq", "", "pt"};
   for (int k = 0; k < 4; k++) {
     const char *v = fs_safetensors_metadata(f, keys[k]);

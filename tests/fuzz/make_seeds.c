@@ -8,7 +8,7 @@
 
 #include "model/config.h"
 #include "train/checkpoint.h"
-#include "train/safetensors.h"
+#include "core/safetensors.h"
 
 static char root[1024];
 
@@ -89,8 +89,11 @@ static void config(void) {
            "# a small model\nmodel:\n  vocab: 60\n  d: 32\n  ffn_hidden: 64\n  flow_levels: 2\n  flow_steps: [2, 1]\n"
            "  encoder_dropout: 0.1\n  share_embed: false\ntrain:\n  lr: 1e-3\n  schedule: inv_sqrt\n"
            "  output: \"out\\tdir \\\"x\\\"\"\n  train_src: 'data/train.de.gz'\n  train_tgt: data/train.tsv:2\n");
-  PUT_LITERAL("config", "override", "model:\n  d: 64\n\0train.lr\0" "2e-3");
-  put_text("config", "block-list", "model:\n  flow_steps:\n    - 4\n    - 2\n  flow_levels: 2\ntrain: {max_tokens: 100, amsgrad: true}\n");
+  PUT_LITERAL("config", "override",
+              "model:\n  d: 64\n\0train.lr\0"
+              "2e-3");
+  put_text("config", "block-list",
+           "model:\n  flow_steps:\n    - 4\n    - 2\n  flow_levels: 2\ntrain: {max_tokens: 100, amsgrad: true}\n");
 }
 
 static void progress(void) {
@@ -114,15 +117,24 @@ static void gzip_seed(const char *name, const char *text) {
 }
 
 static void corpus(void) {
-  PUT_LITERAL("corpus", "plain", "\x00" "Ein Mann fährt Fahrrad.\nZwei\tHunde spielen.\r\n\n");
-  PUT_LITERAL("corpus", "gzip", "\x01" "A man rides a bike.\nTwo dogs play.\n");
+  PUT_LITERAL("corpus", "plain",
+              "\x00"
+              "Ein Mann fährt Fahrrad.\nZwei\tHunde spielen.\r\n\n");
+  PUT_LITERAL("corpus", "gzip",
+              "\x01"
+              "A man rides a bike.\nTwo dogs play.\n");
   gzip_seed("gzip-raw", "Ein Mann fährt Fahrrad.\nZwei Hunde spielen.\n");
-  PUT_LITERAL("corpus", "sgml",
-           "\x03<srcset setid=\"t\" srclang=\"de\">\n<doc docid=\"d\">\n<seg id=\"1\">  Ein  Mann &amp; ein\tHund </seg>\n"
-           "<p>\n<seg id=\"2\">Zwei</seg>\n</doc>\n</srcset>\n");
+  PUT_LITERAL(
+      "corpus", "sgml",
+      "\x03<srcset setid=\"t\" srclang=\"de\">\n<doc docid=\"d\">\n<seg id=\"1\">  Ein  Mann &amp; ein\tHund </seg>\n"
+      "<p>\n<seg id=\"2\">Zwei</seg>\n</doc>\n</srcset>\n");
   PUT_LITERAL("corpus", "sgml-gzip", "\x04<doc>\n<seg id=1>Hallo Welt</seg>\n</doc>\n");
-  PUT_LITERAL("corpus", "tsv", "\x05\x01" "de eins\ten one\nde zwei\ten two\n");
-  PUT_LITERAL("corpus", "tsv-spelled", "\x05\xc0" "2\nde eins\ten one\n");
+  PUT_LITERAL("corpus", "tsv",
+              "\x05\x01"
+              "de eins\ten one\nde zwei\ten two\n");
+  PUT_LITERAL("corpus", "tsv-spelled",
+              "\x05\xc0"
+              "2\nde eins\ten one\n");
 }
 
 static void eval(void) {

@@ -49,10 +49,10 @@ static double pair_diff(const pair *p) {
   return worst;
 }
 
-#define EXPECT_PARITY(p, tol, what)                                                     \
-  do {                                                                                  \
-    double d_ = pair_diff(&(p));                                                        \
-    CHECK_MSG(d_ <= (tol), "%s: cpu/cuda differ by %g", what, d_);                      \
+#define EXPECT_PARITY(p, tol, what)                                \
+  do {                                                             \
+    double d_ = pair_diff(&(p));                                   \
+    CHECK_MSG(d_ <= (tol), "%s: cpu/cuda differ by %g", what, d_); \
   } while (0)
 
 /* Uploads new host values of p to both copies. */
@@ -273,8 +273,10 @@ static void test_attention(bool causal) {
   pair dctx = pair_new((int64_t)batch * tq * dim, -1, 1, 55), scratch = pair_new(np, 0, 1, 56);
   pair dq = pair_new(q.n, -1, 1, 57), dkv = pair_new(kv.n, -1, 1, 58);
   float s = 1.0f / sqrtf((float)dh);
-  cpu->attention(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, mask.c, causal, probs.c, ctx.c);
-  gpu->attention(batch, heads, tq, tk, dh, s, q.g, ld, kv.g + dim, ld, kv.g + 2 * dim, ld, mask.g, causal, probs.g, ctx.g);
+  cpu->attention(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, mask.c, causal, probs.c,
+                 ctx.c);
+  gpu->attention(batch, heads, tq, tk, dh, s, q.g, ld, kv.g + dim, ld, kv.g + 2 * dim, ld, mask.g, causal, probs.g,
+                 ctx.g);
   EXPECT_PARITY(probs, 1e-5, "attention probs");
   EXPECT_PARITY(ctx, 1e-5, "attention context");
   cpu->attention_backward(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, probs.c, dctx.c,
@@ -384,10 +386,9 @@ static void test_layer_end_to_end(void) {
     nn_decoder_layer_init(&layer, &rng);
     e.training = true; /* dropout masks come from the same Philox stream on both */
     e.seed = 9;
-    fs_tensor *y = nn_decoder_layer_forward(&e, &layer, fs_tensor_from_host(&e, 3, (int[]){B, T, D}, x),
-                                            fs_tensor_from_host(&e, 2, (int[]){B, T}, mask),
-                                            fs_tensor_from_host(&e, 3, (int[]){B, S, D}, src),
-                                            fs_tensor_from_host(&e, 2, (int[]){B, S}, smask));
+    fs_tensor *y = nn_decoder_layer_forward(
+        &e, &layer, fs_tensor_from_host(&e, 3, (int[]){B, T, D}, x), fs_tensor_from_host(&e, 2, (int[]){B, T}, mask),
+        fs_tensor_from_host(&e, 3, (int[]){B, S, D}, src), fs_tensor_from_host(&e, 2, (int[]){B, S}, smask));
     CHECK(fs_backward(&e, fs_sum_all(&e, fs_square(&e, y))) == FS_OK);
     results[k] = malloc(sizeof(float) * y->numel);
     grads[k] = malloc(sizeof(float) * p.total);
@@ -458,7 +459,8 @@ static void test_ops_end_to_end(void) {
     grads[k] = malloc(sizeof(float) * total);
     fs_tensor *leaves[] = {table, w, b, gamma, beta, wf};
     float *dst = grads[k];
-    for (size_t i = 0; i < 6; i++, dst += sizes[i - 1]) bes[k]->download(dst, leaves[i]->grad, sizeof(float) * sizes[i]);
+    for (size_t i = 0; i < 6; i++, dst += sizes[i - 1])
+      bes[k]->download(dst, leaves[i]->grad, sizeof(float) * sizes[i]);
     CHECK(fs_engine_status(&e) == FS_OK && bes[k]->last_status() == FS_OK);
     fs_engine_free(&e);
   }
@@ -477,11 +479,11 @@ int main(void) {
   test_gemm();
   test_elementwise();
   test_movement();
-  test_softmax(37, 300, 37);   /* one mask row for all rows */
-  test_softmax(24, 1000, 4);   /* attention-style: a mask row per group of 4 rows */
-  test_softmax(6, 1, 1);       /* a single column */
+  test_softmax(37, 300, 37); /* one mask row for all rows */
+  test_softmax(24, 1000, 4); /* attention-style: a mask row per group of 4 rows */
+  test_softmax(6, 1, 1);     /* a single column */
   test_layernorm(37, 300);
-  test_layernorm(300, 17);     /* more rows than the dgamma/dbeta row lanes */
+  test_layernorm(300, 17); /* more rows than the dgamma/dbeta row lanes */
   test_layernorm(3, 1025);
   test_cross_entropy(37, 300, 0.1f);
   test_cross_entropy(5, 8003, 0.0f);

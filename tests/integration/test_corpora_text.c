@@ -95,7 +95,8 @@ int main(void) {
   fs_clean_options clean = {100, 0, false};
   fs_clean_counts counts;
   CHECK_MSG(fs_dataset_prep(model, in_corpora("multi30k/train.de.gz"), in_corpora("multi30k/train.en.gz"), &clean, data,
-                            &counts) == FS_OK, "%s", fs_last_error());
+                            &counts) == FS_OK,
+            "%s", fs_last_error());
   CHECK(counts.read == 29000 && counts.kept == 29000);
   fs_pairs pairs;
   CHECK_MSG(fs_dataset_load(data, model, 4000, &pairs) == FS_OK, "%s", fs_last_error());
@@ -104,7 +105,7 @@ int main(void) {
   CHECK(fs_batcher_init(&batcher, &pairs, &bo, 0) == FS_OK);
   int *seen = calloc(pairs.count, sizeof(int)), once = 1;
   for (int k = 0; k < batcher.n_batches; k++) {
-    flowseq_batch b;
+    fs_batch b;
     const int *rows;
     fs_batcher_get(&batcher, k, &b, &rows);
     for (int r = 0; r < b.batch; r++) seen[rows[r]]++;
@@ -117,10 +118,12 @@ int main(void) {
   /* the other raw forms go through prep too: WMT SGML on both sides, Tatoeba's TSV columns */
   fs_clean_options none = {0, 0, false};
   CHECK_MSG(fs_dataset_prep(model, in_corpora("wmt/newstest2013-src.de.sgm"), in_corpora("wmt/newstest2013-ref.en.sgm"),
-                            &none, data, &counts) == FS_OK && counts.read == 3000 && counts.kept == 3000,
+                            &none, data, &counts) == FS_OK &&
+                counts.read == 3000 && counts.kept == 3000,
             "newstest2013 SGML: %s", fs_last_error());
-  CHECK_MSG(fs_dataset_prep(model, in_corpora("tatoeba-anki/deu-eng.tsv.gz:2"), in_corpora("tatoeba-anki/deu-eng.tsv.gz:1"),
-                            &none, data, &counts) == FS_OK && counts.read == 169813 && counts.kept == 169813,
+  CHECK_MSG(fs_dataset_prep(model, in_corpora("tatoeba-anki/deu-eng.tsv.gz:2"),
+                            in_corpora("tatoeba-anki/deu-eng.tsv.gz:1"), &none, data, &counts) == FS_OK &&
+                counts.read == 169813 && counts.kept == 169813,
             "Tatoeba TSV: %s", fs_last_error());
   CHECK(fs_spm_load("/nonexistent/spm.model", &spm) != FS_OK && strstr(fs_last_error(), "/nonexistent/spm.model"));
   char cmd[128];

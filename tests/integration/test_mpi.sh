@@ -55,15 +55,18 @@ rank_pid() { # the pid of rank $2 of the mpirun whose pid is $1 (its child, laun
 # the tenths of a second it took to end (at most 600). The whole run can take well under a second,
 # faster than any polling of the log, so rank 1 is held with SIGSTOP while the log is read: rank 0
 # then waits for it at the next gradient sum and the job cannot end before the signal arrives.
+find_rank1() { rank1=$(rank_pid "$job" 1); [ -n "$rank1" ]; }
 interrupt() {
   # a checkpoint every update (saves do not change the training)
   "${mpi[@]}" "$bin" "${flow[@]}" --train.save_every 1 --train.output "$dir/$1" 2>"$dir/$1.log" &
-  local job=$! rank1=
-  while [ -z "$rank1" ] && kill -0 $job 2>/dev/null; do rank1=$(rank_pid $job 1); done
+  job=$! rank1=
+  wait_for 120 "rank 1 of the job to start" $job find_rank1
+  local end=$((SECONDS + 300))
   while kill -STOP "$rank1" 2>/dev/null; do
     sleep 0.05 # the log reaches the file through mpirun
     grep -q "checkpoint saved" "$dir/$1.log" && break
     kill -CONT "$rank1"
+    [ $SECONDS -lt $end ] || { echo "FAIL: no checkpoint after 300 s"; kill -KILL $job; exit 1; }
     sleep 0.005
   done
   kill "-$2" "$rank1"

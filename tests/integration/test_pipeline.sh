@@ -34,7 +34,7 @@ fi
   -o "$dir/train.fsd" --quiet
 "$bin" "${train_args[@]}" --train.train_data "$dir/train.fsd" --train.output "$dir/b" 2>"$dir/b1.log" &
 pid=$!
-while ! grep -q "checkpoint saved" "$dir/b1.log" 2>/dev/null; do sleep 0.2; done
+wait_for 600 "the first checkpoint of the run to interrupt" $pid grep -q "checkpoint saved" "$dir/b1.log"
 sleep 1
 kill -TERM $pid
 wait $pid
@@ -60,9 +60,46 @@ for mode in npd iwd; do
 done
 "$bin" translate -m "$dir/a" -i "$dir/in.de" --collapse-repeats --quiet >"$dir/out.collapsed"
 check "--collapse-repeats keeps every line" test "$(wc -l <"$dir/out.collapsed")" -eq 5
-"$bin" translate -m "$dir/a" -i "$dir/in.de" --decode npd --seed 7 --quiet >"$dir/s1"
-"$bin" translate -m "$dir/a" -i "$dir/in.de" --decode npd --seed 7 --quiet >"$dir/s2"
-check "same seed, same output" cmp -s "$dir/s1" "$dir/s2"
+
+# npd and iwd outputs against what docs/model.md#decoding makes them equal to. With one length,
+# one sample and tau 0, npd decodes argmax's single candidate (the top length, v = 0); so does
+# iwd with one length and one sample at any tau (its first sample of a length is always v = 0).
+"$bin" translate -m "$dir/a" -i "$dir/in.de" --decode npd --lengths 1 --samples 1 --tau 0 --quiet >"$dir/npd.1x1"
+check "npd with 1 length, 1 sample, tau 0 writes argmax's output" cmp -s "$dir/out.en" "$dir/npd.1x1"
+"$bin" translate -m "$dir/a" -i "$dir/in.de" --decode iwd --lengths 1 --samples 1 --tau 1 --quiet >"$dir/iwd.1x1"
+check "iwd with 1 length, 1 sample (v = 0 even at tau 1) writes argmax's output" cmp -s "$dir/out.en" "$dir/iwd.1x1"
+# the same seed twice; iwd with noisy samples too (with its default tau 0 only the K posterior
+# samples depend on the seed)
+for mode in npd iwd "iwd --samples 4 --tau 1"; do
+  out="$dir/$(tr -d ' -' <<<"$mode")"
+  "$bin" translate -m "$dir/a" -i "$dir/in.de" --decode $mode --seed 7 --quiet >"$out.s7"
+  "$bin" translate -m "$dir/a" -i "$dir/in.de" --decode $mode --seed 7 --quiet >"$out.s7again"
+  check "$mode: the same seed gives the same output" cmp -s "$out.s7" "$out.s7again"
+done
+# sample -n 15 --lengths 3 draws npd's default candidates (3 lengths x 5 samples, tau 1) and lists
+# them best first, so npd's choice is the first candidate of each sentence. The score
+# -(len + prior + dec) / T orders the candidates of one length T as their totals do, and the
+# length's log-probability (len=) tells the lengths apart: among the candidates of a sentence
+# and length, the totals must never increase down the list, the chosen first one included.
+for seed in 7 8; do
+  "$bin" sample -m "$dir/a" -n 15 --lengths 3 --seed $seed -i "$dir/in.de" --quiet >"$dir/nbest.s$seed"
+  "$bin" sample -m "$dir/a" -n 15 --lengths 3 --tau 0 --seed $seed -i "$dir/in.de" --quiet >"$dir/nbest.tau0.s$seed"
+done
+check "sample lists 15 candidates for each non-empty line" test "$(wc -l <"$dir/nbest.s7")" -eq 45
+awk -F' [|][|][|] ' 'NR == FNR { if (!($1 in first)) first[$1] = $2; next }
+  { print ($0 == "" ? "" : first[FNR - 1]) }' "$dir/nbest.s7" "$dir/in.de" >"$dir/npd.expected"
+check "npd's choice is the first of sample's candidates for the same seed:
+$(diff "$dir/npd.expected" "$dir/npd.s7")" cmp -s "$dir/npd.expected" "$dir/npd.s7"
+misordered=$(awk -F' [|][|][|] ' '{ split($3, f, " "); key = $1 " " f[1] }
+  key in last && $4 + 0 > last[key] + 1e-4 { print "sentence " $1 ", " f[1] ": " $4 " after " last[key] }
+  { last[key] = $4 }' "$dir/nbest.s7")
+check "within a sentence and length, npd's choice and sample's list follow the score:
+$misordered" test -z "$misordered"
+check "another seed with tau 1 draws other candidates" test "$(cmp -s "$dir/nbest.s7" "$dir/nbest.s8"; echo $?)" -eq 1
+check "with tau 0 the seed changes nothing (v = 0)" cmp -s "$dir/nbest.tau0.s7" "$dir/nbest.tau0.s8"
+distinct=$(awk -F' [|][|][|] ' '{ print $1, $3 }' "$dir/nbest.tau0.s7" | sort -u | wc -l)
+check "with tau 0 the 5 samples of a length coincide: $distinct distinct candidates for 3 sentences x 3 lengths" \
+  test "$distinct" -le 9
 "$bin" sample -m "$dir/a" -n 4 -i "$dir/in.de" --quiet >"$dir/nbest"
 check "sample writes 4 candidates for each non-empty line" test "$(wc -l <"$dir/nbest")" -eq 12
 check "n-best format" grep -qE '^0 \|\|\| .* \|\|\| len=-?[0-9.]+ prior=-?[0-9.]+ dec=-?[0-9.]+ \|\|\| -?[0-9.]+$' "$dir/nbest"

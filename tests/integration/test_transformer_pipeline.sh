@@ -26,7 +26,7 @@ check "training learns 64 pairs (cross-entropy $first -> $last per sentence)" \
 
 "$bin" "${train_args[@]}" --train.output "$dir/b" 2>"$dir/b1.log" &
 pid=$!
-while ! grep -q "checkpoint saved" "$dir/b1.log" 2>/dev/null; do sleep 0.2; done
+wait_for 600 "the first checkpoint of the run to interrupt" $pid grep -q "checkpoint saved" "$dir/b1.log"
 sleep 1
 kill -TERM $pid
 wait $pid
@@ -56,7 +56,7 @@ gzip -dc "$corpora/multi30k/train.de.gz" | head -n 400 >"$dir/distill.de"
 check "distill writes one line per source line" test "$(wc -l <"$dir/full.en")" -eq 400
 "$bin" distill -m "$dir/a" -i "$dir/distill.de" -o "$dir/cut.en" --chunk 40 --max-tokens 64 --quiet &
 pid=$!
-while ! grep -q "lines 80" "$dir/cut.en.partial.progress" 2>/dev/null; do sleep 0.05; done
+wait_for 300 "the distillation to interrupt to pass line 80" $pid grep -qs "lines 80" "$dir/cut.en.partial.progress"
 kill -KILL $pid
 wait $pid 2>/dev/null
 check "the killed distillation left its work" test -s "$dir/cut.en.partial" -a ! -e "$dir/cut.en"

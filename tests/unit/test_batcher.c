@@ -37,7 +37,7 @@ int main(void) {
   CHECK(fs_batcher_init(&b, &p, &o, 0) == FS_OK && fs_batcher_init(&c, &p, &o, 0) == FS_OK);
   int *seen = calloc(N, sizeof(int)), fillers_ok = 1, budget_ok = 1;
   for (int k = 0; k < b.n_batches; k++) {
-    flowseq_batch x;
+    fs_batch x;
     const int *idx;
     fs_batcher_get(&b, k, &x, &idx);
     if (x.batch > 1 && x.batch * x.tgt_len > o.max_tokens) budget_ok = 0;

@@ -9,14 +9,14 @@
 
 static void library_sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
                           int ldb, float beta, float *c, int ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda,
-              b, ldb, beta, c, ldc);
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b,
+              ldb, beta, c, ldc);
 }
 
 /* A correct product with one element of C off by 1e-4 relative: the kind of error a broken
  * edge case of a kernel makes. */
-static void off_by_a_little(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda,
-                            const float *b, int ldb, float beta, float *c, int ldc) {
+static void off_by_a_little(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc) {
   library_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   if (m > 40) c[(m - 1) * ldc + n - 1] *= 1.0001f;
 }
@@ -61,8 +61,8 @@ int main(void) {
   CHECK(!fs_sgemm_check(writes_nan, NULL));
 
   fs_cpu_features none = {0}, avx = {.avx = true}, avx2 = {.avx = true, .avx2 = true, .fma = true};
-  fs_cpu_features avx512 = {.avx = true, .avx2 = true, .fma = true, .avx512f = true, .avx512bw = true,
-                            .avx512dq = true, .avx512vl = true};
+  fs_cpu_features avx512 = {
+      .avx = true, .avx2 = true, .fma = true, .avx512f = true, .avx512bw = true, .avx512dq = true, .avx512vl = true};
   fs_cpu_features avx512_bf16 = avx512, avx512f_only = avx2;
   avx512_bf16.avx512bf16 = true;
   avx512f_only.avx512f = true; /* Knights Landing: no BW/DQ/VL, so not the SkylakeX kernel */

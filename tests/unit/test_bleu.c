@@ -56,8 +56,9 @@ int main(void) {
   /* the text line's layout */
   fs_bleu_score fake = {20.84, {54.4, 26.6, 14.94, 8.7}, 1.0, 1.026, 62880, 61287};
   fs_bleu_format(&fake, "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0", 1, false, line, sizeof line);
-  CHECK_MSG(!strcmp(line, "BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = 20.8 54.4/26.6/14.9/8.7 "
-                          "(BP = 1.000 ratio = 1.026 hyp_len = 62880 ref_len = 61287)"),
+  CHECK_MSG(!strcmp(line,
+                    "BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = 20.8 54.4/26.6/14.9/8.7 "
+                    "(BP = 1.000 ratio = 1.026 hyp_len = 62880 ref_len = 61287)"),
             "%s", line);
   fs_bleu_format(&fake, "", 2, true, line, sizeof line);
   CHECK(!strcmp(line, "20.84"));

@@ -1,8 +1,10 @@
 /* Safetensors files (round trip of F32/I64 tensors and metadata, Python's safetensors/numpy
  * reading ours and ours reading theirs, rejection of truncated, corrupted or mismatched files
- * with messages naming file and tensor), progress.yaml, checkpoint directories (params +
- * optimizer state + progress round trip, stale DIR.tmp, a save interrupted after the old
- * directory moved aside, a non-checkpoint directory refused) and the stop-signal flag. */
+ * with messages naming file and tensor), progress.yaml, model directories (allocation without
+ * random init, save and load round trip, a missing or mismatched file named), checkpoint
+ * directories (params + optimizer state + progress round trip, stale DIR.tmp, a save interrupted
+ * after the old directory moved aside, a non-checkpoint directory refused) and the stop-signal
+ * flag. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,10 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/safetensors.h"
+#include "model/model_dir.h"
 #include "test.h"
 #include "tiny_model.h"
 #include "train/checkpoint.h"
-#include "train/safetensors.h"
 #include "train/signals.h"
 
 static char dir[] = "/tmp/flowseq-checkpoint-XXXXXX";
@@ -186,7 +189,8 @@ static void test_progress(void) {
   FILE *f = fopen(at("progress.yaml"), "w");
   fputs("phase: main\nupdate: 3\n", f);
   fclose(f);
-  CHECK(fs_progress_load(at("progress.yaml"), &q) == FS_ERR_FORMAT && strstr(fs_last_error(), "total_updates is missing"));
+  CHECK(fs_progress_load(at("progress.yaml"), &q) == FS_ERR_FORMAT &&
+        strstr(fs_last_error(), "total_updates is missing"));
   f = fopen(at("progress.yaml"), "w");
   fputs("phase: sideways\n", f);
   fclose(f);
@@ -216,6 +220,55 @@ static int same_state(fs_model *ma, fs_model *mb, int last_slot) {
   return same;
 }
 
+/* Whether every weight (slot 0) of the model is zero. */
+static bool all_zero(fs_model *m) {
+  const fs_params *p = fs_model_params(m);
+  for (int64_t i = 0; i < p->total; i++)
+    if (fs_params_slot(p, 0)[i] != 0.0f) return false;
+  return true;
+}
+
+static void test_model_directories(void) {
+  fs_config cfg;
+  fs_config_defaults(&cfg);
+  cfg.model = tiny_hparams();
+  cfg.n_flow_steps = cfg.model.flow_levels;
+  /* allocation leaves the weights zero; the random init then gives what creation gives */
+  fs_model a, b, loaded;
+  CHECK(fs_model_alloc(&a, &cfg.model, fs_backend_cpu(), 3) == FS_OK && all_zero(&a));
+  CHECK(fs_model_init_random(&a, 4) == FS_OK && !all_zero(&a));
+  CHECK(fs_model_create(&b, &cfg.model, fs_backend_cpu(), 4, 3) == FS_OK && same_state(&a, &b, 0));
+  fs_model_free(&b);
+
+  char md[512];
+  snprintf(md, sizeof md, "%s", at("md"));
+  mkdir(md, 0755);
+  FILE *spm = fopen(at("md-spm.model"), "w");
+  fputs("tokenizer bytes", spm);
+  fclose(spm);
+  CHECK(fs_model_dir_save(md, &cfg, &a, at("md-spm.model")) == FS_OK && access(at("md/spm.model"), F_OK) == 0);
+  fs_config back;
+  CHECK_MSG(fs_model_dir_load(md, fs_backend_cpu(), FS_PARAMS_NO_GRADIENTS, &back, &loaded) == FS_OK, "%s",
+            fs_last_error());
+  CHECK(!memcmp(&back, &cfg, sizeof cfg) && same_state(&a, &loaded, 0));
+  CHECK(fs_model_params(&loaded)->n_slots == 1);
+  fs_model_free(&loaded);
+
+  /* a directory whose config declares another shape: the weights file is named, the model freed */
+  fs_config other = cfg;
+  other.model.ffn_hidden = 32;
+  FILE *f = fopen(at("md/config.yaml"), "w");
+  fs_config_dump(f, &other);
+  fclose(f);
+  CHECK(fs_model_dir_load(md, fs_backend_cpu(), FS_PARAMS_NO_GRADIENTS, &back, &loaded) == FS_ERR_FORMAT &&
+        strstr(fs_last_error(), "md/model.safetensors: tensor"));
+  fs_model_free(&loaded); /* already freed: harmless */
+  remove(at("md/config.yaml"));
+  CHECK(fs_model_dir_load(md, fs_backend_cpu(), FS_PARAMS_NO_GRADIENTS, &back, &loaded) != FS_OK &&
+        strstr(fs_last_error(), "md/config.yaml"));
+  fs_model_free(&a);
+}
+
 static void test_checkpoint_directories(void) {
   fs_config cfg;
   fs_config_defaults(&cfg);
@@ -228,7 +281,8 @@ static void test_checkpoint_directories(void) {
   fs_adamw_options o = {0.9, 0.999, 1e-8, 0, 1, true};
   CHECK(fs_adamw_init(&oa, fs_model_params(&a), &o) == FS_OK && fs_adamw_init(&ob, fs_model_params(&b), &o) == FS_OK);
   for (int slot = 2; slot < 5; slot++)
-    for (int64_t i = 0; i < fs_model_params(&a)->total; i++) fs_params_slot(fs_model_params(&a), slot)[i] = 0.001f * (float)((i + slot) % 97);
+    for (int64_t i = 0; i < fs_model_params(&a)->total; i++)
+      fs_params_slot(fs_model_params(&a), slot)[i] = 0.001f * (float)((i + slot) % 97);
   oa.steps[3] = 42;
   oa.steps[0] = (1LL << 33) + 1; /* beyond float precision: counters are stored as I64 */
   fs_progress pa = {FS_PHASE_MAIN, 17, 117, {3, 9}, 12345, 4.5, 20.0, 1, 0}, pb;
@@ -247,7 +301,7 @@ static void test_checkpoint_directories(void) {
   CHECK(same_state(&a, &b, 4));
   CHECK(ob.steps[3] == 42 && ob.steps[0] == (1LL << 33) + 1 && same_progress(&pa, &pb));
   fs_config back;
-  CHECK(fs_checkpoint_config(ck, &back) == FS_OK && !memcmp(&back, &cfg, sizeof cfg));
+  CHECK(fs_model_dir_config(ck, &back) == FS_OK && !memcmp(&back, &cfg, sizeof cfg));
 
   /* a stale half-written DIR.tmp does not matter, and the next save replaces it */
   mkdir(at("ck.tmp"), 0755);
@@ -284,12 +338,12 @@ static void test_checkpoint_directories(void) {
   CHECK(access(at("ck.tmp"), F_OK) != 0 && fs_checkpoint_load(ck, &b, NULL, &pb) == FS_OK && pb.update == 19);
 
   /* a model of another configuration is refused with the tensor named */
-  flowseq_hparams other = tiny_hparams();
+  fs_hparams other = tiny_hparams();
   other.ffn_hidden = 32;
   fs_model c;
   CHECK(fs_model_create(&c, &other, fs_backend_cpu(), 1, 3) == FS_OK);
-  CHECK(fs_checkpoint_load(ck, &c, NULL, NULL) == FS_ERR_FORMAT && strstr(fs_last_error(), "model.safetensors: tensor") &&
-        strstr(fs_last_error(), "expected F32"));
+  CHECK(fs_checkpoint_load(ck, &c, NULL, NULL) == FS_ERR_FORMAT &&
+        strstr(fs_last_error(), "model.safetensors: tensor") && strstr(fs_last_error(), "expected F32"));
   fs_model_free(&c);
   /* a truncated weights file is refused, not half-loaded */
   struct stat st;
@@ -317,6 +371,7 @@ int main(void) {
   test_safetensors_fuzzed();
   test_safetensors_python();
   test_progress();
+  test_model_directories();
   test_checkpoint_directories();
   test_stop_signal();
   char cmd[256];

@@ -10,7 +10,7 @@ static const char *ref_a[] = {"The dog bit the man.", "It was not unexpected.", 
 static const char *ref_b[] = {"The dog had bit the man.", "No one was surprised.", "The man had bitten the dog."};
 
 int main(void) {
-  const char *const *one[] = {ref_a}, *const *two[] = {ref_a, ref_b};
+  const char *const *one[] = {ref_a}, *const * two[] = {ref_a, ref_b};
   fs_chrf_options o = fs_chrf_defaults();
   CHECK_CLOSE(fs_chrf_corpus(&o, hyps, one, 1, 3), 50.043063606582294, 1e-9, 0);
   CHECK_CLOSE(fs_chrf_corpus(&o, hyps, two, 2, 3), 59.72751782684763, 1e-9, 0);

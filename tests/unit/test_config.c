@@ -34,15 +34,16 @@ static int round_trips(const fs_config *c) {
 }
 
 static void test_presets(void) {
-  const char *presets[] = {"flowseq-tiny", "flowseq-small", "flowseq-base-iwslt14", "flowseq-base-wmt14",
-                           "flowseq-large-wmt14", "ar-small", "ar-base-wmt14"};
+  const char *presets[] = {"flowseq-tiny",        "flowseq-small", "flowseq-base-iwslt14", "flowseq-base-wmt14",
+                           "flowseq-large-wmt14", "ar-small",      "ar-base-wmt14"};
   const char *src = getenv("FLOWSEQ_SOURCE_DIR") ? getenv("FLOWSEQ_SOURCE_DIR") : ".";
   for (int i = 0; i < 7; i++) {
     char path[1024];
     fs_config c;
     fs_config_defaults(&c);
     snprintf(path, sizeof path, "%s/models/%s.yaml", src, presets[i]);
-    CHECK_MSG(fs_config_load(&c, path) == FS_OK && fs_config_validate(&c) == FS_OK, "%s: %s", presets[i], fs_last_error());
+    CHECK_MSG(fs_config_load(&c, path) == FS_OK && fs_config_validate(&c) == FS_OK, "%s: %s", presets[i],
+              fs_last_error());
     CHECK_MSG(round_trips(&c), "%s does not round-trip", presets[i]);
   }
   /* the paper's configurations, docs/model.md#presets */
@@ -55,20 +56,22 @@ static void test_presets(void) {
   fs_config_defaults(&c);
   snprintf(path, sizeof path, "%s/models/flowseq-base-iwslt14.yaml", src);
   CHECK(fs_config_load(&c, path) == FS_OK && c.model.encoder_layers == 5 && c.model.encoder_heads == 4 &&
-        c.model.decoder_dropout > 0.19f && c.model.length_range == 16 && !c.model.share_embed && c.model.flow_heads == 4);
+        c.model.decoder_dropout > 0.19f && c.model.length_range == 16 && !c.model.share_embed &&
+        c.model.flow_heads == 4);
   /* the teacher: Transformer base */
   fs_config_defaults(&c);
   snprintf(path, sizeof path, "%s/models/ar-base-wmt14.yaml", src);
   CHECK(fs_config_load(&c, path) == FS_OK && c.model.type == FS_MODEL_TRANSFORMER && c.model.d == 512 &&
         c.model.ffn_hidden == 2048 && c.model.encoder_layers == 6 && c.model.decoder_layers == 6 &&
-        c.model.decoder_heads == 8 && flowseq_length_unit(&c.model) == 1);
+        c.model.decoder_heads == 8 && fs_length_unit(&c.model) == 1);
 }
 
 static void test_merge_and_overrides(void) {
   fs_config c;
   fs_config_defaults(&c);
-  const char *a = write_yaml("a.yaml", "model:\n  d: 64\n  flow_levels: 3\n  flow_steps: [2, 1, 1]\n"
-                                       "train:\n  lr: 0.002\n  spm: \"x.model\"\n  amsgrad: false\n");
+  const char *a = write_yaml("a.yaml",
+                             "model:\n  d: 64\n  flow_levels: 3\n  flow_steps: [2, 1, 1]\n"
+                             "train:\n  lr: 0.002\n  spm: \"x.model\"\n  amsgrad: false\n");
   CHECK(fs_config_load(&c, a) == FS_OK && c.model.d == 64 && c.model.flow_steps[0] == 2 && c.train.lr == 0.002 &&
         !strcmp(c.train.spm, "x.model") && !c.train.amsgrad);
   const char *b = write_yaml("b.yaml", "train:\n  lr: 3e-3\n"); /* a later file overrides, the rest stays */
@@ -86,10 +89,12 @@ static void test_merge_and_overrides(void) {
   /* fuzz_config: C1 controls (NEL folded into a space on loading, the others refused raw) and the
    * non-character U+FFFE were dumped raw; a string that is not UTF-8 cannot be dumped at all */
   fs_config_defaults(&ctl);
-  CHECK(fs_config_override(&ctl, "train.output", "nel\xc2\x85 c1\xc2\x9f ls\xe2\x80\xa8 bom\xef\xbb\xbf nc\xef\xbf\xbe "
-                                                 "\xc2\xa0\xc3\xa4\xf0\x9f\x98\x80") == FS_OK);
+  CHECK(fs_config_override(&ctl, "train.output",
+                           "nel\xc2\x85 c1\xc2\x9f ls\xe2\x80\xa8 bom\xef\xbb\xbf nc\xef\xbf\xbe "
+                           "\xc2\xa0\xc3\xa4\xf0\x9f\x98\x80") == FS_OK);
   CHECK_MSG(round_trips(&ctl), "%s", fs_last_error());
-  CHECK(fs_config_override(&ctl, "train.output", "bad\xff") == FS_ERR_FORMAT && strstr(fs_last_error(), "not valid UTF-8"));
+  CHECK(fs_config_override(&ctl, "train.output", "bad\xff") == FS_ERR_FORMAT &&
+        strstr(fs_last_error(), "not valid UTF-8"));
   const char *flow = write_yaml("flow.yaml", "model:\n  flow_steps:\n    - 3\n    - 1\n");
   CHECK(fs_config_load(&c, flow) == FS_OK && c.model.flow_steps[0] == 3 && c.n_flow_steps == 2);
 }
@@ -130,8 +135,9 @@ static void test_errors(void) {
     char name[32];
     snprintf(name, sizeof name, "bad%d.yaml", i);
     fs_config_defaults(&c);
-    CHECK_MSG(fs_config_load(&c, write_yaml(name, bad[i].yaml)) == FS_ERR_FORMAT && strstr(fs_last_error(), bad[i].message),
-              "%s: got \"%s\"", bad[i].message, fs_last_error());
+    CHECK_MSG(
+        fs_config_load(&c, write_yaml(name, bad[i].yaml)) == FS_ERR_FORMAT && strstr(fs_last_error(), bad[i].message),
+        "%s: got \"%s\"", bad[i].message, fs_last_error());
   }
   CHECK(fs_config_load(&c, "/nonexistent/x.yaml") == FS_ERR_IO && strstr(fs_last_error(), "/nonexistent/x.yaml"));
 }
@@ -153,8 +159,10 @@ static void test_validation(void) {
   /* a Transformer has no flow: FlowSeq's flow constraints do not apply, the heads' still do */
   fs_config t;
   fs_config_defaults(&t);
-  CHECK(fs_config_override(&t, "model.type", "transformer") == FS_OK && fs_config_override(&t, "model.d", "36") == FS_OK &&
-        fs_config_override(&t, "model.encoder_heads", "4") == FS_OK && fs_config_override(&t, "model.decoder_heads", "6") == FS_OK &&
+  CHECK(fs_config_override(&t, "model.type", "transformer") == FS_OK &&
+        fs_config_override(&t, "model.d", "36") == FS_OK &&
+        fs_config_override(&t, "model.encoder_heads", "4") == FS_OK &&
+        fs_config_override(&t, "model.decoder_heads", "6") == FS_OK &&
         fs_config_override(&t, "model.flow_levels", "2") == FS_OK);
   CHECK_MSG(fs_config_validate(&t) == FS_OK, "%s", fs_last_error());
   CHECK(fs_config_override(&t, "model.decoder_heads", "5") == FS_OK && fs_config_validate(&t) == FS_ERR_ARG);

@@ -63,9 +63,10 @@ int main(void) {
   CHECK(fs_text_read(path("b.txt.gz"), &t) == FS_OK && t.count == 2 && !strcmp(t.lines[1], "zwei"));
   fs_text_free(&t);
 
-  write_file("c.sgm", "<srcset setid=\"x\" srclang=\"any\">\n<doc docid=\"d\" genre=\"news\">\n<h1>\n"
-                      "<seg id=\"1\"> A black &  white   photo </seg>\n</h1>\n<p>\n<seg id=\"2\">Zwei\u00a0Wörter</seg>\n"
-                      "</p>\n<seg id=\"3\">ohne Hülle</seg>\n</doc>\n</srcset>\n");
+  write_file("c.sgm",
+             "<srcset setid=\"x\" srclang=\"any\">\n<doc docid=\"d\" genre=\"news\">\n<h1>\n"
+             "<seg id=\"1\"> A black &  white   photo </seg>\n</h1>\n<p>\n<seg id=\"2\">Zwei\u00a0Wörter</seg>\n"
+             "</p>\n<seg id=\"3\">ohne Hülle</seg>\n</doc>\n</srcset>\n");
   CHECK(fs_text_read(path("c.sgm"), &t) == FS_OK);
   CHECK(t.count == 3 && !strcmp(t.lines[0], "A black & white photo") && !strcmp(t.lines[1], "Zwei\u00a0Wörter") &&
         !strcmp(t.lines[2], "ohne Hülle"));

@@ -37,7 +37,8 @@ int main(void) {
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     const int *ss = cases[k].src, *ds = cases[k].dst;
     int n_src = ss[0] * ss[1] * ss[2] * ss[3], n_dst = ds[0] * ds[1] * ds[2] * ds[3];
-    float *src = malloc(sizeof(float) * n_src), *got = malloc(sizeof(float) * n_dst), *want = malloc(sizeof(float) * n_dst);
+    float *src = malloc(sizeof(float) * n_src), *got = malloc(sizeof(float) * n_dst),
+          *want = malloc(sizeof(float) * n_dst);
     test_fill_uniform(src, n_src, -1.0f, 1.0f, (unsigned)k + 1);
     for (int accumulate = 0; accumulate < 2; accumulate++) {
       test_fill_uniform(got, n_dst, -1.0f, 1.0f, 77);

@@ -43,11 +43,13 @@ static void craft(const char *from, const char *to, long offset, const void *byt
   fclose(f);
 }
 
-static void expect_crafted_rejected(const char *model, long offset, const void *bytes, size_t len, const char *message) {
+static void expect_crafted_rejected(const char *model, long offset, const void *bytes, size_t len,
+                                    const char *message) {
   fs_pairs loaded;
   craft(at("d.fsd"), at("crafted.fsd"), offset, bytes, len);
-  CHECK_MSG(fs_dataset_load(at("crafted.fsd"), model, 60, &loaded) == FS_ERR_FORMAT && strstr(fs_last_error(), message) &&
-            strstr(fs_last_error(), at("crafted.fsd")), "expected \"%s\", got \"%s\"", message, fs_last_error());
+  CHECK_MSG(fs_dataset_load(at("crafted.fsd"), model, 60, &loaded) == FS_ERR_FORMAT &&
+                strstr(fs_last_error(), message) && strstr(fs_last_error(), at("crafted.fsd")),
+            "expected \"%s\", got \"%s\"", message, fs_last_error());
 }
 
 /* Issue 13: each of these made `flowseq train` crash. */
@@ -61,7 +63,8 @@ static void test_crafted(const char *model) {
   expect_crafted_rejected(model, 64, &huge, 4, "the pair lengths add up to");
   expect_crafted_rejected(model, tgt_lens, &huge, 4, "the pair lengths add up to");
   int32_t big = 50000000, negative = -1;
-  expect_crafted_rejected(model, src_ids, &big, 4, "source token 0 has id 50000000, outside the tokenizer's vocabulary [0, 60)");
+  expect_crafted_rejected(model, src_ids, &big, 4,
+                          "source token 0 has id 50000000, outside the tokenizer's vocabulary [0, 60)");
   expect_crafted_rejected(model, src_ids + 4, &negative, 4, "source token 1 has id -1");
   /* 8 * 2^61 wraps to 0 in 64 bits: the old size check saw the real size */
   uint64_t wrapping = pairs + (1ull << 61);
@@ -72,7 +75,12 @@ static void test_crafted(const char *model) {
 
 int main(void) {
   if (!mkdtemp(dir)) return 1;
-  const char *de[] = {"Ein Hund läuft.", "Zwei Katzen schlafen.", "", "Ein Hund läuft.", "Ein sehr sehr sehr langer Satz mit vielen Wörtern hier.", "Hallo."};
+  const char *de[] = {"Ein Hund läuft.",
+                      "Zwei Katzen schlafen.",
+                      "",
+                      "Ein Hund läuft.",
+                      "Ein sehr sehr sehr langer Satz mit vielen Wörtern hier.",
+                      "Hallo."};
   const char *en[] = {"A dog runs.", "Two cats sleep.", "Empty source.", "A dog runs.", "Short.", "Hello."};
   write_lines(at("src"), de, 6);
   write_lines(at("tgt"), en, 6);
@@ -87,7 +95,8 @@ int main(void) {
   fs_clean_options o = {30, 3.0, true};
   fs_clean_counts c;
   CHECK_MSG(fs_dataset_prep(model, at("src"), at("tgt"), &o, at("d.fsd"), &c) == FS_OK, "%s", fs_last_error());
-  CHECK(c.read == 6 && c.empty == 1 && c.duplicates == 1 && c.kept + c.too_long + c.bad_ratio == 4 && c.kept >= 2 && c.too_long + c.bad_ratio >= 1);
+  CHECK(c.read == 6 && c.empty == 1 && c.duplicates == 1 && c.kept + c.too_long + c.bad_ratio == 4 && c.kept >= 2 &&
+        c.too_long + c.bad_ratio >= 1);
   fs_pairs loaded, direct;
   CHECK_MSG(fs_dataset_load(at("d.fsd"), model, 60, &loaded) == FS_OK, "%s", fs_last_error());
   /* the same pairs as encoding in memory (without dedupe, minus the repeat at line 4) */
@@ -100,7 +109,8 @@ int main(void) {
   int same = 1;
   for (int i = 0; i < loaded.count && i < direct.count; i++)
     same &= loaded.src_len[i] == direct.src_len[i] && loaded.tgt_len[i] == direct.tgt_len[i] &&
-            !memcmp(loaded.src[i], direct.src[i], 4 * direct.src_len[i]) && !memcmp(loaded.tgt[i], direct.tgt[i], 4 * direct.tgt_len[i]);
+            !memcmp(loaded.src[i], direct.src[i], 4 * direct.src_len[i]) &&
+            !memcmp(loaded.tgt[i], direct.tgt[i], 4 * direct.tgt_len[i]);
   CHECK(same);
   fs_pairs_free(&loaded);
   fs_pairs_free(&direct);
@@ -109,7 +119,8 @@ int main(void) {
   fs_spm_free(spm);
 
   /* another tokenizer, a flipped byte, a truncated file */
-  CHECK(fs_dataset_load(at("d.fsd"), other, 50, &loaded) == FS_ERR_FORMAT && strstr(fs_last_error(), "another tokenizer"));
+  CHECK(fs_dataset_load(at("d.fsd"), other, 50, &loaded) == FS_ERR_FORMAT &&
+        strstr(fs_last_error(), "another tokenizer"));
   char cmd[600];
   snprintf(cmd, sizeof cmd, "cp %s %s && printf '\\377' | dd of=%s bs=1 seek=80 conv=notrunc 2>/dev/null", at("d.fsd"),
            at("bad.fsd"), at("bad.fsd"));
@@ -123,14 +134,16 @@ int main(void) {
    * and loading refuses one */
   fs_clean_options keep_none = {1, 0, false};
   CHECK_MSG(fs_dataset_prep(model, at("src"), at("tgt"), &keep_none, at("none.fsd"), &c) == FS_ERR_ARG &&
-            strstr(fs_last_error(), "no pair is left to write") && c.kept == 0, "%s", fs_last_error());
+                strstr(fs_last_error(), "no pair is left to write") && c.kept == 0,
+            "%s", fs_last_error());
   CHECK(access(at("none.fsd"), F_OK) != 0);
   snprintf(cmd, sizeof cmd, "head -c 64 %s > %s", at("d.fsd"), at("header.fsd"));
   CHECK(system(cmd) == 0);
   uint64_t zeros[3] = {0, 0, 0}; /* pairs, source and target tokens; the checksum of an empty body */
   craft(at("header.fsd"), at("zero.fsd"), 32, zeros, sizeof zeros);
-  CHECK_MSG(fs_dataset_load(at("zero.fsd"), model, 60, &loaded) == FS_ERR_FORMAT && strstr(fs_last_error(), "holds no pair"),
-            "%s", fs_last_error());
+  CHECK_MSG(
+      fs_dataset_load(at("zero.fsd"), model, 60, &loaded) == FS_ERR_FORMAT && strstr(fs_last_error(), "holds no pair"),
+      "%s", fs_last_error());
   write_lines(at("junk.fsd"), de, 6);
   CHECK(fs_dataset_load(at("junk.fsd"), model, 60, &loaded) == FS_ERR_FORMAT && strstr(fs_last_error(), "magic"));
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

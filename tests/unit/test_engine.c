@@ -1,5 +1,5 @@
-/* Engine plumbing: the Philox streams, arena reuse across steps, the parameter block, and
- * backward's argument checks. */
+/* Engine plumbing: the Philox streams, arena reuse across steps, the parameter block,
+ * backward's argument checks, and mode changes put back by fs_engine_restore. */
 #include "core/philox.h"
 #include <string.h>
 
@@ -23,7 +23,8 @@ static void test_rng(void) {
   CHECK(same);
   be->dropout_mask(N - 3, 0.3f, 7, 3, b);
   same = true;
-  for (int i = 0; i < N - 3; i++) same = same && b[i] == (fs_rand_uniform(7, 3 + (uint64_t)i) < 0.3f ? 0.0f : 1.0f / 0.7f);
+  for (int i = 0; i < N - 3; i++)
+    same = same && b[i] == (fs_rand_uniform(7, 3 + (uint64_t)i) < 0.3f ? 0.0f : 1.0f / 0.7f);
   CHECK(same);
   be->rand_uniform(N, 8, 0, b);
   CHECK(memcmp(a, b, sizeof a) != 0);
@@ -58,7 +59,8 @@ static void test_arena_reuse(void) {
     fs_tensor *loss = fs_sum_all(&e, fs_square(&e, fs_matmul(&e, x, x, false, true)));
     CHECK(fs_backward(&e, loss) == FS_OK);
     if (step == 0) first_used = e.device.used;
-    else if (e.device.used != first_used) CHECK_MSG(0, "step %d used %zu bytes, first step %zu", step, e.device.used, first_used);
+    else if (e.device.used != first_used)
+      CHECK_MSG(0, "step %d used %zu bytes, first step %zu", step, e.device.used, first_used);
   }
   CHECK(e.device.peak == first_used);
   /* backward needs a scalar */
@@ -112,10 +114,33 @@ static void test_params(void) {
   fs_params_free(&p);
 }
 
+/* Entering a mode and restoring: flags always come back; a stream of the mode's own is undone,
+ * the current stream's progress is kept; nested changes unwind in order. */
+static void test_modes(void) {
+  fs_engine e;
+  CHECK(fs_engine_init(&e, fs_backend_cpu(), 1 << 20, 1 << 20) == FS_OK);
+  fs_engine_mode base = {.grad_enabled = true, .training = true, .own_stream = true, .seed = 11, .rng_offset = 5};
+  fs_engine_enter(&e, base);
+  CHECK(e.grad_enabled && e.training && e.seed == 11 && e.rng_offset == 5);
+
+  fs_engine_mode outer = fs_engine_enter(&e, fs_engine_eval());
+  CHECK(!e.grad_enabled && !e.training && e.seed == 11 && e.rng_offset == 5);
+  fs_rng_take(&e, 100); /* the running stream moves on */
+  fs_engine_mode inner = fs_engine_enter(&e, fs_engine_eval_seeded(99));
+  CHECK(e.seed == 99 && e.rng_offset == 0);
+  fs_rng_take(&e, 7);
+  fs_engine_restore(&e, inner);
+  CHECK(!e.grad_enabled && e.seed == 11 && e.rng_offset == 105);
+  fs_engine_restore(&e, outer);
+  CHECK(e.grad_enabled && e.training && e.seed == 11 && e.rng_offset == 105);
+  fs_engine_free(&e);
+}
+
 int main(void) {
   test_rng();
   test_arena_reuse();
   test_release();
   test_params();
+  test_modes();
   return test_summary();
 }

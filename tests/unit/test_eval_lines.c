@@ -63,12 +63,19 @@ int main(void) {
   char path[] = "/tmp/flowseq_lines_XXXXXX";
   int fd = mkstemp(path);
   FILE *f = fdopen(fd, "w");
-  fputs("a\rb\xc2\x85" "c\xe2\x80\xa8" "d \r\n\nlast\xe3\x80\x80", f);
+  fputs(
+      "a\rb\xc2\x85"
+      "c\xe2\x80\xa8"
+      "d \r\n\nlast\xe3\x80\x80",
+      f);
   fclose(f);
   fs_lines l;
   CHECK(fs_lines_read(path, &l) == FS_OK && l.count == 3);
   if (l.count == 3) {
-    CHECK(!strcmp(l.lines[0], "a\rb\xc2\x85" "c\xe2\x80\xa8" "d"));
+    CHECK(!strcmp(l.lines[0],
+                  "a\rb\xc2\x85"
+                  "c\xe2\x80\xa8"
+                  "d"));
     CHECK(l.lines[1][0] == '\0' && !strcmp(l.lines[2], "last"));
   }
   fs_lines_free(&l);

@@ -20,7 +20,6 @@ static char dir[] = "/tmp/flowseq-fileio-XXXXXX";
 
 static const char *at(const char *name) { return test_path_in(dir, name); }
 
-
 static fs_status write_all(const char *path, const char *text) {
   fs_atomic_file f;
   FS_TRY(fs_atomic_open(&f, path));
@@ -52,7 +51,7 @@ static void test_fifo(void) {
   CHECK(mkfifo(at("fifo"), 0600) == 0);
   pid_t child = fork();
   if (child == 0) { /* the reader: copies what comes through the FIFO to fifo.out */
-    alarm(20);     /* never hang the test when the FIFO was not written through */
+    alarm(20);      /* never hang the test when the FIFO was not written through */
     FILE *in = fopen(at("fifo"), "r"), *out = fopen(at("fifo.out"), "w");
     int c;
     while (in && out && (c = fgetc(in)) != EOF) fputc(c, out);

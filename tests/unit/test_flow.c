@@ -120,7 +120,8 @@ static double numeric_logdet(int length, const float *mask, const float *z0, int
       eng.grad_enabled = false;
       flow_input in = make_input(&eng, 1, length, mask);
       fs_tensor *ld = NULL;
-      fs_tensor *v = flow_prior_normalise(&eng, &prior, fs_tensor_from_host(&eng, 3, (int[]){1, length, F}, z), &in, &ld);
+      fs_tensor *v =
+          flow_prior_normalise(&eng, &prior, fs_tensor_from_host(&eng, 3, (int[]){1, length, F}, z), &in, &ld);
       fs_tensor_to_host(&eng, v, sign ? vm : vp);
     }
     for (int row = 0; row < n; row++) jac[row * n + col] = (vp[row] - vm[row]) / (2 * h);

@@ -30,7 +30,11 @@ static uint32_t to_bits(float f) {
 static double exp_sweep(float lo, float hi, uint32_t stride) {
   double worst = 0;
   uint32_t a = to_bits(lo), b = to_bits(hi);
-  if (a > b) { uint32_t t = a; a = b; b = t; }
+  if (a > b) {
+    uint32_t t = a;
+    a = b;
+    b = t;
+  }
   for (uint32_t u = a; u <= b && u >= a; u += stride) {
     float x = from_bits(u);
     double err = ulp_error(fs_expf(x), exp((double)x));

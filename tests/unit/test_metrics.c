@@ -10,7 +10,6 @@
 
 static char dir[] = "/tmp/flowseq-metrics-XXXXXX";
 
-
 /* A run with a pre-training, a main phase and validations, in two sessions (resume). */
 static void write_run(const char *path) {
   for (int session = 0; session < 2; session++) {
@@ -20,7 +19,8 @@ static void write_run(const char *path) {
       long update = session * 10 + k;
       fs_metrics_row r = fs_metrics_row_empty(update, (int)update / 4, update <= 5 ? "pretrain" : "main");
       r.recon = 50.0 / update, r.kl = update <= 5 ? 0 : 3.0, r.length = 2.0 - 0.05 * update;
-      r.kl_weight = update <= 5 ? 0 : (update - 5) / 15.0, r.lr = 1e-4 * update, r.grad_norm = 4.0 + 0.1 * k, r.tok_per_s = 1000 + update;
+      r.kl_weight = update <= 5 ? 0 : (update - 5) / 15.0, r.lr = 1e-4 * update, r.grad_norm = 4.0 + 0.1 * k,
+      r.tok_per_s = 1000 + update;
       CHECK(fs_metrics_append(&m, &r) == FS_OK);
       if (update % 5 == 0) {
         fs_metrics_row v = fs_metrics_row_empty(update, (int)update / 4, "valid");
@@ -46,9 +46,10 @@ static void test_rows(void) {
   fs_metrics_close(&m);
   CHECK(fs_metrics_open(&m, path, 8) == FS_OK); /* a resumed run appends, no second header */
   fs_metrics_close(&m);
-  CHECK(test_file_equals(path, FS_METRICS_HEADER "\n"
-                          "7\t1\tmain\t1.500000\t0.250000\t2.000000\t0.500000\t5.000000e-04\t1.250000\t1234.5\t\t\t\n"
-                          "8\t1\tvalid\t\t\t\t\t\t\t\t2.500000\t12.1825\t17.25\n"));
+  CHECK(test_file_equals(path, FS_METRICS_HEADER
+                         "\n"
+                         "7\t1\tmain\t1.500000\t0.250000\t2.000000\t0.500000\t5.000000e-04\t1.250000\t1234.5\t\t\t\n"
+                         "8\t1\tvalid\t\t\t\t\t\t\t\t2.500000\t12.1825\t17.25\n"));
   snprintf(path, sizeof path, "%s/other.tsv", dir);
   FILE *f = fopen(path, "w");
   fputs("step\tloss\n1\t2\n", f);
@@ -61,8 +62,12 @@ static void append_rows(fs_metrics *m, long from, long to) {
     fs_metrics_row r = fs_metrics_row_empty(u, 1, "main");
     r.recon = (double)u;
     CHECK(fs_metrics_append(m, &r) == FS_OK);
-    if (u % 5 == 0) CHECK(fs_metrics_append(m, &(fs_metrics_row){.update = u, .epoch = 1, .phase = "valid",
-                                                               .valid_nll = 1, .valid_ppl = 2, .valid_bleu = 3}) == FS_OK);
+    if (u % 5 == 0)
+      CHECK(fs_metrics_append(
+                m,
+                &(fs_metrics_row){
+                    .update = u, .epoch = 1, .phase = "valid", .valid_nll = 1, .valid_ppl = 2, .valid_bleu = 3}) ==
+            FS_OK);
   }
 }
 
@@ -120,7 +125,8 @@ static void test_plot(void) {
     fclose(f);
   }
   CHECK(!memcmp(magic, "\x89PNG\r\n\x1a\n", 8));
-  snprintf(cmd, sizeof cmd, "bash %s/scripts/plot-metrics.sh %s/rows.tsv %s/no.png >/dev/null 2>&1", src, dir, dir); /* one row of each kind */
+  snprintf(cmd, sizeof cmd, "bash %s/scripts/plot-metrics.sh %s/rows.tsv %s/no.png >/dev/null 2>&1", src, dir,
+           dir); /* one row of each kind */
   CHECK(system(cmd) == 0);
   snprintf(cmd, sizeof cmd, "bash %s/scripts/plot-metrics.sh %s/other.tsv %s/x.png 2>/dev/null", src, dir, dir);
   CHECK(system(cmd) != 0);

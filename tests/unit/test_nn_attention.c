@@ -22,9 +22,12 @@ typedef struct {
 static fs_tensor *attention_forward(fs_engine *e, fs_tensor **x, void *module) {
   attention_case *c = module;
   switch (c->path) {
-    case PATH_SELF: return nn_attention_forward(e, &c->attn, x[0], x[0], x[0], x[3]);
-    case PATH_CROSS: return nn_attention_forward(e, &c->attn, x[0], x[1], x[1], x[3]);
-    default: return nn_attention_forward(e, &c->attn, x[0], x[1], x[2], x[3]);
+    case PATH_SELF:
+      return nn_attention_forward(e, &c->attn, x[0], x[0], x[0], x[3]);
+    case PATH_CROSS:
+      return nn_attention_forward(e, &c->attn, x[0], x[1], x[1], x[3]);
+    default:
+      return nn_attention_forward(e, &c->attn, x[0], x[1], x[2], x[3]);
   }
 }
 
@@ -70,8 +73,8 @@ static void ref_attention(const float *q, const float *k, const float *v, const 
 }
 
 static float q[B * T * D], k[B * T * D], v[B * T * D];
-static gradcheck_input data[] = {{3, {B, T, D}, q, 0}, {3, {B, T, D}, k, 0}, {3, {B, T, D}, v, 0},
-                                 {2, {B, T}, mask, 1}};
+static gradcheck_input data[] = {
+    {3, {B, T, D}, q, 0}, {3, {B, T, D}, k, 0}, {3, {B, T, D}, v, 0}, {2, {B, T}, mask, 1}};
 
 /* Runs the module on data in the current engine mode; copies the output to host. */
 static fs_status run(attention_case *c, float *out) {
@@ -105,8 +108,8 @@ static void test_path(path p, const char *name) {
   float got[B * T * D];
   double want[B * T * D];
   CHECK(run(&c, got) == FS_OK);
-  ref_attention(q, key, value, c.attn.w_in->data, c.attn.b_in->data, c.attn.norm.gain->data,
-                c.attn.norm.bias->data, want);
+  ref_attention(q, key, value, c.attn.w_in->data, c.attn.b_in->data, c.attn.norm.gain->data, c.attn.norm.bias->data,
+                want);
   double err = max_error(got, want);
   CHECK_MSG(err < 1e-4, "%s: forward error %g", name, err);
   CHECK_MSG(module_gradcheck(&eng, name, attention_forward, &c, &params, 4, data) == 0, "%s gradient", name);
@@ -147,7 +150,8 @@ static void test_dropout(void) {
   fs_params params;
   fs_params_init(&params, fs_backend_cpu());
   attention_case plain = {.path = PATH_CROSS}, dropping = {.path = PATH_CROSS};
-  CHECK(nn_attention_declare(&plain.attn, &params, "attn", D, H, 0.0f) == FS_OK && fs_params_allocate(&params, 0) == FS_OK);
+  CHECK(nn_attention_declare(&plain.attn, &params, "attn", D, H, 0.0f) == FS_OK &&
+        fs_params_allocate(&params, 0) == FS_OK);
   nn_init_rng rng = {fs_backend_cpu(), 19, 0};
   CHECK(nn_attention_init(&plain.attn, &rng) == FS_OK);
   dropping.attn = plain.attn;

@@ -11,12 +11,10 @@ static float x[B * T * D], src[B * S * D];
 static float mask[B * T] = {1, 1, 1, 1, 1, 1, 1, 0};
 static float src_mask[B * S] = {1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
 /* data: x [B, T, D], mask [B, T], src [B, S, D], src_mask [B, S] */
-static gradcheck_input data[] = {{3, {B, T, D}, x, 0}, {2, {B, T}, mask, 1}, {3, {B, S, D}, src, 0},
-                                 {2, {B, S}, src_mask, 1}};
+static gradcheck_input data[] = {
+    {3, {B, T, D}, x, 0}, {2, {B, T}, mask, 1}, {3, {B, S, D}, src, 0}, {2, {B, S}, src_mask, 1}};
 
-static fs_tensor *ffn_forward(fs_engine *e, fs_tensor **in, void *module) {
-  return nn_ffn_forward(e, module, in[0]);
-}
+static fs_tensor *ffn_forward(fs_engine *e, fs_tensor **in, void *module) { return nn_ffn_forward(e, module, in[0]); }
 static fs_tensor *encoder_forward(fs_engine *e, fs_tensor **in, void *module) {
   return nn_encoder_layer_forward(e, module, in[0], in[1]);
 }
@@ -94,9 +92,9 @@ static void test_encoder_layer(void) {
   nn_init_rng rng = {fs_backend_cpu(), 6, 0};
   CHECK(nn_encoder_layer_declare(&l, &params, "encoder.layers.0", D, H, FF, 0.1f) == FS_OK);
   CHECK(fs_params_allocate(&params, 0) == FS_OK && nn_encoder_layer_init(&l, &rng) == FS_OK);
-  const char *names[] = {"encoder.layers.0.self_attn.w_in", "encoder.layers.0.self_attn.b_in",
+  const char *names[] = {"encoder.layers.0.self_attn.w_in",      "encoder.layers.0.self_attn.b_in",
                          "encoder.layers.0.self_attn.norm.gain", "encoder.layers.0.ffn.in.weight",
-                         "encoder.layers.0.ffn.out.bias", "encoder.layers.0.ffn.norm.bias"};
+                         "encoder.layers.0.ffn.out.bias",        "encoder.layers.0.ffn.norm.bias"};
   for (int i = 0; i < 6; i++) CHECK_MSG(fs_params_find(&params, names[i]), "no parameter %s", names[i]);
   CHECK(params.count == 10);
   CHECK(l.self.dropout == 0.1f && l.ffn.dropout == 0.1f);

@@ -38,7 +38,8 @@ int main(void) {
   float eps_values[] = {0.0f, 0.1f};
   for (int k = 0; k < 2; k++) {
     fs_engine_reset(&eng);
-    fs_tensor *x[2] = {fs_tensor_from_host(&eng, 3, in[0].shape, logits), fs_tensor_from_host(&eng, 2, in[1].shape, mask)};
+    fs_tensor *x[2] = {fs_tensor_from_host(&eng, 3, in[0].shape, logits),
+                       fs_tensor_from_host(&eng, 2, in[1].shape, mask)};
     fs_tensor *y = loss_forward(&eng, x, &eps_values[k]);
     float got[B];
     double want[B];

@@ -5,14 +5,29 @@
 
 static fs_engine eng;
 
-static fs_tensor *op_add(fs_engine *e, fs_tensor **x, void *c) { (void)c; return fs_add(e, x[0], x[1]); }
-static fs_tensor *op_sub(fs_engine *e, fs_tensor **x, void *c) { (void)c; return fs_sub(e, x[0], x[1]); }
-static fs_tensor *op_mul(fs_engine *e, fs_tensor **x, void *c) { (void)c; return fs_mul(e, x[0], x[1]); }
-static fs_tensor *op_div(fs_engine *e, fs_tensor **x, void *c) { (void)c; return fs_div(e, x[0], x[1]); }
+static fs_tensor *op_add(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_add(e, x[0], x[1]);
+}
+static fs_tensor *op_sub(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_sub(e, x[0], x[1]);
+}
+static fs_tensor *op_mul(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_mul(e, x[0], x[1]);
+}
+static fs_tensor *op_div(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_div(e, x[0], x[1]);
+}
 
 typedef fs_tensor *(*unary_op)(fs_engine *, fs_tensor *);
 static fs_tensor *op_unary(fs_engine *e, fs_tensor **x, void *c) { return (*(unary_op *)c)(e, x[0]); }
-static fs_tensor *op_scale(fs_engine *e, fs_tensor **x, void *c) { (void)c; return fs_scale(e, x[0], -1.5f); }
+static fs_tensor *op_scale(fs_engine *e, fs_tensor **x, void *c) {
+  (void)c;
+  return fs_scale(e, x[0], -1.5f);
+}
 static fs_tensor *op_add_scalar(fs_engine *e, fs_tensor **x, void *c) {
   (void)c;
   return fs_add_scalar(e, x[0], 0.25f);
@@ -57,10 +72,9 @@ static void test_unary(void) {
     double (*ref)(double);
     float lo, hi;
   } cases[] = {
-      {"relu", fs_relu, NULL, -1, 1},         {"elu", fs_elu, NULL, -2, 2},
-      {"sigmoid", fs_sigmoid, NULL, -3, 3},   {"exp", fs_exp, exp, -2, 2},
-      {"log", fs_ln, log, 0.5f, 3},          {"softplus", fs_softplus, NULL, -3, 3},
-      {"sqrt", fs_sqrt, sqrt, 0.5f, 3},       {"square", fs_square, NULL, -2, 2},
+      {"relu", fs_relu, NULL, -1, 1},   {"elu", fs_elu, NULL, -2, 2},       {"sigmoid", fs_sigmoid, NULL, -3, 3},
+      {"exp", fs_exp, exp, -2, 2},      {"log", fs_ln, log, 0.5f, 3},       {"softplus", fs_softplus, NULL, -3, 3},
+      {"sqrt", fs_sqrt, sqrt, 0.5f, 3}, {"square", fs_square, NULL, -2, 2},
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     float x[30];

@@ -19,14 +19,15 @@ static fs_tensor *op_linear(fs_engine *e, fs_tensor **x, void *c) {
 }
 
 /* C[b] = op(A[b]) op(B[b or shared]) in double. */
-static void ref_matmul(int batch, int m, int n, int k, const float *a, const float *b, bool ta, bool tb,
-                       bool shared_b, double *c) {
+static void ref_matmul(int batch, int m, int n, int k, const float *a, const float *b, bool ta, bool tb, bool shared_b,
+                       double *c) {
   for (int z = 0; z < batch; z++)
     for (int i = 0; i < m; i++)
       for (int j = 0; j < n; j++) {
         double s = 0;
         const float *az = a + (int64_t)z * m * k, *bz = b + (shared_b ? 0 : (int64_t)z * k * n);
-        for (int p = 0; p < k; p++) s += (double)(ta ? az[p * m + i] : az[i * k + p]) * (tb ? bz[j * k + p] : bz[p * n + j]);
+        for (int p = 0; p < k; p++)
+          s += (double)(ta ? az[p * m + i] : az[i * k + p]) * (tb ? bz[j * k + p] : bz[p * n + j]);
         c[((int64_t)z * m + i) * n + j] = s;
       }
 }
@@ -37,8 +38,7 @@ static void check_case(int batch, int m, int n, int k, bool ta, bool tb, bool sh
   test_fill_uniform(b, (shared_b ? 1 : batch) * k * n, -1, 1, 12);
   int a_shape[3] = {batch, ta ? k : m, ta ? m : k};
   int b_shape[3] = {batch, tb ? n : k, tb ? k : n};
-  gradcheck_input in[] = {{3, {a_shape[0], a_shape[1], a_shape[2]}, a, 0},
-                          {shared_b ? 2 : 3, {0}, b, 0}};
+  gradcheck_input in[] = {{3, {a_shape[0], a_shape[1], a_shape[2]}, a, 0}, {shared_b ? 2 : 3, {0}, b, 0}};
   if (shared_b) {
     in[1].shape[0] = b_shape[1];
     in[1].shape[1] = b_shape[2];
@@ -57,8 +57,8 @@ static void check_case(int batch, int m, int n, int k, bool ta, bool tb, bool sh
   for (int i = 0; i < batch * m * n; i++) err = fmax(err, fabs(got[i] - want[i]));
   CHECK_MSG(err < 1e-5, "ta=%d tb=%d shared=%d forward error %g", ta, tb, shared_b, err);
   flags f = {ta, tb};
-  CHECK_MSG(gradcheck(&eng, "matmul", op_matmul, &f, 2, in, 1e-3, 1e-3, 1e-2) == 0, "ta=%d tb=%d shared=%d", ta,
-            tb, shared_b);
+  CHECK_MSG(gradcheck(&eng, "matmul", op_matmul, &f, 2, in, 1e-3, 1e-3, 1e-2) == 0, "ta=%d tb=%d shared=%d", ta, tb,
+            shared_b);
 }
 
 int main(void) {

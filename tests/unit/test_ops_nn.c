@@ -78,9 +78,9 @@ static void test_norms(void) {
   test_fill_uniform(g, 6, 0.5f, 1.5f, 3);
   test_fill_uniform(b, 6, -0.5f, 0.5f, 4);
   fs_engine_reset(&eng);
-  fs_tensor *y = fs_layernorm(&eng, fs_tensor_from_host(&eng, 2, (int[]){4, 6}, x),
-                              fs_tensor_from_host(&eng, 1, (int[]){6}, g), fs_tensor_from_host(&eng, 1, (int[]){6}, b),
-                              1e-5f);
+  fs_tensor *y =
+      fs_layernorm(&eng, fs_tensor_from_host(&eng, 2, (int[]){4, 6}, x), fs_tensor_from_host(&eng, 1, (int[]){6}, g),
+                   fs_tensor_from_host(&eng, 1, (int[]){6}, b), 1e-5f);
   float got[24];
   fs_tensor_to_host(&eng, y, got);
   double err = 0;
@@ -99,7 +99,8 @@ static void test_norms(void) {
   test_fill_uniform(v, 12, -1, 1, 5);
   test_fill_uniform(gw, 3, 0.5f, 2, 6);
   fs_engine_reset(&eng);
-  y = fs_weight_norm(&eng, fs_tensor_from_host(&eng, 2, (int[]){3, 4}, v), fs_tensor_from_host(&eng, 1, (int[]){3}, gw));
+  y = fs_weight_norm(&eng, fs_tensor_from_host(&eng, 2, (int[]){3, 4}, v),
+                     fs_tensor_from_host(&eng, 1, (int[]){3}, gw));
   fs_tensor_to_host(&eng, y, got);
   err = 0;
   for (int i = 0; i < 3; i++) {
@@ -268,8 +269,9 @@ static void test_attention(bool causal) {
   test_fill_uniform(q, AB * ATQ * 8, -1.5f, 1.5f, 21);
   test_fill_uniform(kv, AB * ATK * 12, -1.5f, 1.5f, 22);
   fs_engine_reset(&eng);
-  fs_tensor *out = op_attention(&eng, (fs_tensor *[]){fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q),
-                                                       fs_tensor_from_host(&eng, 3, (int[]){AB, ATK, 12}, kv)},
+  fs_tensor *out = op_attention(&eng,
+                                (fs_tensor *[]){fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q),
+                                                fs_tensor_from_host(&eng, 3, (int[]){AB, ATK, 12}, kv)},
                                 &causal);
   float got[AB * ATQ * ADIM];
   CHECK(fs_tensor_to_host(&eng, out, got) == FS_OK);
@@ -283,7 +285,8 @@ static void test_attention(bool causal) {
         for (int j = 0; j < ATK; j++) {
           seen[j] = attention_mask[b * ATK + j] && (!causal || j <= i + ATK - ATQ);
           score[j] = 0;
-          for (int d = 0; d < dh; d++) score[j] += (double)q[(b * ATQ + i) * 8 + 1 + h * dh + d] * kv[(b * ATK + j) * 12 + h * dh + d];
+          for (int d = 0; d < dh; d++)
+            score[j] += (double)q[(b * ATQ + i) * 8 + 1 + h * dh + d] * kv[(b * ATK + j) * 12 + h * dh + d];
           score[j] /= sqrt((double)dh);
           if (seen[j] && score[j] > max) max = score[j];
         }
@@ -297,7 +300,8 @@ static void test_attention(bool causal) {
       }
   CHECK_MSG(err < 1e-5, "attention (causal %d) forward error %g (sentence 1 has no key: all 0)", causal, err);
   gradcheck_input in[] = {{3, {AB, ATQ, 8}, q, 0}, {3, {AB, ATK, 12}, kv, 0}};
-  CHECK(gradcheck(&eng, causal ? "causal attention" : "attention", op_attention, &causal, 2, in, 1e-3, 2e-3, 1e-2) == 0);
+  CHECK(gradcheck(&eng, causal ? "causal attention" : "attention", op_attention, &causal, 2, in, 1e-3, 2e-3, 1e-2) ==
+        0);
   fs_engine_reset(&eng);
   fs_tensor *small = fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q);
   CHECK(fs_attention(&eng, small, 3, small, 0, small, 0, ADIM, AHEADS, /* columns 3..9 of 8 */
@@ -323,8 +327,9 @@ static void test_coupling(void) {
   test_fill_uniform(theta, CB * CT * 2 * CH, -3, 3, 12);
   for (int inverse = 0; inverse < 2; inverse++) {
     fs_engine_reset(&eng);
-    fs_tensor *out = op_coupling(&eng, (fs_tensor *[]){fs_tensor_from_host(&eng, 3, (int[]){CB, CT, CH}, x),
-                                                        fs_tensor_from_host(&eng, 3, (int[]){CB, CT, 2 * CH}, theta)},
+    fs_tensor *out = op_coupling(&eng,
+                                 (fs_tensor *[]){fs_tensor_from_host(&eng, 3, (int[]){CB, CT, CH}, x),
+                                                 fs_tensor_from_host(&eng, 3, (int[]){CB, CT, 2 * CH}, theta)},
                                  inverse ? &eng : NULL);
     float got[CB * CT * CH + CB];
     CHECK(fs_tensor_to_host(&eng, out, got) == FS_OK);

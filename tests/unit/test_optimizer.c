@@ -53,7 +53,8 @@ static float *value(fixture *f, int i) { return i < 3 ? &f->enc->data[i] : &f->p
 static float *grad(fixture *f, int i) { return i < 3 ? &f->enc->grad[i] : &f->prior->grad[i - 3]; }
 
 /* Runs steps with given gradients (summed over `divisor` micro-batches) through both and compares. */
-static void run_and_compare(fixture *f, int steps, double divisor, const fs_param_filter *filter, bool amsgrad, double clip) {
+static void run_and_compare(fixture *f, int steps, double divisor, const fs_param_filter *filter, bool amsgrad,
+                            double clip) {
   int active = filter ? 3 : 5;
   for (int k = 1; k <= steps; k++) {
     double g[5] = {0.1 * k, -0.2, k == 2 ? 3.0 : 0.05, 0.4 / k, k % 2 ? -0.3 : 0.6}; /* step 2 exceeds the clip */

@@ -29,9 +29,19 @@ int main(void) {
   expect("U.S.A.", "U . S . A .");
   expect("$5/kg", "$ 5 / kg");
   expect("Preis: 1.234,56 EUR.", "Preis : 1.234,56 EUR .");
-  expect("a\x1c" "b", "a b");
-  expect("a\xe2\x80\x8b" "b", "a\xe2\x80\x8b" "b"); /* U+200B is not whitespace */
-  expect("foo\xc2\xa0" "bar", "foo bar");          /* NBSP is */
+  expect(
+      "a\x1c"
+      "b",
+      "a b");
+  expect(
+      "a\xe2\x80\x8b"
+      "b",
+      "a\xe2\x80\x8b"
+      "b"); /* U+200B is not whitespace */
+  expect(
+      "foo\xc2\xa0"
+      "bar",
+      "foo bar"); /* NBSP is */
   expect("A&amp;lt;B", "A < B");
   expect("&quot;Ende.\xe2\x80\x9cZitat\xe2\x80\x9d", "\" Ende . \xe2\x80\x9cZitat\xe2\x80\x9d");
   expect("a <skipped> b", "a b");
@@ -41,8 +51,15 @@ int main(void) {
   CHECK(py_rstrip(s) == 4 && !strcmp(s, "text"));
   char t[] = "\xe2\x80\x8b";
   CHECK(py_rstrip(t) == 3);
-  char *low = py_lower("\xc3\x84rger \xc3\x9c" "BER Stra\xc3\x9f" "e");
-  CHECK_MSG(!strcmp(low, "\xc3\xa4rger \xc3\xbc" "ber stra\xc3\x9f" "e"), "lower: %s", low);
+  char *low = py_lower(
+      "\xc3\x84rger \xc3\x9c"
+      "BER Stra\xc3\x9f"
+      "e");
+  CHECK_MSG(!strcmp(low,
+                    "\xc3\xa4rger \xc3\xbc"
+                    "ber stra\xc3\x9f"
+                    "e"),
+            "lower: %s", low);
   free(low);
   /* Python's special cases on top of simple case mapping: İ -> i + U+0307, and the final sigma
    * (after a cased letter, not before one, looking past case-ignorable characters) */

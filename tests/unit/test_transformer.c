@@ -12,10 +12,10 @@
 
 enum { B = TINY_B, S = TINY_S, T = TINY_T, V = TINY_V };
 static fs_engine eng;
-static transformer_model model;
+static fs_transformer model;
 
-static flowseq_hparams transformer_hparams(void) {
-  flowseq_hparams h = tiny_hparams();
+static fs_hparams fs_transformer_hparams(void) {
+  fs_hparams h = tiny_hparams();
   h.type = FS_MODEL_TRANSFORMER;
   h.decoder_layers = 2;
   return h;
@@ -23,8 +23,8 @@ static flowseq_hparams transformer_hparams(void) {
 
 static double loss_value(void) {
   fs_engine_reset(&eng);
-  flowseq_losses l;
-  transformer_loss(&eng, &model, &tiny_batch, &l);
+  fs_flowseq_losses l;
+  fs_transformer_loss(&eng, &model, &tiny_batch, &l);
   float v;
   fs_tensor_to_host(&eng, l.loss, &v);
   return v;
@@ -32,8 +32,8 @@ static double loss_value(void) {
 
 static fs_status loss_backward(void) {
   fs_engine_reset(&eng);
-  flowseq_losses l;
-  FS_TRY(transformer_loss(&eng, &model, &tiny_batch, &l));
+  fs_flowseq_losses l;
+  FS_TRY(fs_transformer_loss(&eng, &model, &tiny_batch, &l));
   CHECK(l.kl == NULL && l.length == NULL);
   return fs_backward(&eng, l.loss);
 }
@@ -41,15 +41,20 @@ static fs_status loss_backward(void) {
 static void test_gradients(void) {
   eng.training = false;
   eng.grad_enabled = true;
-  const char *names[] = {"embed", "encoder.layers.0.self_attn.w_in", "decoder.layers.0.self_attn.w_in",
-                         "decoder.layers.1.src_attn.b_in", "decoder.layers.1.ffn.out.weight", "decoder.out.bias"};
-  for (size_t k = 0; k < sizeof names / sizeof *names; k++) spot_check(&model.params, names[k], loss_backward, loss_value);
+  const char *names[] = {"embed",
+                         "encoder.layers.0.self_attn.w_in",
+                         "decoder.layers.0.self_attn.w_in",
+                         "decoder.layers.1.src_attn.b_in",
+                         "decoder.layers.1.ffn.out.weight",
+                         "decoder.out.bias"};
+  for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+    spot_check(&model.params, names[k], loss_backward, loss_value);
 }
 
 /* Log-softmax rows of the teacher-forced logits [B, T, V], in double. */
-static void teacher_forced_log_probs(const flowseq_batch *b, double *out) {
+static void teacher_forced_log_probs(const fs_batch *b, double *out) {
   fs_engine_reset(&eng);
-  fs_tensor *logits = transformer_logits(&eng, &model, b);
+  fs_tensor *logits = fs_transformer_logits(&eng, &model, b);
   static float host[B * T * V];
   CHECK(logits && fs_tensor_to_host(&eng, logits, host) == FS_OK);
   for (int r = 0; r < b->batch * b->tgt_len; r++) {
@@ -69,7 +74,7 @@ static void test_causal(void) {
   int32_t tgt[B * T];
   memcpy(tgt, tiny_tgt, sizeof tgt);
   tgt[3] = 4;
-  flowseq_batch changed = tiny_batch;
+  fs_batch changed = tiny_batch;
   changed.tgt = tgt;
   teacher_forced_log_probs(&changed, after);
   double same = 0, moved = 0;
@@ -89,13 +94,13 @@ static void test_incremental_equals_full(void) {
   static double full[B * T * V];
   teacher_forced_log_probs(&tiny_batch, full);
   fs_engine_reset(&eng);
-  transformer_state st;
-  CHECK(transformer_start(&eng, &model, tiny_src, tiny_src_mask, B, S, 1, &st) == FS_OK);
+  fs_transformer_state st;
+  CHECK(fs_transformer_start(&eng, &model, tiny_src, tiny_src_mask, B, S, 1, &st) == FS_OK);
   int32_t prev[B] = {2, 2};
   float step[B * V];
   double err = 0;
   for (int t = 0; t < T; t++) {
-    CHECK_MSG(transformer_step(&eng, &model, &st, prev, NULL, step) == FS_OK, "%s", fs_last_error());
+    CHECK_MSG(fs_transformer_step(&eng, &model, &st, prev, NULL, step) == FS_OK, "%s", fs_last_error());
     for (int b = 0; b < B; b++) {
       if (tiny_tgt_mask[b * T + t] != 0.0f)
         for (int v = 0; v < V; v++) err = fmax(err, fabs(step[b * V + v] - full[(b * T + t) * V + v]));
@@ -106,10 +111,10 @@ static void test_incremental_equals_full(void) {
   CHECK(st.steps == T && st.self_kv[0]->shape[1] == T);
 }
 
-static void free_all(flowseq_candidate *c, int n) { flowseq_candidates_free(c, n); }
+static void free_all(fs_candidate *c, int n) { fs_candidates_free(c, n); }
 
 /* Each candidate's log-probability is its teacher-forced score. */
-static double score_error(const flowseq_candidate *c, int n, const int32_t *src, const float *mask) {
+static double score_error(const fs_candidate *c, int n, const int32_t *src, const float *mask) {
   double err = 0;
   for (int i = 0; i < n; i++) {
     const int32_t *tokens = c[i].tokens;
@@ -125,7 +130,7 @@ static double score_error(const flowseq_candidate *c, int n, const int32_t *src,
 static void test_beam_one_is_greedy(void) {
   fs_beam_options o = fs_beam_defaults();
   o.beam = 1;
-  flowseq_candidate *g, *k;
+  fs_candidate *g, *k;
   int ng, nk, bg[B], bk[B];
   fs_engine_reset(&eng);
   CHECK(fs_greedy_search(&eng, &model, tiny_src, tiny_src_mask, B, S, &o, &g, &ng, bg) == FS_OK);
@@ -177,7 +182,7 @@ static void test_beam_is_exhaustive(float alpha) {
         rank[i] = rank[j];
         rank[j] = x;
       }
-  flowseq_candidate *c;
+  fs_candidate *c;
   int n, best;
   fs_engine_reset(&eng);
   CHECK_MSG(fs_beam_search(&eng, &model, src, mask, 1, S, &o, &c, &n, &best) == FS_OK, "%s", fs_last_error());
@@ -195,7 +200,7 @@ static void test_beam_is_exhaustive(float alpha) {
  * forced score (this catches a cache row that was not moved with its prefix). */
 static void test_beam_scores(void) {
   fs_beam_options o = {3, 3, 1.0f, 2.0f, 4.0f};
-  flowseq_candidate *c;
+  fs_candidate *c;
   int n, best[B];
   fs_engine_reset(&eng);
   CHECK(fs_beam_search(&eng, &model, tiny_src, tiny_src_mask, B, S, &o, &c, &n, best) == FS_OK);
@@ -208,26 +213,26 @@ static void test_beam_scores(void) {
 
 /* Training with Adam on the two tiny pairs, then greedy decoding reproduces both targets. */
 static void test_overfit(void) {
-  transformer_model m;
-  flowseq_hparams h = transformer_hparams();
+  fs_transformer m;
+  fs_hparams h = fs_transformer_hparams();
   h.encoder_dropout = h.decoder_dropout = 0.0f;
   h.label_smoothing = 0.0f;
-  CHECK(transformer_create(&m, &h, fs_backend_cpu(), 3, 3) == FS_OK);
+  CHECK(fs_transformer_create(&m, &h, fs_backend_cpu(), 3, 3) == FS_OK);
   eng.training = true;
   float loss = 0;
   for (int step = 1; step <= 200; step++) {
     fs_engine_reset(&eng);
     eng.grad_enabled = true;
     fs_params_zero_grad(&m.params);
-    flowseq_losses l;
-    CHECK(transformer_loss(&eng, &m, &tiny_batch, &l) == FS_OK && fs_backward(&eng, l.loss) == FS_OK);
+    fs_flowseq_losses l;
+    CHECK(fs_transformer_loss(&eng, &m, &tiny_batch, &l) == FS_OK && fs_backward(&eng, l.loss) == FS_OK);
     tiny_adam_step(&m.params, step, 3e-3);
     fs_tensor_to_host(&eng, l.loss, &loss);
   }
   eng.training = false;
   eng.grad_enabled = false;
   fs_beam_options o = fs_beam_defaults();
-  flowseq_candidate *c;
+  fs_candidate *c;
   int n, best[B];
   fs_engine_reset(&eng);
   CHECK(fs_beam_search(&eng, &m, tiny_src, tiny_src_mask, B, S, &o, &c, &n, best) == FS_OK);
@@ -238,13 +243,13 @@ static void test_overfit(void) {
               "sentence %d not learned (loss %g; got %d tokens %d %d %d ...)", b, loss, c[best[b]].output_length,
               c[best[b]].tokens[0], c[best[b]].tokens[1], c[best[b]].tokens[2]);
   free_all(c, n);
-  transformer_free(&m);
+  fs_transformer_free(&m);
 }
 
 int main(void) {
   if (fs_engine_init(&eng, fs_backend_cpu(), 128 << 20, 32 << 20) != FS_OK) return 1;
-  flowseq_hparams h = transformer_hparams();
-  CHECK_MSG(transformer_create(&model, &h, fs_backend_cpu(), 1, 0) == FS_OK, "%s", fs_last_error());
+  fs_hparams h = fs_transformer_hparams();
+  CHECK_MSG(fs_transformer_create(&model, &h, fs_backend_cpu(), 1, 0) == FS_OK, "%s", fs_last_error());
   test_gradients();
   test_causal();
   test_incremental_equals_full();
@@ -253,7 +258,7 @@ int main(void) {
   test_beam_is_exhaustive(1.0f);
   test_beam_scores();
   test_overfit();
-  transformer_free(&model);
+  fs_transformer_free(&model);
   fs_engine_free(&eng);
   return test_summary();
 }

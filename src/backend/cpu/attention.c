@@ -13,12 +13,12 @@
 
 /* scores to attention weights, row by row (kernel_math.h) */
 CPU_CLONES static void masked_softmax_rows(int rows, int tk, const float *mask, bool causal, float *p) {
-  for (int i = 0; i < rows; i++) fs_masked_softmax_row(tk, fs_visible_keys(causal, i, rows, tk), mask, p + (int64_t)i * tk);
+  for (int i = 0; i < rows; i++)
+    fs_masked_softmax_row(tk, fs_visible_keys(causal, i, rows, tk), mask, p + (int64_t)i * tk);
 }
 
-void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                   const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, bool causal,
-                   float *probs, float *ctx) {
+void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
+                   int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx) {
   int ctx_ld = heads * dh;
   /* sentences split over the threads; OpenBLAS runs each call on its calling thread inside a
    * parallel region, so the two never nest */

@@ -85,8 +85,8 @@ static int core_level(const char *core) {
 }
 
 static const char *level_isa(int level) {
-  static const char *const isa[] = {"an instruction set we do not rank", "SSE3", "AVX", "AVX2 + FMA", "AVX-512",
-                                    "AVX-512 + BF16"};
+  static const char *const isa[] = {
+      "an instruction set we do not rank", "SSE3", "AVX", "AVX2 + FMA", "AVX-512", "AVX-512 + BF16"};
   return isa[level >= 0 && level <= 5 ? level : 0];
 }
 
@@ -159,10 +159,10 @@ bool fs_sgemm_check(fs_sgemm_fn f, double *worst_out) {
   return worst <= 1.0;
 }
 
-static void openblas_sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda,
-                           const float *b, int ldb, float beta, float *c, int ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a,
-              lda, b, ldb, beta, c, ldc);
+static void openblas_sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                           int ldb, float beta, float *c, int ldc) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b,
+              ldb, beta, c, ldc);
 }
 
 /* ---- the choice ----
@@ -227,8 +227,8 @@ void fs_blas_select(char **argv) {
   double worst;
   if (mode && !strcasecmp(mode, "openblas")) {
     bool ok = fs_sgemm_check(openblas_sgemm, &worst);
-    finish(loaded, "FLOWSEQ_BLAS_CORE=openblas: OpenBLAS's own choice%s%s", ok ? "" : "; WARNING: ",
-           ok ? NULL : "its sgemm FAILED the check against a double reference");
+    finish(loaded, "FLOWSEQ_BLAS_CORE=openblas: OpenBLAS's own choice%s%s",
+           ok ? "" : "; WARNING: ", ok ? NULL : "its sgemm FAILED the check against a double reference");
     if (!ok) fs_log("engine", "WARNING: the %s BLAS kernel computes wrong products on this CPU", loaded);
     return;
   }
@@ -236,7 +236,8 @@ void fs_blas_select(char **argv) {
     const char *tried = getenv("FLOWSEQ_BLAS_TRIED");
     if (strcasecmp(loaded, mode) && !(tried && !strcasecmp(tried, mode))) reexec(argv, mode, loaded);
     bool ok = fs_sgemm_check(openblas_sgemm, &worst);
-    if (strcasecmp(loaded, mode)) fs_log("engine", "OpenBLAS has no kernel named '%s' (FLOWSEQ_BLAS_CORE); using %s", mode, loaded);
+    if (strcasecmp(loaded, mode))
+      fs_log("engine", "OpenBLAS has no kernel named '%s' (FLOWSEQ_BLAS_CORE); using %s", mode, loaded);
     if (!ok) fs_log("engine", "WARNING: the %s BLAS kernel computes wrong products on this CPU", loaded);
     finish(loaded, "forced by FLOWSEQ_BLAS_CORE=%s%s", mode, ok ? "" : "; WARNING: its sgemm FAILED the check");
     return;
@@ -266,12 +267,13 @@ void fs_blas_select(char **argv) {
       continue;
     }
     char checked[96];
-    snprintf(checked, sizeof checked, "sgemm checked against a double reference (worst error %.2f of the bound)", worst);
+    snprintf(checked, sizeof checked, "sgemm checked against a double reference (worst error %.2f of the bound)",
+             worst);
     int level = core_level(loaded);
     finish(loaded, "the fastest kernel this CPU runs (%s); %s", level_isa(level), checked);
     return;
   }
   bool ok = fs_sgemm_check(openblas_sgemm, &worst);
-  finish(loaded, "no better kernel could be loaded%s%s", ok ? "" : "; WARNING: ",
-         ok ? NULL : "its sgemm FAILED the check against a double reference");
+  finish(loaded, "no better kernel could be loaded%s%s",
+         ok ? "" : "; WARNING: ", ok ? NULL : "its sgemm FAILED the check against a double reference");
 }

@@ -4,6 +4,7 @@
 
 #include "backend/cpu/cpu_kernels.h"
 #include "backend/kernel_math.h"
+#include "core/alloc.h"
 
 /* Sentences [lo, hi): each sentence's log-det is summed in row order by one thread, so the
  * result does not depend on the thread count. */
@@ -37,7 +38,7 @@ void cpu_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch, 
 #pragma omp parallel if (rows * h > 32768)
   {
     int64_t lo, hi;
-    float *terms = malloc(sizeof(float) * (h > 0 ? h : 1)); /* a row's log-det terms */
+    float *terms = fs_malloc(sizeof(float) * (h > 0 ? h : 1)); /* a row's log-det terms */
     cpu_thread_range(batch, &lo, &hi);
     if (terms) forward_sentences(inverse, lo, hi, h, rows_per_batch, x, theta, mask, out, logdet, terms);
     free(terms);

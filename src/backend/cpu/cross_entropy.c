@@ -19,8 +19,8 @@ CPU_CLONES static void cross_entropy_row(int vocab, float eps, const float *z, i
   *logsumexp = (float)lse;
 }
 
-void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
-                       float *loss, float *logsumexp) {
+void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target, float *loss,
+                       float *logsumexp) {
 #pragma omp parallel for schedule(static) if (rows * vocab > 32768)
   for (int64_t r = 0; r < rows; r++)
     cross_entropy_row(vocab, eps, logits + r * vocab, target[r], loss + r, logsumexp + r);
@@ -34,11 +34,9 @@ CPU_CLONES static void cross_entropy_backward_row(int vocab, float eps, const fl
   dz[target] -= g * (1.0f - eps);
 }
 
-void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits,
-                                const int32_t *target, const float *logsumexp, const float *dloss,
-                                float *dlogits) {
+void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
+                                const float *logsumexp, const float *dloss, float *dlogits) {
 #pragma omp parallel for schedule(static) if (rows * vocab > 32768)
   for (int64_t r = 0; r < rows; r++)
-    cross_entropy_backward_row(vocab, eps, logits + r * vocab, target[r], logsumexp[r], dloss[r],
-                               dlogits + r * vocab);
+    cross_entropy_backward_row(vocab, eps, logits + r * vocab, target[r], logsumexp[r], dloss[r], dlogits + r * vocab);
 }

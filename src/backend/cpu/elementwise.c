@@ -22,20 +22,20 @@ void cpu_thread_range(int64_t n, int64_t *lo, int64_t *hi) {
 
 /* Rows [lo, hi) of the 4-d index space flattened to outer x inner, with literal op and
  * innermost strides, so every combination is its own vectorised loop. */
-#define BINARY_ROWS(OP, SA, SB)                                                         \
-  for (int64_t o = lo; o < hi; o++) {                                                   \
+#define BINARY_ROWS(OP, SA, SB)                                                                       \
+  for (int64_t o = lo; o < hi; o++) {                                                                 \
     int64_t i0 = o / ((int64_t)shape[1] * shape[2]), i1 = o / shape[2] % shape[1], i2 = o % shape[2]; \
-    const float *pa = a + i0 * a_str[0] + i1 * a_str[1] + i2 * a_str[2];                \
-    const float *pb = b + i0 * b_str[0] + i1 * b_str[1] + i2 * b_str[2];                \
-    float *po = out + o * inner;                                                        \
-    for (int i = 0; i < inner; i++) po[i] = fs_apply_binary(OP, pa[i * (SA)], pb[i * (SB)]); \
+    const float *pa = a + i0 * a_str[0] + i1 * a_str[1] + i2 * a_str[2];                              \
+    const float *pb = b + i0 * b_str[0] + i1 * b_str[1] + i2 * b_str[2];                              \
+    float *po = out + o * inner;                                                                      \
+    for (int i = 0; i < inner; i++) po[i] = fs_apply_binary(OP, pa[i * (SA)], pb[i * (SB)]);          \
   }
 
-#define BINARY_STRIDES(OP)                                          \
-  if (sa == 1 && sb == 1) BINARY_ROWS(OP, 1, 1)                     \
-  else if (sa == 1 && sb == 0) BINARY_ROWS(OP, 1, 0)                \
-  else if (sa == 0 && sb == 1) BINARY_ROWS(OP, 0, 1)                \
-  else BINARY_ROWS(OP, sa, sb)                                      \
+#define BINARY_STRIDES(OP)                           \
+  if (sa == 1 && sb == 1) BINARY_ROWS(OP, 1, 1)      \
+  else if (sa == 1 && sb == 0) BINARY_ROWS(OP, 1, 0) \
+  else if (sa == 0 && sb == 1) BINARY_ROWS(OP, 0, 1) \
+  else BINARY_ROWS(OP, sa, sb)                       \
   break;
 
 CPU_CLONES static void binary_rows(fs_binop op, int64_t lo, int64_t hi, const int shape[4], float *out, const float *a,
@@ -43,15 +43,19 @@ CPU_CLONES static void binary_rows(fs_binop op, int64_t lo, int64_t hi, const in
   int inner = shape[3];
   int64_t sa = a_str[3], sb = b_str[3];
   switch (op) {
-    case FS_BIN_ADD: BINARY_STRIDES(FS_BIN_ADD)
-    case FS_BIN_SUB: BINARY_STRIDES(FS_BIN_SUB)
-    case FS_BIN_MUL: BINARY_STRIDES(FS_BIN_MUL)
-    case FS_BIN_DIV: BINARY_STRIDES(FS_BIN_DIV)
+    case FS_BIN_ADD:
+      BINARY_STRIDES(FS_BIN_ADD)
+    case FS_BIN_SUB:
+      BINARY_STRIDES(FS_BIN_SUB)
+    case FS_BIN_MUL:
+      BINARY_STRIDES(FS_BIN_MUL)
+    case FS_BIN_DIV:
+      BINARY_STRIDES(FS_BIN_DIV)
   }
 }
 
-void cpu_binary(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4],
-                const float *b, const int64_t b_str[4]) {
+void cpu_binary(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4], const float *b,
+                const int64_t b_str[4]) {
   int64_t outer = (int64_t)shape[0] * shape[1] * shape[2];
 #pragma omp parallel if (outer * shape[3] > PARALLEL_ABOVE)
   {
@@ -63,8 +67,10 @@ void cpu_binary(fs_binop op, const int shape[4], float *out, const float *a, con
 
 /* ---- unary ---- */
 
-#define UNARY_CASE(OP) \
-  case OP: for (int64_t i = lo; i < hi; i++) y[i] = fs_apply_unary(OP, x[i], alpha); break;
+#define UNARY_CASE(OP)                                                        \
+  case OP:                                                                    \
+    for (int64_t i = lo; i < hi; i++) y[i] = fs_apply_unary(OP, x[i], alpha); \
+    break;
 
 CPU_CLONES static void unary_range(fs_unop op, int64_t lo, int64_t hi, float alpha, const float *x, float *y) {
   switch (op) {
@@ -90,8 +96,8 @@ void cpu_unary(fs_unop op, int64_t n, float alpha, const float *x, float *y) {
   }
 }
 
-#define DERIVATIVE_CASE(OP)                                                            \
-  case OP:                                                                             \
+#define DERIVATIVE_CASE(OP)                                                                        \
+  case OP:                                                                                         \
     for (int64_t i = lo; i < hi; i++) dx[i] += dy[i] * fs_unary_derivative(OP, x[i], y[i], alpha); \
     break;
 

@@ -3,8 +3,8 @@
 
 #include "backend/cpu/cpu_kernels.h"
 
-void cpu_layernorm(int64_t rows, int cols, float eps, const float *x, const float *gamma,
-                   const float *beta, float *y, float *mean, float *rstd) {
+void cpu_layernorm(int64_t rows, int cols, float eps, const float *x, const float *gamma, const float *beta, float *y,
+                   float *mean, float *rstd) {
 #pragma omp parallel for schedule(static) if (rows * cols > 32768)
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * cols;
@@ -23,9 +23,8 @@ void cpu_layernorm(int64_t rows, int cols, float eps, const float *x, const floa
  *   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),  dgamma += sum_rows dy * xhat,
  *   dbeta += sum_rows dy.
  * The parameter gradients are reduced column by column so the threads never share an output. */
-void cpu_layernorm_backward(int64_t rows, int cols, const float *x, const float *gamma,
-                            const float *mean, const float *rstd, const float *dy, float *dx,
-                            float *dgamma, float *dbeta) {
+void cpu_layernorm_backward(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
+                            const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta) {
 #pragma omp parallel for schedule(static) if (rows * cols > 32768)
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * cols, *dyr = dy + r * cols;

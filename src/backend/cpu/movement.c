@@ -9,16 +9,14 @@ void cpu_copy_strided(const int shape[4], float *dst, const int64_t dst_str[4], 
   int inner = shape[3];
 #pragma omp parallel for schedule(static) if (outer * inner > 32768)
   for (int64_t o = 0; o < outer; o++) {
-    int i0 = (int)(o / ((int64_t)shape[1] * shape[2])), i1 = (int)(o / shape[2] % shape[1]),
-        i2 = (int)(o % shape[2]);
+    int i0 = (int)(o / ((int64_t)shape[1] * shape[2])), i1 = (int)(o / shape[2] % shape[1]), i2 = (int)(o % shape[2]);
     float *pd = dst + i0 * dst_str[0] + i1 * dst_str[1] + i2 * dst_str[2];
     const float *ps = src + i0 * src_str[0] + i1 * src_str[1] + i2 * src_str[2];
     if (accumulate && dst_str[3] == 1 && src_str[3] == 1) /* a literal stride: vectorised */
       for (int i = 0; i < inner; i++) pd[i] += ps[i];
     else if (accumulate)
       for (int i = 0; i < inner; i++) pd[i * dst_str[3]] += ps[i * src_str[3]];
-    else if (dst_str[3] == 1 && src_str[3] == 1)
-      memcpy(pd, ps, sizeof(float) * inner);
+    else if (dst_str[3] == 1 && src_str[3] == 1) memcpy(pd, ps, sizeof(float) * inner);
     else
       for (int i = 0; i < inner; i++) pd[i * dst_str[3]] = ps[i * src_str[3]];
   }
@@ -75,8 +73,7 @@ static void reduce_leading(const int src_shape[4], const int64_t src_str[4], con
 
 /* Each destination element sums its source elements in a fixed order (double accumulator), so
  * the result does not depend on the thread count. */
-void cpu_reduce_sum(const int src_shape[4], const float *src, const int dst_shape[4], float *dst,
-                    bool accumulate) {
+void cpu_reduce_sum(const int src_shape[4], const float *src, const int dst_shape[4], float *dst, bool accumulate) {
   int64_t src_str[4], s = 1;
   for (int i = 3; i >= 0; i--) {
     src_str[i] = s;

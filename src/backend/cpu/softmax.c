@@ -31,8 +31,8 @@ CPU_CLONES static void softmax_row(int cols, const float *x, const float *m, flo
   }
 }
 
-static void softmax_rows(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group,
-                         float *y, bool want_log) {
+static void softmax_rows(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group, float *y,
+                         bool want_log) {
 #pragma omp parallel for schedule(static) if (rows * cols > 32768)
   for (int64_t r = 0; r < rows; r++)
     softmax_row(cols, x + r * cols, mask ? mask + (r / mask_group) * cols : NULL, y + r * cols, want_log);
@@ -42,8 +42,7 @@ void cpu_softmax(int64_t rows, int cols, const float *x, const float *mask, int6
   softmax_rows(rows, cols, x, mask, mask_group, y, false);
 }
 
-void cpu_log_softmax(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group,
-                     float *y) {
+void cpu_log_softmax(int64_t rows, int cols, const float *x, const float *mask, int64_t mask_group, float *y) {
   softmax_rows(rows, cols, x, mask, mask_group, y, true);
 }
 

@@ -5,8 +5,8 @@
 #include "backend/cuda/cuda_common.cuh"
 
 __global__ void attention_kernel(int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                                 const float *k, int k_ld, const float *v, int v_ld, const float *key_mask,
-                                 bool causal, float *probs, float *ctx) {
+                                 const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, bool causal,
+                                 float *probs, float *ctx) {
   int b = blockIdx.x / heads, h = blockIdx.x % heads;
   const float *mask = key_mask + (int64_t)b * tk;
   const float *kb = k + (int64_t)b * tk * k_ld + h * dh, *vb = v + (int64_t)b * tk * v_ld + h * dh;
@@ -29,8 +29,7 @@ __global__ void attention_kernel(int heads, int tq, int tk, int dh, float scale,
 }
 
 void cuda_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
-                    int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs,
-                    float *ctx) {
+                    int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx) {
   if (batch * heads <= 0 || tq <= 0) return;
   attention_kernel<<<(unsigned)(batch * heads), 64>>>(heads, tq, tk, dh, scale, q, q_ld, k, k_ld, v, v_ld, key_mask,
                                                       causal, probs, ctx);
@@ -69,7 +68,8 @@ __global__ void attention_backward_kernel(int heads, int tq, int tk, int dh, flo
     for (int i = 0; i < tq; i++) {
       float p = pb[(int64_t)i * tk + j];
       if (p == 0.0f) continue;
-      const float *qi = q + ((int64_t)b * tq + i) * q_ld + h * dh, *gi = dctx + ((int64_t)b * tq + i) * heads * dh + h * dh;
+      const float *qi = q + ((int64_t)b * tq + i) * q_ld + h * dh,
+                  *gi = dctx + ((int64_t)b * tq + i) * heads * dh + h * dh;
       float g = scale * ds[(int64_t)i * tk + j];
       for (int d = 0; d < dh; d++) {
         if (dkj) dkj[d] += g * qi[d];

@@ -28,8 +28,8 @@ void cuda_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch,
 }
 
 __global__ void coupling_backward_kernel(bool inverse, int64_t n, int h, int rows_per_batch, const float *x,
-                                         const float *theta, const float *mask, const float *dout,
-                                         const float *dlogdet, float *dx, float *dtheta) {
+                                         const float *theta, const float *mask, const float *dout, const float *dlogdet,
+                                         float *dx, float *dtheta) {
   int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
   if (e >= n) return;
   int64_t r = e / h;

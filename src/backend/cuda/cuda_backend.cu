@@ -102,7 +102,8 @@ extern "C" __attribute__((visibility("default"))) const fs_backend *flowseq_cuda
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess || count == 0) {
-    snprintf(line, sizeof line, "CUDA: no usable device (%s)", err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+    snprintf(line, sizeof line, "CUDA: no usable device (%s)",
+             err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
     host->log("engine", line);
     cudaGetLastError(); // clear the error so later CUDA calls do not report it
     return nullptr;

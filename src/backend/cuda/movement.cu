@@ -65,8 +65,8 @@ __global__ void reduce_sum_thread_kernel(Shape4 src_shape, Shape4 dst_shape, int
   dst[d] = accumulate ? dst[d] + sum : sum;
 }
 
-__global__ void reduce_sum_warp_kernel(Shape4 src_shape, Shape4 dst_shape, int64_t n_dst, const float *src,
-                                       float *dst, bool accumulate) {
+__global__ void reduce_sum_warp_kernel(Shape4 src_shape, Shape4 dst_shape, int64_t n_dst, const float *src, float *dst,
+                                       bool accumulate) {
   int64_t d = (blockIdx.x * (int64_t)blockDim.x + threadIdx.x) / 32;
   int lane = threadIdx.x % 32;
   if (d >= n_dst) return; // whole warps leave together: d is the same across a warp
@@ -82,7 +82,6 @@ void cuda_reduce_sum(const int src_shape[4], const float *src, const int dst_sha
   if (n_dst <= 0) return;
   if (dst_shape[3] == 1 && src_shape[3] > 1)
     reduce_sum_warp_kernel<<<cuda_blocks(n_dst * 32), kThreads>>>(ss, ds, n_dst, src, dst, accumulate);
-  else
-    reduce_sum_thread_kernel<<<cuda_blocks(n_dst), kThreads>>>(ss, ds, n_dst, src, dst, accumulate);
+  else reduce_sum_thread_kernel<<<cuda_blocks(n_dst), kThreads>>>(ss, ds, n_dst, src, dst, accumulate);
   CUDA_CHECK_LAUNCH("reduce_sum");
 }

@@ -18,8 +18,12 @@ static void draw(Draw what, int64_t n, float p, uint64_t seed, uint64_t offset, 
   CUDA_CHECK_LAUNCH("random");
 }
 
-void cuda_rand_uniform(int64_t n, uint64_t seed, uint64_t offset, float *out) { draw(Draw::uniform, n, 0, seed, offset, out); }
-void cuda_rand_normal(int64_t n, uint64_t seed, uint64_t offset, float *out) { draw(Draw::normal, n, 0, seed, offset, out); }
+void cuda_rand_uniform(int64_t n, uint64_t seed, uint64_t offset, float *out) {
+  draw(Draw::uniform, n, 0, seed, offset, out);
+}
+void cuda_rand_normal(int64_t n, uint64_t seed, uint64_t offset, float *out) {
+  draw(Draw::normal, n, 0, seed, offset, out);
+}
 void cuda_dropout_mask(int64_t n, float p, uint64_t seed, uint64_t offset, float *out) {
   draw(Draw::dropout, n, p, seed, offset, out);
 }

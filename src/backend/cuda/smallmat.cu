@@ -27,7 +27,7 @@ __global__ void inverse_logdet_kernel(int n, const float *a, float *inv, float *
     }
     __syncthreads();
     if (is_singular) break; // block-uniform
-    if (pivot != col) // swap rows col and pivot, the columns split across the threads
+    if (pivot != col)       // swap rows col and pivot, the columns split across the threads
       for (int j = i; j < w; j += n) {
         double t = m[col * w + j];
         m[col * w + j] = m[pivot * w + j];

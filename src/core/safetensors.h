@@ -4,8 +4,8 @@
  * little-endian data, which the tensors cover exactly, without holes or overlaps. flowseq writes
  * F32 weights and I64 counters; opening checks the header, dtypes, shapes against byte counts,
  * offsets and the file size, so a truncated or corrupted file is rejected before any use. */
-#ifndef FLOWSEQ_TRAIN_SAFETENSORS_H
-#define FLOWSEQ_TRAIN_SAFETENSORS_H
+#ifndef FLOWSEQ_CORE_SAFETENSORS_H
+#define FLOWSEQ_CORE_SAFETENSORS_H
 
 #include <stdint.h>
 

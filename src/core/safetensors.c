@@ -1,6 +1,6 @@
-/* The safetensors format: the implementation; train/safetensors.h describes the interface. */
+/* The safetensors format: the implementation; core/safetensors.h describes the interface. */
 #define _POSIX_C_SOURCE 200809L
-#include "train/safetensors.h"
+#include "core/safetensors.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/fileio.h"
 
 static const char *dtype_names[] = {"F32", "I64"};
@@ -134,7 +135,7 @@ static bool accept(json *j, char c) {
 /* A JSON string; escapes of ASCII characters only (all flowseq and Python's writer produce). */
 static char *string(json *j) {
   if (!expect(j, '"')) return NULL;
-  char *out = malloc(j->end - j->p + 1), *o = out;
+  char *out = fs_malloc(j->end - j->p + 1), *o = out;
   while (j->p < j->end && *j->p != '"') {
     char c = *j->p++;
     if (c == '\\' && j->p < j->end) {
@@ -142,7 +143,8 @@ static char *string(json *j) {
       const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t", *k = strchr(from, e);
       unsigned code;
       if (e && k) c = to[k - from];
-      else if (e == 'u' && j->end - j->p >= 4 && sscanf(j->p, "%4x", &code) == 1 && code < 0x80) c = (char)code, j->p += 4;
+      else if (e == 'u' && j->end - j->p >= 4 && sscanf(j->p, "%4x", &code) == 1 && code < 0x80)
+        c = (char)code, j->p += 4;
       else return fail(j, "unsupported string escape"), free(out), NULL;
     }
     *o++ = c;
@@ -198,7 +200,7 @@ static void parse_metadata(json *j, fs_safetensors *f) {
   if (!expect(j, '{') || accept(j, '}')) return;
   do {
     char *k = string(j), *v = k && expect(j, ':') ? string(j) : NULL;
-    f->meta = realloc(f->meta, sizeof(char *) * 2 * (f->n_meta + 1));
+    f->meta = fs_realloc(f->meta, sizeof(char *) * 2 * (f->n_meta + 1));
     f->meta[2 * f->n_meta] = k;
     f->meta[2 * f->n_meta++ + 1] = v;
   } while (j->status == FS_OK && accept(j, ','));
@@ -215,7 +217,7 @@ static void parse_header(json *j, fs_safetensors *f) {
       parse_metadata(j, f);
       continue;
     }
-    f->entries = realloc(f->entries, sizeof(entry) * (f->n_entries + 1));
+    f->entries = fs_realloc(f->entries, sizeof(entry) * (f->n_entries + 1));
     entry *e = &f->entries[f->n_entries++];
     memset(e, 0, sizeof *e);
     e->name = name;
@@ -233,7 +235,8 @@ static int compare_begin(const void *a, const void *b) {
 }
 
 static int dtype_size(const char *name) {
-  static const char *names[] = {"F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL", "U16", "U32", "U64"};
+  static const char *names[] = {"F64", "F32", "F16",  "BF16", "I64", "I32", "I16",
+                                "I8",  "U8",  "BOOL", "U16",  "U32", "U64"};
   static const int sizes[] = {8, 4, 2, 2, 8, 4, 2, 1, 1, 1, 2, 4, 8};
   for (int i = 0; i < (int)(sizeof sizes / sizeof sizes[0]); i++)
     if (!strcmp(name, names[i])) return sizes[i];
@@ -247,9 +250,12 @@ static fs_status check_entries(fs_safetensors *f) {
     entry *e = &f->entries[i];
     if (!e->has_dtype || !e->has_shape || !e->has_offsets)
       return fs_error(FS_ERR_FORMAT, "%s: tensor %s: the header lacks its %s", f->path, e->name,
-                      !e->has_dtype ? "dtype" : !e->has_shape ? "shape" : "data_offsets");
+                      !e->has_dtype   ? "dtype"
+                      : !e->has_shape ? "shape"
+                                      : "data_offsets");
     for (int k = 0; k < i; k++)
-      if (!strcmp(f->entries[k].name, e->name)) return fs_error(FS_ERR_FORMAT, "%s: tensor %s appears twice", f->path, e->name);
+      if (!strcmp(f->entries[k].name, e->name))
+        return fs_error(FS_ERR_FORMAT, "%s: tensor %s appears twice", f->path, e->name);
     int size = dtype_size(e->dtype);
     if (!size) return fs_error(FS_ERR_FORMAT, "%s: tensor %s: unknown dtype %s", f->path, e->name, e->dtype);
     int64_t bytes = size;
@@ -257,21 +263,24 @@ static fs_status check_entries(fs_safetensors *f) {
     for (int d = 0; d < e->ndim && bytes >= 0; d++)
       bytes = e->shape[d] < 0 || (e->shape[d] && bytes > INT64_MAX / e->shape[d]) ? -1 : bytes * e->shape[d];
     if (bytes != e->end - e->begin)
-      return fs_error(FS_ERR_FORMAT, "%s: tensor %s: data_offsets [%lld, %lld] hold %lld bytes, its dtype and shape need %lld",
-                      f->path, e->name, (long long)e->begin, (long long)e->end, (long long)(e->end - e->begin), (long long)bytes);
+      return fs_error(
+          FS_ERR_FORMAT, "%s: tensor %s: data_offsets [%lld, %lld] hold %lld bytes, its dtype and shape need %lld",
+          f->path, e->name, (long long)e->begin, (long long)e->end, (long long)(e->end - e->begin), (long long)bytes);
   }
   if (f->n_entries) qsort(f->entries, f->n_entries, sizeof(entry), compare_begin); /* entries is NULL for {} */
   int64_t expected = 0;
   for (int i = 0; i < f->n_entries; i++) {
     const entry *e = &f->entries[i];
     if (e->begin != expected)
-      return fs_error(FS_ERR_FORMAT, "%s: tensor %s starts at data byte %lld, expected %lld (overlapping or missing data)",
-                      f->path, e->name, (long long)e->begin, (long long)expected);
+      return fs_error(FS_ERR_FORMAT,
+                      "%s: tensor %s starts at data byte %lld, expected %lld (overlapping or missing data)", f->path,
+                      e->name, (long long)e->begin, (long long)expected);
     expected = e->end;
   }
   if (expected != f->data_size)
-    return fs_error(FS_ERR_FORMAT, "%s: the tensors need %lld data bytes but the file has %lld (truncated or corrupted)",
-                    f->path, (long long)expected, (long long)f->data_size);
+    return fs_error(FS_ERR_FORMAT,
+                    "%s: the tensors need %lld data bytes but the file has %lld (truncated or corrupted)", f->path,
+                    (long long)expected, (long long)f->data_size);
   return FS_OK;
 }
 
@@ -285,17 +294,26 @@ fs_status fs_safetensors_open(const char *path, fs_safetensors **out) {
   uint64_t header_len = 0;
   if (size < 8 || fread(&header_len, 8, 1, file) != 1 || header_len < 2 || header_len > (uint64_t)size - 8) {
     fclose(file);
-    return fs_error(FS_ERR_FORMAT, "%s: not a safetensors file: the %ld-byte file cannot hold a header of %llu bytes "
-                    "(truncated or another format)", path, size, (unsigned long long)header_len);
+    return fs_error(FS_ERR_FORMAT,
+                    "%s: not a safetensors file: the %ld-byte file cannot hold a header of %llu bytes "
+                    "(truncated or another format)",
+                    path, size, (unsigned long long)header_len);
   }
-  fs_safetensors *f = calloc(1, sizeof *f);
-  f->path = strdup(path);
+  fs_safetensors *f = fs_calloc(1, sizeof *f);
+  f->path = fs_strdup(path);
   /* NUL-terminated so that strtoll on a number at the very end of the header stops there */
-  char *header = malloc(header_len + 1);
+  char *header = fs_malloc(header_len + 1);
   header[header_len] = '\0';
   f->data_size = size - 8 - (long)header_len;
-  f->data = malloc(f->data_size ? f->data_size : 1);
-  bool read_ok = fread(header, 1, header_len, file) == header_len && fread(f->data, 1, f->data_size, file) == (size_t)f->data_size;
+  f->data = malloc(f->data_size ? f->data_size : 1); /* a model's size: an error to report, not an abort */
+  if (!f->data) {
+    fclose(file);
+    free(header);
+    fs_safetensors_close(f);
+    return fs_error(FS_ERR_MEMORY, "%s: cannot allocate %ld bytes for its tensors", path, size - 8 - (long)header_len);
+  }
+  bool read_ok =
+      fread(header, 1, header_len, file) == header_len && fread(f->data, 1, f->data_size, file) == (size_t)f->data_size;
   fclose(file);
   json j = {header, header, header + header_len, path, read_ok ? FS_OK : fs_error(FS_ERR_IO, "%s: read failed", path)};
   if (j.status == FS_OK) parse_header(&j, f);
@@ -311,7 +329,8 @@ fs_status fs_safetensors_open(const char *path, fs_safetensors **out) {
 
 static void format_shape(char *buf, size_t cap, int ndim, const int *shape) {
   size_t len = (size_t)snprintf(buf, cap, "[");
-  for (int d = 0; d < ndim && len < cap; d++) len += (size_t)snprintf(buf + len, cap - len, d ? ", %d" : "%d", shape[d]);
+  for (int d = 0; d < ndim && len < cap; d++)
+    len += (size_t)snprintf(buf + len, cap - len, d ? ", %d" : "%d", shape[d]);
   if (len < cap) snprintf(buf + len, cap - len, "]");
 }
 
@@ -326,8 +345,8 @@ fs_status fs_safetensors_get(const fs_safetensors *f, const char *name, fs_st_dt
       char want[128], found[128];
       format_shape(want, sizeof want, ndim, shape);
       format_shape(found, sizeof found, e->ndim, e->shape);
-      return fs_error(FS_ERR_FORMAT, "%s: tensor %s: expected %s %s, found %s %s (written for another config?)", f->path,
-                      name, dtype_names[dtype], want, e->dtype, found);
+      return fs_error(FS_ERR_FORMAT, "%s: tensor %s: expected %s %s, found %s %s (written for another config?)",
+                      f->path, name, dtype_names[dtype], want, e->dtype, found);
     }
     memcpy(dst, f->data + e->begin, (size_t)(e->end - e->begin));
     return FS_OK;

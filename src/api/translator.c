@@ -1,0 +1,309 @@
+/* libflowseq's public interface (include/flowseq.h) on top of the decode layer: a translator is a
+ * model directory opened by decode/runner.h, plus an optional teacher for rescoring; public options
+ * become the decode layer's search options, and candidates become hypotheses with text. */
+#include "flowseq.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "decode/rescore.h"
+#include "decode/runner.h"
+
+struct flowseq_translator {
+  fs_runner model;
+  fs_runner teacher;
+  bool has_teacher;
+  fs_teacher_rescorer rescorer;
+};
+
+const char *flowseq_version(void) { return FLOWSEQ_VERSION; }
+
+const char *flowseq_last_error(void) { return fs_last_error(); }
+
+/* The library is silent unless asked; the flowseq program asks for the log before opening. */
+static bool logging_chosen;
+
+void flowseq_set_logging(int enabled) {
+  logging_chosen = true;
+  fs_log_quiet(!enabled);
+}
+
+/* ---- opening -------------------------------------------------------------------------------- */
+
+/* Whether two files hold the same bytes. */
+static bool same_bytes(const char *a, const char *b) {
+  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+  bool same = fa && fb;
+  for (int ca = 0, cb = 0; same && ca != EOF; same = ca == cb) ca = fgetc(fa), cb = fgetc(fb);
+  if (fa) fclose(fa);
+  if (fb) fclose(fb);
+  return same;
+}
+
+/* The teacher must be a Transformer with the student's tokenizer, and the student a FlowSeq model. */
+static fs_status check_teacher(const flowseq_translator *t, const char *model_dir, const char *teacher_dir) {
+  char sp[4096], tp[4096];
+  snprintf(sp, sizeof sp, "%s/spm.model", model_dir);
+  snprintf(tp, sizeof tp, "%s/spm.model", teacher_dir);
+  if (t->model.model.type != FS_MODEL_FLOWSEQ)
+    return fs_error(FS_ERR_ARG,
+                    "teacher %s: a teacher ranks FlowSeq's candidates, and %s is an autoregressive "
+                    "Transformer",
+                    teacher_dir, model_dir);
+  if (t->teacher.model.type != FS_MODEL_TRANSFORMER)
+    return fs_error(FS_ERR_ARG,
+                    "teacher %s: not an autoregressive Transformer (its config.yaml has no "
+                    "model.type: transformer)",
+                    teacher_dir);
+  if (!same_bytes(sp, tp))
+    return fs_error(FS_ERR_ARG,
+                    "teacher %s: its spm.model differs from %s's: the teacher must share the "
+                    "student's vocabulary",
+                    teacher_dir, model_dir);
+  return FS_OK;
+}
+
+/* Backend selection and the CUDA module are set up once per process, on first use. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+flowseq_translator *flowseq_open(const char *model_dir, const flowseq_open_options *options) {
+  flowseq_open_options o = options ? *options : (flowseq_open_options){0};
+  if (!model_dir) return fs_error(FS_ERR_ARG, "flowseq_open: no model directory given"), NULL;
+  if (o.arena_mb < 0) return fs_error(FS_ERR_ARG, "flowseq_open: arena_mb must be positive (0: 4096)"), NULL;
+  int arena_mb = o.arena_mb ? o.arena_mb : 4096;
+  flowseq_translator *t = calloc(1, sizeof *t);
+  if (!t) return fs_error(FS_ERR_MEMORY, "flowseq_open: out of memory"), NULL;
+  pthread_mutex_lock(&open_lock);
+  if (!logging_chosen) fs_log_quiet(1);
+  fs_status s = fs_runner_open(&t->model, model_dir, arena_mb);
+  if (s == FS_OK && o.teacher_dir) {
+    s = fs_runner_open(&t->teacher, o.teacher_dir, arena_mb);
+    t->has_teacher = s == FS_OK;
+    if (s == FS_OK) s = check_teacher(t, model_dir, o.teacher_dir);
+    if (s != FS_OK) fs_runner_close(&t->model);
+  }
+  pthread_mutex_unlock(&open_lock);
+  if (s != FS_OK) {
+    if (t->has_teacher) fs_runner_close(&t->teacher);
+    free(t);
+    return NULL;
+  }
+  t->rescorer = (fs_teacher_rescorer){&t->teacher.engine, &t->teacher.model.transformer, 64};
+  return t;
+}
+
+void flowseq_close(flowseq_translator *t) {
+  if (!t) return;
+  fs_runner_close(&t->model);
+  if (t->has_teacher) fs_runner_close(&t->teacher);
+  free(t);
+}
+
+int flowseq_is_autoregressive(const flowseq_translator *t) { return t->model.model.type == FS_MODEL_TRANSFORMER; }
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+flowseq_options flowseq_default_options(flowseq_decoding decoding) {
+  fs_decode_options d = fs_decode_defaults(decoding == FLOWSEQ_NPD   ? FS_DECODE_NPD
+                                           : decoding == FLOWSEQ_IWD ? FS_DECODE_IWD
+                                                                     : FS_DECODE_ARGMAX);
+  fs_beam_options b = fs_beam_defaults();
+  return (flowseq_options){.decoding = decoding,
+                           .lengths = d.lengths,
+                           .samples = d.samples,
+                           .tau = d.tau,
+                           .iw_samples = d.iw_samples,
+                           .seed = d.seed,
+                           .beam = b.beam,
+                           .length_penalty = b.length_penalty,
+                           .max_length_a = b.max_length_a,
+                           .max_length_b = b.max_length_b,
+                           .n_best = 1,
+                           .max_tokens = 1024,
+                           .max_length = 250,
+                           .max_sentences = 32,
+                           .progress = 1};
+}
+
+/* The decode layer's options for public ones, checked. */
+static fs_status run_options(flowseq_translator *t, const flowseq_options *o, fs_run_options *run) {
+  if (o->decoding != FLOWSEQ_ARGMAX && o->decoding != FLOWSEQ_NPD && o->decoding != FLOWSEQ_IWD)
+    return fs_error(FS_ERR_ARG, "decoding must be FLOWSEQ_ARGMAX, FLOWSEQ_NPD or FLOWSEQ_IWD (got %d)",
+                    (int)o->decoding);
+  if (o->lengths < 1 || o->samples < 1 || o->iw_samples < 1 || o->beam < 1 || o->n_best < 1 || o->max_tokens < 1 ||
+      o->max_length < 1 || !(o->tau >= 0) || !(o->length_penalty >= 0) || !(o->max_length_a >= 0) ||
+      !(o->max_length_b >= 0))
+    return fs_error(FS_ERR_ARG,
+                    "lengths, samples, iw_samples, beam, n_best, max_tokens and max_length must be "
+                    "positive; tau, length_penalty, max_length_a and max_length_b non-negative");
+  if (o->rescore && !t->has_teacher)
+    return fs_error(FS_ERR_ARG, "rescore needs a teacher: open the model with flowseq_open_options.teacher_dir");
+  if (o->rescore && o->decoding == FLOWSEQ_ARGMAX)
+    return fs_error(FS_ERR_ARG, "rescore ranks the candidates of FLOWSEQ_NPD or FLOWSEQ_IWD; argmax has one");
+  fs_decode_options *d = &run->search.flowseq;
+  *d = fs_decode_defaults(o->decoding == FLOWSEQ_NPD   ? FS_DECODE_NPD
+                          : o->decoding == FLOWSEQ_IWD ? FS_DECODE_IWD
+                                                       : FS_DECODE_ARGMAX);
+  d->lengths = o->lengths;
+  d->samples = o->samples;
+  d->tau = o->tau;
+  d->iw_samples = o->iw_samples;
+  d->seed = o->seed;
+  if (o->rescore) d->rescore = fs_teacher_rescore, d->rescore_context = &t->rescorer;
+  fs_beam_options *b = &run->search.beam;
+  *b = fs_beam_defaults();
+  b->beam = o->beam > o->n_best ? o->beam : o->n_best;
+  b->nbest = o->n_best;
+  b->length_penalty = o->length_penalty;
+  b->max_length_a = o->max_length_a;
+  b->max_length_b = o->max_length_b;
+  run->max_tokens = o->max_tokens;
+  run->max_length = o->max_length;
+  run->quiet = !o->progress;
+  return FS_OK;
+}
+
+/* ---- translating ---------------------------------------------------------------------------- */
+
+typedef struct {
+  flowseq_translator *t;
+  const flowseq_options *o;
+  flowseq_result_callback on_result;
+  void *user_data;
+} result_adapter;
+
+typedef struct {
+  const fs_candidate *c;
+  int index;
+  bool chosen;
+} ranked;
+
+/* The decoder's choice first, then by score (lower is better inside), then by position. */
+static int by_rank(const void *a, const void *b) {
+  const ranked *x = a, *y = b;
+  if (x->chosen != y->chosen) return y->chosen - x->chosen;
+  if (x->c->score != y->c->score) return x->c->score < y->c->score ? -1 : 1;
+  return x->index - y->index;
+}
+
+/* A fs_result_fn: the sentence's candidates as hypotheses with text, best first. */
+static fs_status hand_on(void *ctx, int index, const fs_candidate *c, int n, int best) {
+  result_adapter *a = ctx;
+  int keep = n < a->o->n_best ? n : a->o->n_best;
+  ranked *order = malloc(sizeof *order * (n ? n : 1));
+  flowseq_hypothesis *h = calloc(keep ? keep : 1, sizeof *h);
+  fs_status s = order && h ? FS_OK : fs_error(FS_ERR_MEMORY, "out of memory for the hypotheses of line %d", index + 1);
+  for (int i = 0; s == FS_OK && i < n; i++) order[i] = (ranked){&c[i], i, i == best};
+  if (s == FS_OK) qsort(order, n, sizeof *order, by_rank);
+  for (int i = 0; s == FS_OK && i < keep; i++) {
+    const fs_candidate *x = order[i].c;
+    char *text = fs_runner_text(&a->t->model, x, a->o->collapse_repeats);
+    if (!text) s = fs_error(FS_ERR_MEMORY, "cannot detokenize the output of line %d", index + 1);
+    h[i] = (flowseq_hypothesis){
+        text, x->output_length, -x->score, x->length_logprob, x->prior_logprob, x->decoder_logprob};
+  }
+  if (s == FS_OK && a->on_result(a->user_data, index, h, keep))
+    s = fs_error(FS_ERR_ARG, "stopped by the callback at line %d", index + 1);
+  for (int i = 0; h && i < keep; i++) free((char *)h[i].text);
+  free(h);
+  free(order);
+  return s;
+}
+
+int flowseq_translate_each(flowseq_translator *t, const char *const *sources, int n, const flowseq_options *options,
+                           flowseq_result_callback on_result, void *user_data) {
+  flowseq_options o = options ? *options : flowseq_default_options(FLOWSEQ_ARGMAX);
+  fs_run_options run;
+  if (!t || n < 0 || (n && !sources) || !on_result)
+    return fs_error(FS_ERR_ARG, "flowseq_translate_each: needs a translator, N >= 0 sources and a callback"), -1;
+  if (run_options(t, &o, &run) != FS_OK) return -1;
+  result_adapter a = {t, &o, on_result, user_data};
+  return fs_runner_decode(&t->model, sources, n, &run, hand_on, &a) == FS_OK ? 0 : -1;
+}
+
+typedef struct {
+  char **translations;
+  int done;
+} collected;
+
+static int collect(void *user_data, int index, const flowseq_hypothesis *h, int n) {
+  collected *c = user_data;
+  c->translations[index] = strdup(n ? h[0].text : "");
+  if (!c->translations[index]) return 1;
+  c->done = index + 1;
+  return 0;
+}
+
+int flowseq_translate(flowseq_translator *t, const char *const *sources, int n, const flowseq_options *options,
+                      char **translations) {
+  if (!translations) return fs_error(FS_ERR_ARG, "flowseq_translate: no array for the translations"), -1;
+  flowseq_options o = options ? *options : flowseq_default_options(FLOWSEQ_ARGMAX);
+  o.n_best = 1;
+  collected c = {translations, 0};
+  if (flowseq_translate_each(t, sources, n, &o, collect, &c) == 0) return 0;
+  for (int i = 0; i < c.done; i++) free(translations[i]), translations[i] = NULL;
+  return -1;
+}
+
+/* ---- scoring -------------------------------------------------------------------------------- */
+
+/* Scores `rows` encoded pairs into logprob and per_token (either may be NULL). */
+static fs_status score_batch(flowseq_translator *t, const fs_source *src, const fs_source *tgt, int rows,
+                             const flowseq_options *o, double *logprob, double *per_token) {
+  int S = 0, eos = t->model.cfg.model.eos_id;
+  for (int k = 0; k < rows; k++) S = src[k].n + 1 > S ? src[k].n + 1 : S;
+  int32_t *ids = calloc((size_t)rows * S, sizeof(int32_t));
+  float *mask = calloc((size_t)rows * S, sizeof(float));
+  const int32_t **targets = malloc(sizeof *targets * rows);
+  int *lengths = malloc(sizeof(int) * rows);
+  double *lp = malloc(sizeof(double) * rows), *len_lp = calloc(rows, sizeof(double));
+  fs_status s = ids && mask && targets && lengths && lp && len_lp
+                    ? FS_OK
+                    : fs_error(FS_ERR_MEMORY, "out of memory for a scoring batch of %d pairs", rows);
+  for (int k = 0; s == FS_OK && k < rows; k++) {
+    memcpy(ids + (size_t)k * S, src[k].ids, sizeof(int32_t) * src[k].n);
+    ids[(size_t)k * S + src[k].n] = eos;
+    for (int i = 0; i <= src[k].n; i++) mask[(size_t)k * S + i] = 1.0f;
+    targets[k] = tgt[k].ids;
+    lengths[k] = tgt[k].n;
+  }
+  fs_model *m = &t->model.model;
+  if (s == FS_OK && m->type == FS_MODEL_TRANSFORMER)
+    s = fs_transformer_score(&t->model.engine, &m->transformer, ids, mask, rows, S, targets, lengths, lp, NULL);
+  else if (s == FS_OK)
+    s = fs_score_pairs(&t->model.engine, &m->flowseq, ids, mask, rows, S, targets, lengths, o->iw_samples, o->seed, lp,
+                       len_lp);
+  for (int k = 0; s == FS_OK && k < rows; k++) {
+    if (logprob) logprob[k] = lp[k] + len_lp[k];
+    if (per_token) per_token[k] = (lp[k] + len_lp[k]) / (lengths[k] + 1);
+  }
+  free(ids), free(mask), free(targets), free(lengths), free(lp), free(len_lp);
+  return s;
+}
+
+int flowseq_score(flowseq_translator *t, const char *const *sources, const char *const *targets, int n,
+                  const flowseq_options *options, double *logprob, double *logprob_per_token) {
+  flowseq_options o = options ? *options : flowseq_default_options(FLOWSEQ_ARGMAX);
+  if (!t || n < 0 || (n && (!sources || !targets)))
+    return fs_error(FS_ERR_ARG, "flowseq_score: needs a translator and N >= 0 sources and targets"), -1;
+  if (o.iw_samples < 1 || o.max_sentences < 1)
+    return fs_error(FS_ERR_ARG, "flowseq_score: iw_samples and max_sentences must be positive"), -1;
+  fs_source *src = calloc(n ? n : 1, sizeof *src), *tgt = calloc(n ? n : 1, sizeof *tgt);
+  fs_status s = src && tgt ? FS_OK : fs_error(FS_ERR_MEMORY, "flowseq_score: out of memory for %d pairs", n);
+  for (int i = 0; s == FS_OK && i < n; i++) {
+    s = fs_spm_encode(t->model.spm, sources[i], &src[i].ids, &src[i].n);
+    if (s == FS_OK) s = fs_spm_encode(t->model.spm, targets[i], &tgt[i].ids, &tgt[i].n);
+  }
+  for (int first = 0; s == FS_OK && first < n; first += o.max_sentences) {
+    int rows = n - first < o.max_sentences ? n - first : o.max_sentences;
+    s = score_batch(t, src + first, tgt + first, rows, &o, logprob ? logprob + first : NULL,
+                    logprob_per_token ? logprob_per_token + first : NULL);
+  }
+  for (int i = 0; i < n && src && tgt; i++) free(src[i].ids), free(tgt[i].ids);
+  free(src);
+  free(tgt);
+  return s == FS_OK ? 0 : -1;
+}
