@@ -40,7 +40,9 @@
  *
  * Errors. Functions returning int return 0 on success and -1 on failure; those returning a
  * pointer return NULL. Either way flowseq_last_error() then says what went wrong, naming the file
- * and what was expected where there is one. Nothing is printed unless flowseq_set_logging(1).
+ * and what was expected where there is one. Nothing is printed unless flowseq_set_logging(1). A
+ * batch too large for the working memory (arena_mb) is an error; running out of the process's own
+ * heap is not: it prints "flowseq: out of memory" and aborts.
  *
  * Threads. A translator holds its own weights and working memory; calls on one translator must not
  * overlap, so give each thread its own translator (two translators of the same directory hold the

@@ -18,6 +18,8 @@ int cmd_info(int argc, char **argv) {
         "OPENBLAS_CORETYPE.\n");
     return 0;
   }
+  /* chosen first: choosing may log (on stderr), which must not land inside the stdout lines */
+  const char *backend = fs_backend_default()->name;
   char cpu[160];
   printf("flowseq %s\n", FLOWSEQ_VERSION);
   printf("cpu: %s\n", fs_cpu_describe(cpu, sizeof cpu));
@@ -31,6 +33,6 @@ int cmd_info(int argc, char **argv) {
   const char *mpi = fs_dist_library();
   if (mpi) printf("mpi: yes (%s; mpirun -np N flowseq train trains data-parallel)\n", mpi);
   else printf("mpi: no (built without FLOWSEQ_MPI)\n");
-  printf("compute backend: %s\n", fs_backend_default()->name);
+  printf("compute backend: %s\n", backend);
   return 0;
 }

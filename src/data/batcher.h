@@ -40,8 +40,9 @@ typedef struct {
   int capacity_src, capacity_tgt, capacity_rows;
 } fs_batcher;
 
-/* Target length as the model sees it: tokens + EOS fillers up to the next multiple of unit
- * (docs/model.md#conventions, docs/model.md#departures-from-the-original-code: no filler when the length already is a multiple). */
+/* `tokens` rounded up to the next multiple of unit. Every caller passes the piece count + 1, so a
+ * target always gets at least one EOS filler (docs/model.md#departures-from-the-original-code: the
+ * original code adds none to a piece count that already is a multiple). */
 int fs_padded_target_length(int tokens, int unit);
 
 fs_status fs_batcher_init(fs_batcher *b, const fs_pairs *pairs, const fs_batcher_options *o, int epoch);
