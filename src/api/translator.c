@@ -106,10 +106,13 @@ int flowseq_is_autoregressive(const flowseq_translator *t) { return t->model.mod
 
 /* ---- options -------------------------------------------------------------------------------- */
 
+/* The decode layer's mode for a public one. */
+static fs_decode_mode decode_mode(flowseq_decoding decoding) {
+  return decoding == FLOWSEQ_NPD ? FS_DECODE_NPD : decoding == FLOWSEQ_IWD ? FS_DECODE_IWD : FS_DECODE_ARGMAX;
+}
+
 flowseq_options flowseq_default_options(flowseq_decoding decoding) {
-  fs_decode_options d = fs_decode_defaults(decoding == FLOWSEQ_NPD   ? FS_DECODE_NPD
-                                           : decoding == FLOWSEQ_IWD ? FS_DECODE_IWD
-                                                                     : FS_DECODE_ARGMAX);
+  fs_decode_options d = fs_decode_defaults(decode_mode(decoding));
   fs_beam_options b = fs_beam_defaults();
   return (flowseq_options){.decoding = decoding,
                            .lengths = d.lengths,
@@ -144,9 +147,7 @@ static fs_status run_options(flowseq_translator *t, const flowseq_options *o, fs
   if (o->rescore && o->decoding == FLOWSEQ_ARGMAX)
     return fs_error(FS_ERR_ARG, "rescore ranks the candidates of FLOWSEQ_NPD or FLOWSEQ_IWD; argmax has one");
   fs_decode_options *d = &run->search.flowseq;
-  *d = fs_decode_defaults(o->decoding == FLOWSEQ_NPD   ? FS_DECODE_NPD
-                          : o->decoding == FLOWSEQ_IWD ? FS_DECODE_IWD
-                                                       : FS_DECODE_ARGMAX);
+  *d = fs_decode_defaults(decode_mode(o->decoding));
   d->lengths = o->lengths;
   d->samples = o->samples;
   d->tau = o->tau;

@@ -2,26 +2,21 @@
 #include "backend/profile.h"
 
 #include <string.h>
-#include <time.h>
+
+#include "core/log.h"
 
 static const fs_backend *inner;
 static fs_backend table;
 static double seconds[FS_PROF_FAMILIES];
 static double moved_bytes; /* read + written by the data-movement kernels */
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Runs `call` on the inner backend and charges its time (to completion) to `family`. */
-#define TIMED(family, call)         \
-  do {                              \
-    double t0_ = now();             \
-    call;                           \
-    inner->synchronize();           \
-    seconds[family] += now() - t0_; \
+#define TIMED(family, call)                \
+  do {                                     \
+    double t0_ = fs_seconds();             \
+    call;                                  \
+    inner->synchronize();                  \
+    seconds[family] += fs_seconds() - t0_; \
   } while (0)
 
 static void p_upload(void *d, const void *s, size_t n) { TIMED(FS_PROF_OTHER, inner->upload(d, s, n)); }

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli_args.h"
@@ -107,12 +106,6 @@ static fs_status count_lines(const char *spec, long *n) {
   return s;
 }
 
-static double seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static fs_status distill(const decode_args *a, int chunk_lines, flowseq_translator *t, const distill_files *files) {
   distill_progress p;
   bool resuming;
@@ -131,7 +124,7 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_translat
   fs_status s = fs_line_reader_open(a->input, &in);
   char **chunk = fs_malloc(sizeof(char *) * chunk_lines);
   long already = p.lines, skipped = 0, done_here = 0;
-  double start = seconds();
+  double start = fs_seconds();
   flowseq_options options = a->options;
   options.progress = 0; /* progress per chunk below */
   for (bool end = false; s == FS_OK && !end;) {
@@ -156,7 +149,7 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_translat
       p.bytes = ftell(out);
       if (s == FS_OK) s = progress_write(files->progress, &p);
       done_here += n;
-      double rate = done_here / (seconds() - start + 1e-9), eta = (total - p.lines) / (rate > 0 ? rate : 1);
+      double rate = done_here / (fs_seconds() - start + 1e-9), eta = (total - p.lines) / (rate > 0 ? rate : 1);
       if (!a->quiet)
         fs_log("distill", "%ld/%ld lines, %.1f lines/s | ETA %.0fh%02.0fm", p.lines, total, rate, floor(eta / 3600),
                fmod(eta / 60, 60));

@@ -10,6 +10,12 @@ static int quiet_mode;
 void fs_log_quiet(int quiet) { quiet_mode = quiet; }
 int fs_log_is_quiet(void) { return quiet_mode; }
 
+double fs_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 void fs_log(const char *tag, const char *fmt, ...) {
   if (quiet_mode) return;
   char stamp[32];

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -190,12 +189,6 @@ void fs_result_queue_free(fs_result_queue *q) {
 
 /* ---- the whole run -------------------------------------------------------------------------- */
 
-static double seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const fs_run_options *o,
                            fs_result_fn on_result, void *ctx) {
   fs_source_plan plan;
@@ -205,7 +198,7 @@ fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const 
   if (s == FS_OK) s = fs_result_queue_emit(&queue, on_result, ctx); /* leading empty lines */
   int rows_per_sentence = fs_search_rows_per_sentence(&r->model, &o->search);
   long tokens = 0;
-  double start = seconds(), last_report = start;
+  double start = fs_seconds(), last_report = start;
   while (s == FS_OK && plan.next < plan.n_order) {
     fs_source_batch b;
     s = fs_source_plan_next(&plan, r->cfg.model.eos_id, o->max_tokens, rows_per_sentence, &b);
@@ -219,7 +212,7 @@ fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const 
     tokens += b.tokens;
     free(best);
     fs_source_batch_free(&b);
-    double t = seconds();
+    double t = fs_seconds();
     if (!o->quiet && (t - last_report > 5 || plan.next == plan.n_order)) {
       fs_log("decode", "%d/%d lines, %.1f lines/s, %.0f source tokens/s", plan.next, plan.n_order,
              plan.next / (t - start + 1e-9), tokens / (t - start + 1e-9));

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backend/profile.h"
@@ -43,12 +42,6 @@ typedef struct {
 /* In a multi-process job rank 0 speaks for all: it writes the checkpoints, the metrics and the
  * log, and validates; the other ranks only compute. */
 static bool leader(void) { return fs_dist_rank() == 0; }
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Reads and encodes a parallel corpus; keep_tgt (if not NULL) receives the raw target side. Training
  * data (clean) is filtered by train.max_length and train.max_ratio; validation data only loses the
@@ -199,7 +192,7 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
                    t->engine.gemm_flops - t->window_flops};
   fs_dist_sum_doubles(job, 6);
   double sum_recon = job[0], sum_kl = job[1], sum_length = job[2], tokens = job[3], sentences = job[4];
-  double elapsed = now() - t->window_start, tok_s = tokens / (elapsed > 0 ? elapsed : 1);
+  double elapsed = fs_seconds() - t->window_start, tok_s = tokens / (elapsed > 0 ? elapsed : 1);
   double gflops = job[5] / (elapsed > 0 ? elapsed : 1) / 1e9;
   long remaining = g->phase == FS_PHASE_PRETRAIN ? t->cfg->train.init_steps - g->update + t->cfg->train.max_updates
                                                  : t->cfg->train.max_updates - g->update;
@@ -222,7 +215,7 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
   if (leader() && fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("train", "%s", fs_last_error());
   t->sum_recon = t->sum_kl = t->sum_length = 0;
   t->window_tokens = t->window_sentences = 0;
-  t->window_start = now();
+  t->window_start = fs_seconds();
   t->window_flops = t->engine.gemm_flops;
 }
 
@@ -334,9 +327,9 @@ static void profile_phase(const char *phase, double *phase_start, long updates) 
   const char *profile = getenv("FLOWSEQ_PROFILE");
   if (!profile || strcmp(profile, "1") || !leader()) return;
   fs_log("train", "time split of the %s phase:", phase);
-  fs_profile_report(stderr, now() - *phase_start, updates);
+  fs_profile_report(stderr, fs_seconds() - *phase_start, updates);
   fs_profile_reset();
-  *phase_start = now();
+  *phase_start = fs_seconds();
 }
 
 /* After a data-dependent init: rank 0's weights on every rank. The ranks computed the same init
@@ -350,7 +343,7 @@ static fs_status share_weights(trainer *t) {
 static int save_interval(const fs_train_config *tc) { return tc->save_every > 0 ? tc->save_every : tc->valid_every; }
 
 static fs_status run_phases(trainer *t) {
-  double phase_start = now();
+  double phase_start = fs_seconds();
   fs_train_config *tc = &t->cfg->train;
   fs_progress *g = &t->progress;
   long first_update = g->update; /* of this run, for the profile's per-step figures */
@@ -503,7 +496,7 @@ static fs_status train(fs_config *cfg) {
              "per update, learning rate as configured",
              ranks, fs_dist_library(), ranks, accumulate, ranks * accumulate, tc->max_tokens);
     fs_signals_install();
-    t.window_start = now();
+    t.window_start = fs_seconds();
     s = run_phases(&t);
   }
   fs_metrics_close(&t.metrics);
