@@ -58,17 +58,13 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
                  : !strcmp(v, "iwd")  ? FLOWSEQ_IWD
                                       : -1;
       if (mode < 0) return fprintf(stderr, "flowseq %s: --decode expects argmax, npd or iwd\n", command), 2;
-      /* the mode's defaults, under what the command line set */
+      /* the mode's own defaults for what the command line did not set (the only fields that
+       * differ between modes) */
       flowseq_options m = flowseq_default_options((flowseq_decoding)mode);
-      m.seed = d->seed;
-      if (lengths_set) m.lengths = d->lengths;
-      if (samples_set) m.samples = d->samples;
-      if (tau_set) m.tau = d->tau;
-      m.iw_samples = d->iw_samples;
-      m.beam = d->beam, m.length_penalty = d->length_penalty;
-      m.max_length_a = d->max_length_a, m.max_length_b = d->max_length_b;
-      m.max_tokens = d->max_tokens, m.max_length = d->max_length, m.collapse_repeats = d->collapse_repeats;
-      *d = m;
+      d->decoding = m.decoding;
+      if (!lengths_set) d->lengths = m.lengths;
+      if (!samples_set) d->samples = m.samples;
+      if (!tau_set) d->tau = m.tau;
     } else if (!strcmp(o, "--lengths")) ok = cli_int(command, o, v, 1, 100, &d->lengths), lengths_set = true;
     else if (!strcmp(o, "--samples")) ok = cli_int(command, o, v, 1, 1000, &d->samples), samples_set = true;
     else if (!strcmp(o, "--tau"))
