@@ -7,8 +7,10 @@
 
 static const fs_backend *inner;
 static fs_backend table;
-static double seconds[FS_PROF_FAMILIES];
-static double moved_bytes; /* read + written by the data-movement kernels */
+/* per thread: with data-parallel worker threads (train/workers.h) the report is the calling
+ * thread's own share of the work, as rank 0 speaks for an MPI job */
+static _Thread_local double seconds[FS_PROF_FAMILIES];
+static _Thread_local double moved_bytes; /* read + written by the data-movement kernels */
 
 /* Runs `call` on the inner backend and charges its time (to completion) to `family`. */
 #define TIMED(family, call)                \

@@ -40,6 +40,15 @@ fs_status fs_model_loss(fs_engine *e, fs_model *m, const fs_batch *b, fs_loss_ph
   return fs_flowseq_loss(e, &m->flowseq, b, phase, kl_weight, out);
 }
 
+fs_status fs_model_loss_parts_to_host(fs_engine *e, const fs_flowseq_losses *l, int batch, float *host) {
+  const fs_tensor *parts[3] = {l->recon, l->length, l->kl};
+  for (int k = 0; k < 3; k++) {
+    if (parts[k]) FS_TRY(fs_tensor_to_host(e, parts[k], host + (size_t)k * batch));
+    else memset(host + (size_t)k * batch, 0, sizeof(float) * batch);
+  }
+  return FS_OK;
+}
+
 bool fs_model_pretrains(const fs_model *m) { return m->type == FS_MODEL_FLOWSEQ; }
 
 bool fs_model_samples_loss(const fs_model *m) { return m->type == FS_MODEL_FLOWSEQ; }

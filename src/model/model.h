@@ -32,6 +32,9 @@ fs_hparams *fs_model_hparams(fs_model *m);
  * cross-entropy (fs_transformer_loss; it has only the main phase and no KL). */
 fs_status fs_model_loss(fs_engine *e, fs_model *m, const fs_batch *b, fs_loss_phase phase, float kl_weight,
                         fs_flowseq_losses *out);
+/* The per-sentence loss parts of l ([batch] each) on the host: recon at host[0..batch), length at
+ * host[batch..2·batch), KL at host[2·batch..3·batch); a part the model lacks reads as zeros. */
+fs_status fs_model_loss_parts_to_host(fs_engine *e, const fs_flowseq_losses *l, int batch, float *host);
 /* Whether training begins with FlowSeq's data-dependent inits and auto-encoder pre-training. */
 bool fs_model_pretrains(const fs_model *m);
 /* Whether the validation loss is random (FlowSeq samples its posterior; the Transformer's is exact). */

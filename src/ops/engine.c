@@ -199,7 +199,18 @@ void fs_tape_push(fs_engine *e, fs_tensor *out, fs_backward_fn backward, void *r
   out->requires_grad = true;
 }
 
+void fs_engine_own_gradients(fs_engine *e, const float *shared, float *own, int64_t numel) {
+  e->shared_grads = own ? shared : NULL;
+  e->own_grads = own;
+  e->grads_numel = own ? numel : 0;
+}
+
 float *fs_grad(fs_engine *e, fs_tensor *t) {
+  if (t->grad && e->own_grads) {
+    uintptr_t at = (uintptr_t)t->grad, start = (uintptr_t)e->shared_grads;
+    if (at >= start && at < start + sizeof(float) * (size_t)e->grads_numel)
+      return e->own_grads + (t->grad - e->shared_grads);
+  }
   if (!t->grad && t->view_of) t->grad = fs_grad(e, t->view_of);
   if (!t->grad) {
     t->grad = fs_scratch(e, t->numel ? t->numel : 1);

@@ -46,6 +46,10 @@ struct fs_engine {
   uint64_t seed;     /* random ops draw stream elements from (seed, rng_offset) */
   uint64_t rng_offset;
   double gemm_flops; /* matrix-product FLOPs issued so far, forward and backward (throughput reports) */
+  /* Set by fs_engine_own_gradients: parameter gradients go to own_grads instead of the shared block. */
+  const float *shared_grads;
+  float *own_grads;
+  int64_t grads_numel;
 };
 
 /* What the ops do and where random ops draw: changed only through fs_engine_enter, which returns
@@ -124,6 +128,11 @@ void fs_tape_push(fs_engine *e, fs_tensor *out, fs_backward_fn backward, void *r
 /* t's gradient buffer, allocated and zeroed on first use (a reshape view's is its base's).
  * NULL only when the arena is full (the engine is then failed). */
 float *fs_grad(fs_engine *e, fs_tensor *t);
+/* Gives this engine a gradient block of its own: a parameter whose grad points into `shared`
+ * (the parameters' gradient block, `numel` floats) gets the same offset in `own` from fs_grad.
+ * Several engines can then run backward passes of the same model at once, each in one thread
+ * (train/workers.h), and their blocks are summed afterwards. NULL `own` undoes it. */
+void fs_engine_own_gradients(fs_engine *e, const float *shared, float *own, int64_t numel);
 /* Seeds d loss / d loss = 1 and runs the tape backwards. `loss` must have one element. */
 fs_status fs_backward(fs_engine *e, fs_tensor *loss);
 

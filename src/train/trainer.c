@@ -2,6 +2,7 @@
 #include "train/trainer.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "train/metrics.h"
 #include "train/schedule.h"
 #include "train/signals.h"
+#include "train/workers.h"
 
 typedef struct {
   fs_config *cfg;
@@ -30,11 +32,13 @@ typedef struct {
   fs_model model;
   fs_adamw adamw;
   fs_engine engine;
+  fs_workers workers; /* the threads a batch is split over (worker 0 runs on `engine`) */
   fs_progress progress;
   fs_metrics metrics;
   double started;
   long sentences, target_tokens;
-  double sum_recon, sum_kl, sum_length, window_start, window_flops;
+  fs_loss_sums sums; /* of the sentences since the last log line */
+  double window_start, window_flops;
   long window_tokens, window_sentences;
   bool stop; /* a rank received SIGINT/SIGTERM: every rank knows it after the same update */
 } trainer;
@@ -85,16 +89,6 @@ static fs_status save(trainer *t) {
   return s;
 }
 
-/* The per-sentence values of a batch's loss parts ([batch] tensors) on the host: part k at
- * host + k·batch, a NULL part as zeros. */
-static fs_status parts_to_host(fs_engine *e, fs_tensor *const *parts, int n, int batch, float *host) {
-  for (int k = 0; k < n; k++) {
-    if (parts[k]) FS_TRY(fs_tensor_to_host(e, parts[k], host + (size_t)k * batch));
-    else memset(host + (size_t)k * batch, 0, sizeof(float) * batch);
-  }
-  return FS_OK;
-}
-
 /* Adds the validation NLL of every batch of b (unsmoothed reconstruction + KL per sentence,
  * averaged over k_samples posterior samples) to *total and its target tokens to *tokens. */
 static fs_status add_validation_nll(trainer *t, fs_batcher *b, int k_samples, double *total, long *tokens) {
@@ -103,13 +97,13 @@ static fs_status add_validation_nll(trainer *t, fs_batcher *b, int k_samples, do
     fs_batch batch;
     fs_batcher_get(b, k, &batch, NULL);
     for (int r = 0; r < batch.batch * batch.tgt_len; r++) *tokens += batch.tgt_mask[r] != 0.0f;
-    float *parts = fs_malloc(sizeof(float) * 2 * batch.batch); /* recon, then KL */
+    float *parts = fs_malloc(sizeof(float) * 3 * batch.batch); /* recon, length, KL */
     for (int sample = 0; s == FS_OK && sample < k_samples; sample++) {
       fs_engine_reset(&t->engine);
       fs_flowseq_losses l;
       s = fs_model_loss(&t->engine, &t->model, &batch, FS_LOSS_MAIN, 1.0f, &l);
-      if (s == FS_OK) s = parts_to_host(&t->engine, (fs_tensor *[]){l.recon, l.kl}, 2, batch.batch, parts);
-      for (int r = 0; s == FS_OK && r < batch.batch; r++) *total += (parts[r] + parts[batch.batch + r]) / k_samples;
+      if (s == FS_OK) s = fs_model_loss_parts_to_host(&t->engine, &l, batch.batch, parts);
+      for (int r = 0; s == FS_OK && r < batch.batch; r++) *total += (parts[r] + parts[2 * batch.batch + r]) / k_samples;
     }
     free(parts);
   }
@@ -184,9 +178,9 @@ static fs_status validation_bleu(trainer *t, double *bleu) {
  * FLOPs summed over the ranks (every rank calls it: the sums are a collective). */
 static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, double grad_norm) {
   fs_progress *g = &t->progress;
-  double job[6] = {t->sum_recon,
-                   t->sum_kl,
-                   t->sum_length,
+  double job[6] = {t->sums.recon,
+                   t->sums.kl,
+                   t->sums.length,
                    (double)t->window_tokens,
                    (double)t->window_sentences,
                    t->engine.gemm_flops - t->window_flops};
@@ -213,7 +207,7 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
   row.recon = sum_recon / n, row.kl = sum_kl / n, row.length = sum_length / n;
   row.kl_weight = kl_weight, row.lr = fs_lr_at(sched, g->update - 1), row.grad_norm = grad_norm, row.tok_per_s = tok_s;
   if (leader() && fs_metrics_append(&t->metrics, &row) != FS_OK) fs_log("train", "%s", fs_last_error());
-  t->sum_recon = t->sum_kl = t->sum_length = 0;
+  t->sums = (fs_loss_sums){0, 0, 0};
   t->window_tokens = t->window_sentences = 0;
   t->window_start = fs_seconds();
   t->window_flops = t->engine.gemm_flops;
@@ -228,32 +222,17 @@ static uint64_t batch_stream(uint64_t seed, fs_data_position at) {
   return z ^ (z >> 31);
 }
 
-/* Forward and backward of the batch at `at` of the current epoch's plan, adding into the gradients.
- * Its dropout masks and posterior noise come from the batch's own stream, not the running
- * counter: a batch draws the same numbers whichever rank computes it after whichever others, so
- * N ranks compute what one process accumulating N times as many batches does. The running
- * stream (data-dependent inits, validation) is left where it was. */
+/* Forward and backward of the batch at `at` of the current epoch's plan, adding into the gradients
+ * (split over the worker threads, train/workers.h). Its dropout masks and posterior noise come
+ * from the batch's own stream, not the running counter: a batch draws the same numbers whichever
+ * rank computes it after whichever others, so N ranks compute what one process accumulating N
+ * times as many batches does. The running stream (data-dependent inits, validation) is left
+ * where it was. */
 static fs_status accumulate(trainer *t, fs_loss_phase phase, double kl_weight, fs_data_position at) {
   fs_batch batch;
   fs_batcher_get(&t->batcher, at.next_batch, &batch, NULL);
-  fs_engine *e = &t->engine;
-  fs_engine_reset(e);
-  fs_engine_mode train_batch = {
-      .grad_enabled = true, .training = true, .own_stream = true, .seed = batch_stream(e->seed, at), .rng_offset = 0};
-  fs_engine_mode previous = fs_engine_enter(e, train_batch);
-  fs_flowseq_losses l;
-  fs_status s = fs_model_loss(e, &t->model, &batch, phase, (float)kl_weight, &l);
-  if (s == FS_OK) s = fs_backward(e, l.loss);
-  fs_engine_restore(e, previous);
-  float *parts = fs_malloc(sizeof(float) * 3 * batch.batch); /* recon, length, KL */
-  if (s == FS_OK) s = parts_to_host(e, (fs_tensor *[]){l.recon, l.length, l.kl}, 3, batch.batch, parts);
-  for (int r = 0; s == FS_OK && r < batch.batch; r++) {
-    t->sum_recon += parts[r];
-    t->sum_length += parts[batch.batch + r];
-    t->sum_kl += parts[2 * batch.batch + r];
-  }
-  free(parts);
-  FS_TRY(s);
+  FS_TRY(fs_workers_accumulate(&t->workers, &t->model, &batch, phase, (float)kl_weight, true,
+                               batch_stream(t->engine.seed, at), &t->sums));
   for (int r = 0; r < batch.batch * batch.tgt_len; r++) t->window_tokens += batch.tgt_mask[r] != 0.0f;
   t->window_sentences += batch.batch;
   return FS_OK;
@@ -463,6 +442,9 @@ static fs_status train(fs_config *cfg) {
   if (s == FS_OK) s = fs_adamw_init(&t.adamw, fs_model_params(&t.model), &ao);
   if (s == FS_OK) s = fs_engine_init(&t.engine, be, (size_t)tc->arena_mb << 20, 256 << 20);
   if (s == FS_OK) s = load_or_init_weights(&t);
+  /* on the CPU every thread trains on a shard of each batch (train/workers.h); a GPU takes it whole */
+  int workers = strcmp(be->name, "cpu") ? 1 : omp_get_max_threads();
+  if (s == FS_OK) s = fs_workers_init(&t.workers, workers, &t.engine, &t.model);
   /* the running random stream of the whole run (data-dependent inits, validation), continued
    * where the checkpoint left it: the engine's base mode, never restored */
   if (s == FS_OK)
@@ -489,6 +471,9 @@ static fs_status train(fs_config *cfg) {
     fs_log("train", "%s: %lld parameters, %d batches per epoch, backend %s",
            cfg->model.type == FS_MODEL_TRANSFORMER ? "transformer" : "flowseq",
            (long long)fs_model_params(&t.model)->total, t.batcher.n_batches, be->name);
+    if (t.workers.count > 1)
+      fs_log("train", "%d threads: each batch is split into %d shards of sentences trained in parallel",
+             t.workers.count, t.workers.count);
     int ranks = fs_dist_size(), accumulate = tc->accumulate > 0 ? tc->accumulate : 1;
     if (ranks > 1)
       fs_log("train",
@@ -501,6 +486,7 @@ static fs_status train(fs_config *cfg) {
   }
   fs_metrics_close(&t.metrics);
   fs_batcher_free(&t.batcher);
+  fs_workers_free(&t.workers);
   fs_engine_free(&t.engine);
   fs_adamw_free(&t.adamw);
   fs_model_free(&t.model);
