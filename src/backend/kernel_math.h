@@ -181,23 +181,45 @@ FS_HD int fs_visible_keys(bool causal, int i, int tq, int tk) {
   return !causal ? tk : n < 0 ? 0 : n > tk ? tk : n;
 }
 
+/* sum_i x[i] in double, in 8 fixed lanes (vectorises; the order does not depend on the width). */
+FS_HD double fs_sum_lanes(int n, const float *x) {
+  enum { LANES = 8 };
+  double lane[LANES] = {0}, sum = 0.0;
+  int i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) lane[l] += x[i + l];
+  for (; i < n; i++) sum += x[i];
+  for (int l = 0; l < LANES; l++) sum += lane[l];
+  return sum;
+}
+
 /* Row p [tk] of scores in, attention weights out: softmax over the first `visible` keys with
- * mask[j] != 0, exactly 0 elsewhere, all 0 when no key is valid. */
+ * mask[j] != 0, exactly 0 elsewhere, all 0 when no key is valid. Max, exponentials and sum are
+ * separate loops, each without a loop-carried scalar, so all three vectorise (one loop with a
+ * running double sum kept the exponentials scalar: 5 % of a training step). */
 FS_HD void fs_masked_softmax_row(int tk, int visible, const float *mask, float *p) {
-  float max = -INFINITY;
-  for (int j = 0; j < visible; j++) max = mask[j] != 0.0f && p[j] > max ? p[j] : max;
-  for (int j = visible; j < tk; j++) p[j] = 0.0f;
+  enum { LANES = 8 };
+  float lane[LANES], max = -INFINITY;
+  for (int l = 0; l < LANES; l++) lane[l] = -INFINITY;
+  int j = 0;
+  for (; j + LANES <= visible; j += LANES)
+    for (int l = 0; l < LANES; l++) {
+      float v = mask[j + l] != 0.0f ? p[j + l] : -INFINITY;
+      lane[l] = v > lane[l] ? v : lane[l];
+    }
+  for (; j < visible; j++) {
+    float v = mask[j] != 0.0f ? p[j] : -INFINITY;
+    max = v > max ? v : max;
+  }
+  for (int l = 0; l < LANES; l++) max = lane[l] > max ? lane[l] : max;
+  for (j = visible; j < tk; j++) p[j] = 0.0f;
   if (max == -INFINITY) {
-    for (int j = 0; j < visible; j++) p[j] = 0.0f;
+    for (j = 0; j < visible; j++) p[j] = 0.0f;
     return;
   }
-  double sum = 0.0;
-  for (int j = 0; j < visible; j++) {
-    p[j] = mask[j] != 0.0f ? fs_expf(p[j] - max) : 0.0f;
-    sum += p[j];
-  }
-  float inv = (float)(1.0 / sum);
-  for (int j = 0; j < visible; j++) p[j] *= inv;
+  for (j = 0; j < visible; j++) p[j] = mask[j] != 0.0f ? fs_expf(p[j] - max) : 0.0f;
+  float inv = (float)(1.0 / fs_sum_lanes(visible, p));
+  for (j = 0; j < visible; j++) p[j] *= inv;
 }
 
 /* ---- the affine coupling (backend.h `affine_coupling`) ----
