@@ -1,5 +1,7 @@
 /* Matrix products: every transpose combination, shared and batched right operands, the folded
- * single-GEMM path, against a double-precision reference and finite differences. */
+ * single-GEMM path, against a double-precision reference and finite differences; the backward
+ * of a shared right operand at least 128 wide (one GEMM over the whole batch) against the
+ * gradients written out in double. */
 #include "gradcheck.h"
 #include "test.h"
 
@@ -61,11 +63,49 @@ static void check_case(int batch, int m, int n, int k, bool ta, bool tb, bool sh
             shared_b);
 }
 
+/* x [B, M, K] times a shared W ([K, N], or [N, K] when tb) at K = N = 128, where backward folds
+ * the batch into one GEMM per gradient. With loss = sum(C ⊙ R) for a fixed R, dC = R, so
+ *   dx[z] = R[z] · op(W)ᵀ,   dW = Σ_z x[z]ᵀ R[z] (or its transpose when tb). */
+static void check_folded_backward(bool tb) {
+  enum { Bz = 3, M = 4, K = 128, N = 128 };
+  static float x[Bz * M * K], w[K * N], r[Bz * M * N], dx[Bz * M * K], dw[K * N];
+  test_fill_uniform(x, Bz * M * K, -1, 1, 21);
+  test_fill_uniform(w, K * N, -1, 1, 22);
+  test_fill_uniform(r, Bz * M * N, -1, 1, 23);
+  fs_engine_reset(&eng);
+  fs_tensor *tx = fs_tensor_from_host(&eng, 3, (int[]){Bz, M, K}, x);
+  fs_tensor *tw = fs_tensor_from_host(&eng, 2, tb ? (int[]){N, K} : (int[]){K, N}, w);
+  fs_tensor *tr = fs_tensor_from_host(&eng, 3, (int[]){Bz, M, N}, r);
+  tx->requires_grad = tw->requires_grad = true;
+  fs_tensor *loss = fs_sum_all(&eng, fs_mul(&eng, fs_matmul(&eng, tx, tw, false, tb), tr));
+  CHECK(fs_backward(&eng, loss) == FS_OK);
+  eng.be->download(dx, tx->grad, sizeof dx);
+  eng.be->download(dw, tw->grad, sizeof dw);
+  double err_x = 0, err_w = 0;
+  for (int z = 0; z < Bz; z++)
+    for (int i = 0; i < M; i++)
+      for (int p = 0; p < K; p++) {
+        double s = 0;
+        for (int j = 0; j < N; j++) s += (double)r[(z * M + i) * N + j] * (tb ? w[j * K + p] : w[p * N + j]);
+        err_x = fmax(err_x, fabs(dx[(z * M + i) * K + p] - s));
+      }
+  for (int p = 0; p < K; p++)
+    for (int j = 0; j < N; j++) {
+      double s = 0;
+      for (int z = 0; z < Bz; z++)
+        for (int i = 0; i < M; i++) s += (double)x[(z * M + i) * K + p] * r[(z * M + i) * N + j];
+      err_w = fmax(err_w, fabs((tb ? dw[j * K + p] : dw[p * N + j]) - s));
+    }
+  CHECK_MSG(err_x < 1e-4 && err_w < 1e-4, "tb=%d folded backward: dx error %g, dW error %g", tb, err_x, err_w);
+}
+
 int main(void) {
   if (fs_engine_init(&eng, fs_backend_cpu(), 64 << 20, 8 << 20) != FS_OK) return 1;
   for (int ta = 0; ta < 2; ta++)
     for (int tb = 0; tb < 2; tb++)
       for (int shared = 0; shared < 2; shared++) check_case(2, 5, 3, 4, ta, tb, shared);
+  check_folded_backward(false);
+  check_folded_backward(true);
 
   float x[2 * 3 * 4], w[5 * 4], bias[5];
   test_fill_uniform(x, 24, -1, 1, 1);
