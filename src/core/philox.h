@@ -38,6 +38,16 @@ FS_HD void fs_philox4x32(uint64_t seed, uint64_t counter, uint32_t out[4]) {
   out[3] = c3;
 }
 
+/* Element i of the splitmix64 sequence of `seed` (Steele, Lea and Flood, OOPSLA'14): a well-mixed
+ * 64-bit value of (seed, i), used as the Philox key of a stream of its own (a training batch, a
+ * shard of it). */
+FS_HD uint64_t fs_splitmix64(uint64_t seed, uint64_t i) {
+  uint64_t z = seed + i * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 /* 24 random bits mapped to the open interval (0, 1): never 0, so log() is safe. */
 FS_HD float fs_u32_to_unit(uint32_t x) { return ((float)(x >> 8) + 0.5f) * (1.0f / 16777216.0f); }
 

@@ -12,6 +12,7 @@
 #include "backend/profile.h"
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/philox.h"
 #include "data/batcher.h"
 #include "data/dataset.h"
 #include "decode/search.h"
@@ -216,10 +217,7 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
 /* The random stream of the batch at `at`: element epoch·2^32 + batch + 1 of the splitmix64
  * sequence of the seed, a Philox key of its own. */
 static uint64_t batch_stream(uint64_t seed, fs_data_position at) {
-  uint64_t z = seed + (((uint64_t)(uint32_t)at.epoch << 32 | (uint32_t)at.next_batch) + 1) * 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  return fs_splitmix64(seed, ((uint64_t)(uint32_t)at.epoch << 32 | (uint32_t)at.next_batch) + 1);
 }
 
 /* Forward and backward of the batch at `at` of the current epoch's plan, adding into the gradients

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/philox.h"
 
 fs_status fs_workers_init(fs_workers *w, int count, fs_engine *main, fs_model *m) {
   memset(w, 0, sizeof *w);
@@ -36,12 +37,7 @@ void fs_workers_free(fs_workers *w) {
 }
 
 uint64_t fs_worker_stream(uint64_t batch_stream, int k) {
-  if (k == 0) return batch_stream;
-  /* splitmix64's finaliser of the batch stream offset by k: an unrelated Philox key per shard */
-  uint64_t z = batch_stream + (uint64_t)k * 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  return k == 0 ? batch_stream : fs_splitmix64(batch_stream, (uint64_t)k);
 }
 
 /* Shard k of n: forward and backward on worker k's engine, in the calling thread. */
@@ -49,7 +45,8 @@ static void run_shard(fs_workers *w, int k, int n, fs_model *m, const fs_batch *
                       bool training, uint64_t batch_stream) {
   fs_worker *wk = &w->w[k];
   fs_engine *e = k == 0 ? w->main : &wk->engine;
-  int lo = (int)((int64_t)b->batch * k / n), hi = (int)((int64_t)b->batch * (k + 1) / n), rows = hi - lo;
+  int lo = (int)((int64_t)b->batch * k / n), rows = (int)((int64_t)b->batch * (k + 1) / n) - lo;
+  wk->rows = rows;
   fs_batch shard = {rows,
                     b->src_len,
                     b->tgt_len,
@@ -96,7 +93,7 @@ fs_status fs_workers_accumulate(fs_workers *w, fs_model *m, const fs_batch *b, f
   for (int k = 0; k < n; k++) {
     fs_worker *wk = &w->w[k];
     if (wk->status != FS_OK) return fs_error(wk->status, "%s", wk->message);
-    int rows = (int)((int64_t)b->batch * (k + 1) / n) - (int)((int64_t)b->batch * k / n);
+    int rows = wk->rows;
     for (int r = 0; r < rows; r++) {
       sums->recon += wk->parts[r];
       sums->length += wk->parts[rows + r];

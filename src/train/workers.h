@@ -24,7 +24,8 @@
 typedef struct {
   fs_engine engine; /* worker 0 borrows the caller's engine instead */
   float *grads;     /* own gradient block (workers 1..n−1), the layout of the model's */
-  float *parts;     /* per-sentence loss parts of the last shard, on the host: recon, length, KL */
+  int rows;         /* sentences in the last shard */
+  float *parts;     /* their loss parts on the host: recon [rows], length [rows], KL [rows] */
   int parts_cap;
   fs_status status;
   char message[512]; /* the worker thread's error message (fs_last_error is per thread) */
