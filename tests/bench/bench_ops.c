@@ -1,8 +1,10 @@
 /* Engine op throughput against the raw library underneath, measured in the same run:
  * GEMM GFLOP/s through fs_linear / fs_matmul (forward, no tape) vs direct cblas_sgemm calls on
- * the same data (cuBLAS with --device cuda), and the softmax / layer-norm kernels in GB/s. Best
+ * the same data (cuBLAS with --device cuda), the fused attention kernels forward and backward in
+ * GFLOP/s of their products, and the softmax / layer-norm kernels in GB/s. Best
  * of several repetitions after a warm-up. Usage: bench_ops [--device cpu|cuda] */
 #include <cblas.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,37 @@ int main(int argc, char **argv) {
   if (fs_engine_status(&e) != FS_OK || be->last_status() != FS_OK) {
     fprintf(stderr, "bench_ops: %s\n", fs_last_error());
     return 1;
+  }
+
+  /* The fused attention kernels at the model's shapes: flowseq-small's transformer layers (dh 32)
+   * and flow couplings (dh 16), sentences of 24 tokens; FLOPs of the products only (2 forward,
+   * 4 backward), with the softmax in between. */
+  printf("\n%-34s %12s %12s\n", "fused attention (B x heads x T x dh)", "fwd GF/s", "bwd GF/s");
+  const struct { int batch, heads, t, dh; } att[] = {{64, 4, 24, 32}, {64, 4, 24, 16}, {32, 4, 60, 32}};
+  for (size_t s = 0; s < sizeof att / sizeof *att; s++) {
+    int b = att[s].batch, h = att[s].heads, t = att[s].t, dh = att[s].dh, w = h * dh;
+    int64_t act = (int64_t)b * t * w, probs = (int64_t)b * h * t * t;
+    fs_engine_reset(&e);
+    float *q = fs_scratch(&e, act), *k = fs_scratch(&e, act), *v = fs_scratch(&e, act), *ctx = fs_scratch(&e, act);
+    float *dq = fs_scratch(&e, act), *dk = fs_scratch(&e, act), *dv = fs_scratch(&e, act);
+    float *p = fs_scratch(&e, probs), *scratch = fs_scratch(&e, probs), *mask = fs_scratch(&e, (int64_t)b * t);
+    if (fs_engine_status(&e) != FS_OK) {
+      fprintf(stderr, "bench_ops: %s\n", fs_last_error());
+      return 1;
+    }
+    be->rand_normal(act, 1, 0, q);
+    be->rand_normal(act, 2, 0, k);
+    be->rand_normal(act, 3, 0, v);
+    be->rand_normal(act, 4, 0, ctx); /* the context's gradient */
+    be->fill(mask, (int64_t)b * t, 1.0f);
+    float scale = 1.0f / sqrtf((float)dh);
+    double flops = 2.0 * b * h * t * t * dh;
+    double tf = BEST_OF(reps, be, be->attention(b, h, t, t, dh, scale, q, w, k, w, v, w, mask, false, p, dq));
+    double tb =
+        BEST_OF(reps, be, be->attention_backward(b, h, t, t, dh, scale, q, w, k, w, v, w, p, ctx, scratch, dq, dk, dv));
+    char name[64];
+    snprintf(name, sizeof name, "attention %dx%dx%dx%d", b, h, t, dh);
+    printf("%-34s %12.1f %12.1f\n", name, 2 * flops / tf / 1e9, 4 * flops / tb / 1e9);
   }
 
   printf("\n%-34s %12s\n", "memory-bound kernel", "GB/s");

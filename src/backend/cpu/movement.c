@@ -3,8 +3,31 @@
 
 #include "backend/cpu/cpu_kernels.h"
 
-void cpu_copy_strided(const int shape[4], float *dst, const int64_t dst_str[4], const float *src,
-                      const int64_t src_str[4], bool accumulate) {
+/* The copy's axes with extent 1 dropped and neighbours merged where both layouts run on from one
+ * to the next (stride[i] == stride[i+1] * extent[i+1] in dst and src), right-aligned into the four
+ * axes: the innermost loop then runs as long as the layouts allow. The coupling's odd/even split
+ * comes as [B, T, 64, 1] with a stride of 2 on the 64 axis: element by element through the whole
+ * loop nest that copied at 0.6 GB/s. */
+static void simplify(const int shape[4], const int64_t dst_str[4], const int64_t src_str[4], int out[4],
+                     int64_t dst_out[4], int64_t src_out[4]) {
+  int n = 0;
+  for (int i = 3; i >= 0; i--) { /* inner to outer */
+    if (shape[i] == 1) continue;
+    if (n > 0 && dst_str[i] == dst_out[4 - n] * out[4 - n] && src_str[i] == src_out[4 - n] * out[4 - n]) {
+      out[4 - n] *= shape[i];
+      continue;
+    }
+    n++;
+    out[4 - n] = shape[i], dst_out[4 - n] = dst_str[i], src_out[4 - n] = src_str[i];
+  }
+  for (int i = 0; i < 4 - n; i++) out[i] = 1, dst_out[i] = src_out[i] = 0;
+}
+
+void cpu_copy_strided(const int shape_in[4], float *dst, const int64_t dst_str_in[4], const float *src,
+                      const int64_t src_str_in[4], bool accumulate) {
+  int shape[4];
+  int64_t dst_str[4], src_str[4];
+  simplify(shape_in, dst_str_in, src_str_in, shape, dst_str, src_str);
   int64_t outer = (int64_t)shape[0] * shape[1] * shape[2];
   int inner = shape[3];
 #pragma omp parallel for schedule(static) if (outer * inner > 32768)
@@ -41,8 +64,10 @@ static void add_into(float *dst, const float *src, int64_t n) {
  * src_shape[t..3]): whole rows are added into a chunk of accumulators. Going output by output
  * instead strides through the source once per element, and for a bias gradient [rows, vocab] ->
  * [vocab] every read missed the cache: that took a quarter of a training step. Each output still
- * adds its terms in the same order, so the sums match the general path bit for bit. */
-enum { ROW_CHUNK = 256 };
+ * adds its terms in the same order, so the sums match the general path bit for bit. A chunk of
+ * 1024 columns reads 4 KiB of each row (a vocabulary-wide bias gradient: 4.6 GB/s against 3.9
+ * with 256), and its double accumulators (8 KiB) stay in L1. */
+enum { ROW_CHUNK = 1024 };
 static void reduce_leading(const int src_shape[4], const int64_t src_str[4], const float *src, const int dst_shape[4],
                            float *dst, int t, int64_t inner, bool accumulate) {
   int64_t n_groups = 1, n_terms = 1, n_chunks = (inner + ROW_CHUNK - 1) / ROW_CHUNK;
@@ -59,12 +84,21 @@ static void reduce_leading(const int src_shape[4], const int64_t src_str[4], con
       rest /= dst_shape[i];
     }
     double acc[ROW_CHUNK] = {0};
+    int idx[4] = {0}; /* the row's position on the reduced axes, innermost counting fastest */
+    int64_t offset = base;
     for (int64_t r = 0; r < n_terms; r++) {
-      int64_t offset = base, left = r;
-      for (int i = t - 1; i >= 0; i--)
-        if (dst_shape[i] == 1) offset += left % src_shape[i] * src_str[i], left /= src_shape[i];
       const float *row = src + offset;
       for (int64_t k = 0; k < len; k++) acc[k] += row[k];
+      /* the next row, by an odometer: a division per axis cost more than a bias row's adds */
+      for (int i = t - 1; i >= 0; i--) {
+        if (dst_shape[i] != 1) continue;
+        if (++idx[i] < src_shape[i]) {
+          offset += src_str[i];
+          break;
+        }
+        offset -= (int64_t)(src_shape[i] - 1) * src_str[i];
+        idx[i] = 0;
+      }
     }
     float *out = dst + g * inner + j0;
     for (int64_t k = 0; k < len; k++) out[k] = accumulate ? out[k] + (float)acc[k] : (float)acc[k];
