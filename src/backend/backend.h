@@ -67,9 +67,11 @@ typedef struct fs_backend {
                  const int64_t b_str[4]);
   /* y = f(x) */
   void (*unary)(fs_unop op, int64_t n, float alpha, const float *x, float *y);
-  /* dx += f'(x) * dy, given x and y = f(x) (each derivative uses whichever is cheaper). */
-  void (*unary_backward)(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy,
-                         float *dx);
+  /* dx (+)= f'(x) * dy, given x and y = f(x) (each derivative uses whichever is cheaper); adds
+   * with `accumulate`, else assigns (a gradient this is the first to write, ops/engine.h). The
+   * other backward kernels below take the flag the same way. */
+  void (*unary_backward)(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy, float *dx,
+                         bool accumulate);
 
   /* ---- data movement ----
    * dst[di] (=|+=) src[si] over the 4-d index space `shape`, with arbitrary element strides on
@@ -90,11 +92,13 @@ typedef struct fs_backend {
   void (*log_softmax_backward)(int64_t rows, int cols, const float *y, const float *dy, float *dx);
 
   /* ---- layer norm over the last axis: y = (x - mean) * rstd * gamma + beta ----
-   * mean/rstd [rows] are saved for backward. */
+   * mean/rstd [rows] are saved for backward, which adds into dgamma and dbeta and (with
+   * `accumulate`) into dx, or assigns dx. */
   void (*layernorm)(int64_t rows, int cols, float eps, const float *x, const float *gamma, const float *beta, float *y,
                     float *mean, float *rstd);
   void (*layernorm_backward)(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
-                             const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta);
+                             const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta,
+                             bool accumulate);
 
   /* ---- embeddings: out[i,:] = table[ids[i],:]; backward scatter-adds into dtable ---- */
   void (*embedding)(int64_t n, int dim, const int32_t *ids, const float *table, float *out);
@@ -102,11 +106,11 @@ typedef struct fs_backend {
 
   /* ---- label-smoothed cross-entropy over the rows of logits [rows, V] ----
    * loss[r] = (1-eps) * -logp[r, target[r]] + (eps / V) * sum_v -logp[r, v]; logsumexp[r] saved
-   * for backward. dlogits += dloss[r] * d loss[r] / d logits[r, :]. */
+   * for backward. dlogits (+)= dloss[r] * d loss[r] / d logits[r, :] (`accumulate`: +=). */
   void (*cross_entropy)(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target, float *loss,
                         float *logsumexp);
   void (*cross_entropy_backward)(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
-                                 const float *logsumexp, const float *dloss, float *dlogits);
+                                 const float *logsumexp, const float *dloss, float *dlogits, bool accumulate);
 
   /* ---- multi-head attention, fused (nn/attention.c) ----
    * For every sentence b < batch and head h < heads: q_i is row i of sentence b of q, columns

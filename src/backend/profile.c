@@ -44,8 +44,8 @@ static void p_unary(fs_unop op, int64_t n, float al, const float *x, float *y) {
   TIMED(FS_PROF_ELEMENTWISE, inner->unary(op, n, al, x, y));
 }
 static void p_unary_backward(fs_unop op, int64_t n, float al, const float *x, const float *y, const float *dy,
-                             float *dx) {
-  TIMED(FS_PROF_ELEMENTWISE, inner->unary_backward(op, n, al, x, y, dy, dx));
+                             float *dx, bool acc) {
+  TIMED(FS_PROF_ELEMENTWISE, inner->unary_backward(op, n, al, x, y, dy, dx, acc));
 }
 static void p_copy_strided(const int sh[4], float *d, const int64_t ds[4], const float *s, const int64_t ss[4],
                            bool acc) {
@@ -74,8 +74,8 @@ static void p_layernorm(int64_t r, int c, float eps, const float *x, const float
   TIMED(FS_PROF_LAYERNORM, inner->layernorm(r, c, eps, x, g, b, y, mu, rs));
 }
 static void p_layernorm_backward(int64_t r, int c, const float *x, const float *g, const float *mu, const float *rs,
-                                 const float *dy, float *dx, float *dg, float *db) {
-  TIMED(FS_PROF_LAYERNORM, inner->layernorm_backward(r, c, x, g, mu, rs, dy, dx, dg, db));
+                                 const float *dy, float *dx, float *dg, float *db, bool acc) {
+  TIMED(FS_PROF_LAYERNORM, inner->layernorm_backward(r, c, x, g, mu, rs, dy, dx, dg, db, acc));
 }
 static void p_embedding(int64_t n, int d, const int32_t *ids, const float *t, float *o) {
   TIMED(FS_PROF_EMBEDDING, inner->embedding(n, d, ids, t, o));
@@ -87,8 +87,8 @@ static void p_cross_entropy(int64_t r, int v, float eps, const float *z, const i
   TIMED(FS_PROF_LOSS, inner->cross_entropy(r, v, eps, z, t, l, lse));
 }
 static void p_cross_entropy_backward(int64_t r, int v, float eps, const float *z, const int32_t *t, const float *lse,
-                                     const float *dl, float *dz) {
-  TIMED(FS_PROF_LOSS, inner->cross_entropy_backward(r, v, eps, z, t, lse, dl, dz));
+                                     const float *dl, float *dz, bool acc) {
+  TIMED(FS_PROF_LOSS, inner->cross_entropy_backward(r, v, eps, z, t, lse, dl, dz, acc));
 }
 static void p_attention(int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld, const float *k,
                         int kld, const float *v, int vld, const float *m, bool causal, float *p, float *c) {

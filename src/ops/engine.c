@@ -219,6 +219,16 @@ float *fs_grad(fs_engine *e, fs_tensor *t) {
   return t->grad;
 }
 
+float *fs_grad_for_write(fs_engine *e, fs_tensor *t, bool *accumulate) {
+  fs_tensor *base = t->view_of ? t->view_of : t; /* a reshape shares its base's gradient */
+  *accumulate = t->grad || base->grad;
+  if (!*accumulate) {
+    base->grad = fs_scratch(e, base->numel ? base->numel : 1);
+    if (!base->grad) return NULL;
+  }
+  return fs_grad(e, t);
+}
+
 fs_status fs_backward(fs_engine *e, fs_tensor *loss) {
   if (e->status != FS_OK) return e->status;
   if (!loss || loss->numel != 1) return e->status = fs_error(FS_ERR_ARG, "backward needs a scalar loss (one element)");

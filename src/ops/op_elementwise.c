@@ -10,12 +10,13 @@ int fs_axis(int axis, int ndim) {
 }
 
 void fs_grad_add_reduced(fs_engine *e, fs_tensor *t, const float *src, const int src_shape4[4]) {
-  float *g = fs_grad(e, t);
+  bool accumulate;
+  float *g = fs_grad_for_write(e, t, &accumulate);
   if (!g) return;
   int t_shape4[4];
   int64_t unused[4];
   fs_shape4(t, t_shape4, unused);
-  e->be->reduce_sum(src_shape4, src, t_shape4, g, true);
+  e->be->reduce_sum(src_shape4, src, t_shape4, g, accumulate);
 }
 
 /* ---- binary ---- */
@@ -136,8 +137,9 @@ typedef struct {
 
 static void unary_backward(fs_engine *e, void *rec) {
   unary_record *r = rec;
-  float *dx = fs_grad(e, r->x);
-  if (dx) e->be->unary_backward(r->op, r->x->numel, r->alpha, r->x->data, r->y->data, r->y->grad, dx);
+  bool accumulate;
+  float *dx = fs_grad_for_write(e, r->x, &accumulate);
+  if (dx) e->be->unary_backward(r->op, r->x->numel, r->alpha, r->x->data, r->y->data, r->y->grad, dx, accumulate);
 }
 
 static fs_tensor *unary(fs_engine *e, fs_unop op, fs_tensor *x, float alpha) {

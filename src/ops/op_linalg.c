@@ -12,7 +12,8 @@ typedef struct {
 /* Row-major leading dimension of a stored matrix whose logical op() shape is rows x cols. */
 static int ld(bool trans, int rows, int cols) { return trans ? rows : cols; }
 
-/* Gradients of C = op_a(A) · op_b(B), accumulated with beta = 1:
+/* Gradients of C = op_a(A) · op_b(B), accumulated with beta = 1 (assigned, beta = 0, into a
+ * gradient this is the first to write):
  *   dA = dC · op_b(B)ᵀ (stored transposed when ta),  dB = op_a(A)ᵀ · dC (likewise when tb).
  * A shared B with an untransposed A (fs_linear's x · Wᵀ) is the forward's folded case: the batch
  * entries of A and dC are consecutive rows, so dA can be one GEMM over batch·m rows and dB one
@@ -31,29 +32,32 @@ static void matmul_backward(fs_engine *e, void *rec) {
   const bool folded = r->shared_b && !r->ta && k >= 128 && n >= 128;
   double flops = 2.0 * m * n * k * r->batch;
   e->gemm_flops += flops * (r->a->requires_grad + r->b->requires_grad);
+  bool accumulate;
   if (r->a->requires_grad) {
-    float *da = fs_grad(e, r->a);
+    float *da = fs_grad_for_write(e, r->a, &accumulate);
     if (!da) return;
-    if (folded) be->gemm(false, !r->tb, r->batch * m, k, n, 1.0f, dc, n, r->b->data, ldb, 1.0f, da, k);
+    float beta = accumulate ? 1.0f : 0.0f;
+    if (folded) be->gemm(false, !r->tb, r->batch * m, k, n, 1.0f, dc, n, r->b->data, ldb, beta, da, k);
     else if (!r->ta)
-      be->gemm_batched(false, !r->tb, m, k, n, 1.0f, dc, n, sc, r->b->data, ldb, sb, 1.0f, da, k, sa, r->batch);
-    else be->gemm_batched(r->tb, true, k, m, n, 1.0f, r->b->data, ldb, sb, dc, n, sc, 1.0f, da, m, sa, r->batch);
+      be->gemm_batched(false, !r->tb, m, k, n, 1.0f, dc, n, sc, r->b->data, ldb, sb, beta, da, k, sa, r->batch);
+    else be->gemm_batched(r->tb, true, k, m, n, 1.0f, r->b->data, ldb, sb, dc, n, sc, beta, da, m, sa, r->batch);
   }
   if (r->b->requires_grad) {
-    float *db = fs_grad(e, r->b);
+    float *db = fs_grad_for_write(e, r->b, &accumulate);
     if (!db) return;
+    float beta = accumulate ? 1.0f : 0.0f;
     if (folded) {
-      if (!r->tb) be->gemm(true, false, k, n, r->batch * m, 1.0f, r->a->data, k, dc, n, 1.0f, db, n);
-      else be->gemm(true, false, n, k, r->batch * m, 1.0f, dc, n, r->a->data, k, 1.0f, db, k);
+      if (!r->tb) be->gemm(true, false, k, n, r->batch * m, 1.0f, r->a->data, k, dc, n, beta, db, n);
+      else be->gemm(true, false, n, k, r->batch * m, 1.0f, dc, n, r->a->data, k, beta, db, k);
       return;
     }
     /* A shared B collects the gradient of every batch entry: one call per entry keeps the
-     * accumulation race-free on every backend. */
+     * accumulation race-free on every backend (the first assigns when db is new). */
     int calls = r->shared_b ? r->batch : 1, per_call = r->shared_b ? 1 : r->batch;
-    for (int i = 0; i < calls; i++) {
+    for (int i = 0; i < calls; i++, beta = 1.0f) {
       const float *a = r->a->data + i * sa, *dci = dc + i * sc;
-      if (!r->tb) be->gemm_batched(!r->ta, false, k, n, m, 1.0f, a, lda, sa, dci, n, sc, 1.0f, db, n, sb, per_call);
-      else be->gemm_batched(true, r->ta, n, k, m, 1.0f, dci, n, sc, a, lda, sa, 1.0f, db, k, sb, per_call);
+      if (!r->tb) be->gemm_batched(!r->ta, false, k, n, m, 1.0f, a, lda, sa, dci, n, sc, beta, db, n, sb, per_call);
+      else be->gemm_batched(true, r->ta, n, k, m, 1.0f, dci, n, sc, a, lda, sa, beta, db, k, sb, per_call);
     }
   }
 }

@@ -11,10 +11,11 @@ typedef struct {
 
 static void ce_backward(fs_engine *e, void *rec) {
   ce_record *r = rec;
-  float *dz = fs_grad(e, r->logits);
+  bool accumulate;
+  float *dz = fs_grad_for_write(e, r->logits, &accumulate);
   if (dz)
     e->be->cross_entropy_backward(r->loss->numel, r->logits->shape[1], r->eps, r->logits->data, r->targets->data,
-                                  r->logsumexp, r->loss->grad, dz);
+                                  r->logsumexp, r->loss->grad, dz, accumulate);
 }
 
 fs_tensor *fs_cross_entropy(fs_engine *e, fs_tensor *logits, const fs_ids *targets, float eps) {

@@ -12,11 +12,13 @@ static void layernorm_backward(fs_engine *e, void *rec) {
   int cols = r->x->shape[r->x->ndim - 1];
   int64_t rows = r->x->numel / cols;
   /* the kernel produces all three gradients in one pass; inputs without a gradient get scratch */
-  float *dx = r->x->requires_grad ? fs_grad(e, r->x) : fs_scratch(e, r->x->numel);
+  bool accumulate = false;
+  float *dx = r->x->requires_grad ? fs_grad_for_write(e, r->x, &accumulate) : fs_scratch(e, r->x->numel);
   float *dg = r->gamma->requires_grad ? fs_grad(e, r->gamma) : fs_scratch(e, cols);
   float *db = r->beta->requires_grad ? fs_grad(e, r->beta) : fs_scratch(e, cols);
   if (!dx || !dg || !db) return;
-  e->be->layernorm_backward(rows, cols, r->x->data, r->gamma->data, r->mean, r->rstd, r->y->grad, dx, dg, db);
+  e->be->layernorm_backward(rows, cols, r->x->data, r->gamma->data, r->mean, r->rstd, r->y->grad, dx, dg, db,
+                            accumulate);
 }
 
 fs_tensor *fs_layernorm(fs_engine *e, fs_tensor *x, fs_tensor *gamma, fs_tensor *beta, float eps) {

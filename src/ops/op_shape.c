@@ -31,12 +31,22 @@ typedef struct {
   window src_win; /* where out's elements live in x */
 } gather_record;
 
+/* A window covers all of x once when it has x's size and no broadcast (stride-0) axis: a
+ * permute, not a slice or an odd/even pick. Its backward may then assign a new gradient. */
+static bool covers_once(const window *w, const fs_tensor *x) {
+  for (int i = 0; i < 4; i++)
+    if (w->shape[i] > 1 && w->stride[i] == 0) return false;
+  return (int64_t)w->shape[0] * w->shape[1] * w->shape[2] * w->shape[3] == x->numel;
+}
+
 static void gather_backward(fs_engine *e, void *rec) {
   gather_record *r = rec;
-  float *dx = fs_grad(e, r->x);
+  bool accumulate = true;
+  float *dx = covers_once(&r->src_win, r->x) ? fs_grad_for_write(e, r->x, &accumulate) : fs_grad(e, r->x);
   if (!dx) return;
   window dst = whole(r->out);
-  e->be->copy_strided(r->src_win.shape, dx + r->src_win.offset, r->src_win.stride, r->out->grad, dst.stride, true);
+  e->be->copy_strided(r->src_win.shape, dx + r->src_win.offset, r->src_win.stride, r->out->grad, dst.stride,
+                      accumulate);
 }
 
 /* out (new, of the given shape) = the elements of x seen through src_win, in order. */
@@ -182,10 +192,11 @@ static void concat_backward(fs_engine *e, void *rec) {
   concat_record *r = rec;
   for (int i = 0; i < r->n; i++) {
     if (!r->xs[i]->requires_grad) continue;
-    float *dx = fs_grad(e, r->xs[i]);
+    bool accumulate;
+    float *dx = fs_grad_for_write(e, r->xs[i], &accumulate);
     if (!dx) return;
     window w = concat_window(r->out, r->xs, i, r->a4), dst = whole(r->xs[i]);
-    e->be->copy_strided(w.shape, dx, dst.stride, r->out->grad + w.offset, w.stride, true);
+    e->be->copy_strided(w.shape, dx, dst.stride, r->out->grad + w.offset, w.stride, accumulate);
   }
 }
 

@@ -105,9 +105,11 @@ static void test_elementwise(void) {
     cpu->unary(op, n, 0.5f, x->c, out.c);
     gpu->unary(op, n, 0.5f, x->g, out.g);
     EXPECT_PARITY(out, 1e-5, "unary");
-    cpu->unary_backward(op, n, 0.5f, x->c, out.c, dy.c, dx.c);
-    gpu->unary_backward(op, n, 0.5f, x->g, out.g, dy.g, dx.g);
-    EXPECT_PARITY(dx, 1e-5, "unary_backward");
+    for (int acc = 1; acc >= 0; acc--) { /* adding to dx, then assigning it */
+      cpu->unary_backward(op, n, 0.5f, x->c, out.c, dy.c, dx.c, acc);
+      gpu->unary_backward(op, n, 0.5f, x->g, out.g, dy.g, dx.g, acc);
+      EXPECT_PARITY(dx, 1e-5, acc ? "unary_backward (+=)" : "unary_backward (=)");
+    }
   }
   cpu->fill(out.c, n - 1, 0.25f);
   gpu->fill(out.g, n - 1, 0.25f);
@@ -180,11 +182,13 @@ static void test_layernorm(int rows, int cols) {
   EXPECT_PARITY(y, 1e-5, "layernorm");
   EXPECT_PARITY(mean, 1e-6, "layernorm mean");
   EXPECT_PARITY(rstd, 1e-6, "layernorm rstd");
-  cpu->layernorm_backward(rows, cols, x.c, gamma.c, mean.c, rstd.c, dy.c, dx.c, dg.c, db.c);
-  gpu->layernorm_backward(rows, cols, x.g, gamma.g, mean.g, rstd.g, dy.g, dx.g, dg.g, db.g);
-  EXPECT_PARITY(dx, 1e-5, "layernorm dx");
-  EXPECT_PARITY(dg, 1e-5, "layernorm dgamma");
-  EXPECT_PARITY(db, 1e-5, "layernorm dbeta");
+  for (int acc = 1; acc >= 0; acc--) { /* adding to dx, then assigning it (dgamma, dbeta add both times) */
+    cpu->layernorm_backward(rows, cols, x.c, gamma.c, mean.c, rstd.c, dy.c, dx.c, dg.c, db.c, acc);
+    gpu->layernorm_backward(rows, cols, x.g, gamma.g, mean.g, rstd.g, dy.g, dx.g, dg.g, db.g, acc);
+    EXPECT_PARITY(dx, 1e-5, acc ? "layernorm dx (+=)" : "layernorm dx (=)");
+    EXPECT_PARITY(dg, 1e-5, "layernorm dgamma");
+    EXPECT_PARITY(db, 1e-5, "layernorm dbeta");
+  }
   pair *all[] = {&x, &y, &dy, &dx, &gamma, &beta, &mean, &rstd, &dg, &db};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) pair_free(all[i]);
 }
@@ -209,9 +213,11 @@ static void test_cross_entropy(int rows, int vocab, float eps) {
   gpu->cross_entropy(rows, vocab, eps, z.g, tg, loss.g, lse.g);
   EXPECT_PARITY(loss, 1e-5, "cross_entropy");
   EXPECT_PARITY(lse, 1e-6, "cross_entropy logsumexp");
-  cpu->cross_entropy_backward(rows, vocab, eps, z.c, tc, lse.c, dl.c, dz.c);
-  gpu->cross_entropy_backward(rows, vocab, eps, z.g, tg, lse.g, dl.g, dz.g);
-  EXPECT_PARITY(dz, 1e-5, "cross_entropy backward");
+  for (int acc = 1; acc >= 0; acc--) { /* adding to dz, then assigning it */
+    cpu->cross_entropy_backward(rows, vocab, eps, z.c, tc, lse.c, dl.c, dz.c, acc);
+    gpu->cross_entropy_backward(rows, vocab, eps, z.g, tg, lse.g, dl.g, dz.g, acc);
+    EXPECT_PARITY(dz, 1e-5, acc ? "cross_entropy backward (+=)" : "cross_entropy backward (=)");
+  }
   cpu->free(tc);
   gpu->free(tg);
   pair *all[] = {&z, &loss, &lse, &dl, &dz};

@@ -27,7 +27,8 @@ void cpu_gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, float alp
 void cpu_binary(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4], const float *b,
                 const int64_t b_str[4]);
 void cpu_unary(fs_unop op, int64_t n, float alpha, const float *x, float *y);
-void cpu_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy, float *dx);
+void cpu_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy, float *dx,
+                        bool accumulate);
 
 void cpu_copy_strided(const int shape[4], float *dst, const int64_t dst_str[4], const float *src,
                       const int64_t src_str[4], bool accumulate);
@@ -41,7 +42,8 @@ void cpu_log_softmax_backward(int64_t rows, int cols, const float *y, const floa
 void cpu_layernorm(int64_t rows, int cols, float eps, const float *x, const float *gamma, const float *beta, float *y,
                    float *mean, float *rstd);
 void cpu_layernorm_backward(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
-                            const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta);
+                            const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta,
+                            bool accumulate);
 
 void cpu_embedding(int64_t n, int dim, const int32_t *ids, const float *table, float *out);
 void cpu_embedding_backward(int64_t n, int dim, const int32_t *ids, const float *dout, float *dtable);
@@ -49,7 +51,7 @@ void cpu_embedding_backward(int64_t n, int dim, const int32_t *ids, const float 
 void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target, float *loss,
                        float *logsumexp);
 void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
-                                const float *logsumexp, const float *dloss, float *dlogits);
+                                const float *logsumexp, const float *dloss, float *dlogits, bool accumulate);
 
 void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
                    int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx);

@@ -28,15 +28,19 @@ void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, 
 
 /* d loss / d z_v = softmax_v - (1 - eps) [v == target] - eps / V */
 CPU_CLONES static void cross_entropy_backward_row(int vocab, float eps, const float *z, int32_t target, float lse,
-                                                  float g, float *dz) {
+                                                  float g, float *dz, bool accumulate) {
   float uniform = eps / vocab;
-  for (int v = 0; v < vocab; v++) dz[v] += g * (fs_expf(z[v] - lse) - uniform);
+  if (accumulate) /* two loops: a select inside kept the loop (and its exponentials) scalar */
+    for (int v = 0; v < vocab; v++) dz[v] += g * (fs_expf(z[v] - lse) - uniform);
+  else
+    for (int v = 0; v < vocab; v++) dz[v] = g * (fs_expf(z[v] - lse) - uniform);
   dz[target] -= g * (1.0f - eps);
 }
 
 void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
-                                const float *logsumexp, const float *dloss, float *dlogits) {
+                                const float *logsumexp, const float *dloss, float *dlogits, bool accumulate) {
 #pragma omp parallel for schedule(static) if (rows * vocab > 32768)
   for (int64_t r = 0; r < rows; r++)
-    cross_entropy_backward_row(vocab, eps, logits + r * vocab, target[r], logsumexp[r], dloss[r], dlogits + r * vocab);
+    cross_entropy_backward_row(vocab, eps, logits + r * vocab, target[r], logsumexp[r], dloss[r], dlogits + r * vocab,
+                               accumulate);
 }

@@ -96,13 +96,14 @@ void cpu_unary(fs_unop op, int64_t n, float alpha, const float *x, float *y) {
   }
 }
 
-#define DERIVATIVE_CASE(OP)                                                                        \
-  case OP:                                                                                         \
-    for (int64_t i = lo; i < hi; i++) dx[i] += dy[i] * fs_unary_derivative(OP, x[i], y[i], alpha); \
+#define DERIVATIVE_CASE(OP)                                                                     \
+  case OP:                                                                                      \
+    for (int64_t i = lo; i < hi; i++)                                                           \
+      dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * fs_unary_derivative(OP, x[i], y[i], alpha); \
     break;
 
 CPU_CLONES static void unary_backward_range(fs_unop op, int64_t lo, int64_t hi, float alpha, const float *x,
-                                            const float *y, const float *dy, float *dx) {
+                                            const float *y, const float *dy, float *dx, bool accumulate) {
   switch (op) {
     DERIVATIVE_CASE(FS_UN_RELU)
     DERIVATIVE_CASE(FS_UN_ELU)
@@ -117,12 +118,12 @@ CPU_CLONES static void unary_backward_range(fs_unop op, int64_t lo, int64_t hi, 
   }
 }
 
-void cpu_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy,
-                        float *dx) {
+void cpu_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy, float *dx,
+                        bool accumulate) {
 #pragma omp parallel if (n > PARALLEL_ABOVE)
   {
     int64_t lo, hi;
     cpu_thread_range(n, &lo, &hi);
-    unary_backward_range(op, lo, hi, alpha, x, y, dy, dx);
+    unary_backward_range(op, lo, hi, alpha, x, y, dy, dx, accumulate);
   }
 }

@@ -40,9 +40,9 @@ void cpu_layernorm(int64_t rows, int cols, float eps, const float *x, const floa
 }
 
 /* dx of one row: with xhat = (x - mean) * rstd and g = dy * gamma,
- *   dx += rstd * (g - mean(g) - xhat * mean(g * xhat)). */
+ *   dx (+)= rstd * (g - mean(g) - xhat * mean(g * xhat)). */
 CPU_CLONES static void input_grad_row(int cols, const float *xr, const float *gamma, float mean, float rstd,
-                                      const float *dyr, float *dxr) {
+                                      const float *dyr, float *dxr, bool accumulate) {
   double lane_g[LANES] = {0}, lane_gx[LANES] = {0}, mg = 0.0, mgx = 0.0;
   int j = 0;
   for (; j + LANES <= cols; j += LANES)
@@ -61,7 +61,7 @@ CPU_CLONES static void input_grad_row(int cols, const float *xr, const float *ga
   mgx /= cols;
   for (j = 0; j < cols; j++) {
     float xhat = (xr[j] - mean) * rstd;
-    dxr[j] += rstd * (dyr[j] * gamma[j] - (float)mg - xhat * (float)mgx);
+    dxr[j] = (accumulate ? dxr[j] : 0.0f) + rstd * (dyr[j] * gamma[j] - (float)mg - xhat * (float)mgx);
   }
 }
 
@@ -87,10 +87,11 @@ CPU_CLONES static void param_grads_block(int64_t rows, int cols, int lo, int n, 
 /* The parameter gradients are reduced block of columns by block so the threads never share an
  * output. */
 void cpu_layernorm_backward(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
-                            const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta) {
+                            const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta,
+                            bool accumulate) {
 #pragma omp parallel for schedule(static) if (rows * cols > 32768)
   for (int64_t r = 0; r < rows; r++)
-    input_grad_row(cols, x + r * cols, gamma, mean[r], rstd[r], dy + r * cols, dx + r * cols);
+    input_grad_row(cols, x + r * cols, gamma, mean[r], rstd[r], dy + r * cols, dx + r * cols, accumulate);
   int blocks = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
 #pragma omp parallel for schedule(static) if (rows * cols > 32768)
   for (int k = 0; k < blocks; k++) {

@@ -33,20 +33,22 @@ void cuda_cross_entropy(int64_t rows, int vocab, float eps, const float *logits,
 
 // d loss / d z_v = softmax_v − (1 − eps)[v == target] − eps / V
 __global__ void cross_entropy_backward_kernel(int vocab, float eps, const float *logits, const int32_t *target,
-                                              const float *logsumexp, const float *dloss, float *dlogits) {
+                                              const float *logsumexp, const float *dloss, float *dlogits,
+                                              bool accumulate) {
   int64_t r = blockIdx.x;
   const float *z = logits + r * vocab;
   float *dz = dlogits + r * vocab, g = dloss[r], uniform = eps / vocab;
   // the same two roundings as the CPU: the softmax term first, then the target's correction
   for (int v = threadIdx.x; v < vocab; v += kThreads) {
-    float d = dz[v] + g * (expf(z[v] - logsumexp[r]) - uniform);
+    float d = (accumulate ? dz[v] : 0.0f) + g * (expf(z[v] - logsumexp[r]) - uniform);
     dz[v] = v == target[r] ? d - g * (1.0f - eps) : d;
   }
 }
 
 void cuda_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
-                                 const float *logsumexp, const float *dloss, float *dlogits) {
+                                 const float *logsumexp, const float *dloss, float *dlogits, bool accumulate) {
   if (rows <= 0) return;
-  cross_entropy_backward_kernel<<<(unsigned)rows, kThreads>>>(vocab, eps, logits, target, logsumexp, dloss, dlogits);
+  cross_entropy_backward_kernel<<<(unsigned)rows, kThreads>>>(vocab, eps, logits, target, logsumexp, dloss, dlogits,
+                                                              accumulate);
   CUDA_CHECK_LAUNCH("cross_entropy backward");
 }

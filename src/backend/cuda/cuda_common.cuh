@@ -92,8 +92,8 @@ void cuda_fill(float *x, int64_t n, float value);
 void cuda_binary(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4], const float *b,
                  const int64_t b_str[4]);
 void cuda_unary(fs_unop op, int64_t n, float alpha, const float *x, float *y);
-void cuda_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy,
-                         float *dx);
+void cuda_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy, float *dx,
+                         bool accumulate);
 void cuda_copy_strided(const int shape[4], float *dst, const int64_t dst_str[4], const float *src,
                        const int64_t src_str[4], bool accumulate);
 void cuda_reduce_sum(const int src_shape[4], const float *src, const int dst_shape[4], float *dst, bool accumulate);
@@ -104,13 +104,14 @@ void cuda_log_softmax_backward(int64_t rows, int cols, const float *y, const flo
 void cuda_layernorm(int64_t rows, int cols, float eps, const float *x, const float *gamma, const float *beta, float *y,
                     float *mean, float *rstd);
 void cuda_layernorm_backward(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
-                             const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta);
+                             const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta,
+                             bool accumulate);
 void cuda_embedding(int64_t n, int dim, const int32_t *ids, const float *table, float *out);
 void cuda_embedding_backward(int64_t n, int dim, const int32_t *ids, const float *dout, float *dtable);
 void cuda_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target, float *loss,
                         float *logsumexp);
 void cuda_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
-                                 const float *logsumexp, const float *dloss, float *dlogits);
+                                 const float *logsumexp, const float *dloss, float *dlogits, bool accumulate);
 void cuda_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
                     int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx);
 void cuda_attention_backward(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,

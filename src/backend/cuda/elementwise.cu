@@ -35,9 +35,9 @@ __global__ void unary_kernel(fs_unop op, int64_t n, float alpha, const float *x,
 }
 
 __global__ void unary_backward_kernel(fs_unop op, int64_t n, float alpha, const float *x, const float *y,
-                                      const float *dy, float *dx) {
+                                      const float *dy, float *dx, bool accumulate) {
   int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-  if (i < n) dx[i] += dy[i] * fs_unary_derivative(op, x[i], y[i], alpha);
+  if (i < n) dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * fs_unary_derivative(op, x[i], y[i], alpha);
 }
 
 void cuda_unary(fs_unop op, int64_t n, float alpha, const float *x, float *y) {
@@ -46,9 +46,9 @@ void cuda_unary(fs_unop op, int64_t n, float alpha, const float *x, float *y) {
   CUDA_CHECK_LAUNCH("unary");
 }
 
-void cuda_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy,
-                         float *dx) {
+void cuda_unary_backward(fs_unop op, int64_t n, float alpha, const float *x, const float *y, const float *dy, float *dx,
+                         bool accumulate) {
   if (n <= 0) return;
-  unary_backward_kernel<<<cuda_blocks(n), kThreads>>>(op, n, alpha, x, y, dy, dx);
+  unary_backward_kernel<<<cuda_blocks(n), kThreads>>>(op, n, alpha, x, y, dy, dx, accumulate);
   CUDA_CHECK_LAUNCH("unary backward");
 }

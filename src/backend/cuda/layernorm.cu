@@ -28,7 +28,7 @@ void cuda_layernorm(int64_t rows, int cols, float eps, const float *x, const flo
 }
 
 __global__ void layernorm_dx_kernel(int cols, const float *x, const float *gamma, const float *mean, const float *rstd,
-                                    const float *dy, float *dx) {
+                                    const float *dy, float *dx, bool accumulate) {
   __shared__ double scratch[kThreads / 32];
   int64_t r = blockIdx.x;
   const float *xr = x + r * cols, *dyr = dy + r * cols;
@@ -41,7 +41,8 @@ __global__ void layernorm_dx_kernel(int cols, const float *x, const float *gamma
   float mean_g = (float)(block_sum(mg, scratch) / cols), mean_gx = (float)(block_sum(mgx, scratch) / cols);
   for (int j = threadIdx.x; j < cols; j += kThreads) {
     float xhat = (xr[j] - mean[r]) * rstd[r];
-    dx[r * cols + j] += rstd[r] * (dyr[j] * gamma[j] - mean_g - xhat * mean_gx);
+    float *d = dx + r * cols + j;
+    *d = (accumulate ? *d : 0.0f) + rstd[r] * (dyr[j] * gamma[j] - mean_g - xhat * mean_gx);
   }
 }
 
@@ -75,9 +76,10 @@ __global__ void layernorm_dparams_kernel(int64_t rows, int cols, const float *x,
 }
 
 void cuda_layernorm_backward(int64_t rows, int cols, const float *x, const float *gamma, const float *mean,
-                             const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta) {
+                             const float *rstd, const float *dy, float *dx, float *dgamma, float *dbeta,
+                             bool accumulate) {
   if (rows <= 0) return;
-  layernorm_dx_kernel<<<(unsigned)rows, kThreads>>>(cols, x, gamma, mean, rstd, dy, dx);
+  layernorm_dx_kernel<<<(unsigned)rows, kThreads>>>(cols, x, gamma, mean, rstd, dy, dx, accumulate);
   layernorm_dparams_kernel<<<(cols + 31) / 32, dim3(32, kRowLanes)>>>(rows, cols, x, mean, rstd, dy, dgamma, dbeta);
   CUDA_CHECK_LAUNCH("layernorm backward");
 }
