@@ -229,6 +229,14 @@ float *fs_grad_for_write(fs_engine *e, fs_tensor *t, bool *accumulate) {
   return fs_grad(e, t);
 }
 
+bool fs_grad_adopt(fs_engine *e, fs_tensor *t, float *buffer) {
+  fs_tensor *base = t->view_of ? t->view_of : t;
+  if (e->status != FS_OK || t->grad || base->grad) return false;
+  base->grad = buffer;
+  t->grad = buffer;
+  return true;
+}
+
 fs_status fs_backward(fs_engine *e, fs_tensor *loss) {
   if (e->status != FS_OK) return e->status;
   if (!loss || loss->numel != 1) return e->status = fs_error(FS_ERR_ARG, "backward needs a scalar loss (one element)");

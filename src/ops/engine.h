@@ -134,6 +134,11 @@ float *fs_grad(fs_engine *e, fs_tensor *t);
  * *accumulate is true. Saves the zero fill of gradients whose first writer covers them, which
  * with the adds that read the zeros back took 8 % of a main-phase step. NULL as fs_grad. */
 float *fs_grad_for_write(fs_engine *e, fs_tensor *t, bool *accumulate);
+/* Makes `buffer` (t->numel floats) t's gradient when neither t nor the tensor it reshapes has one
+ * yet, and returns whether it did. For a backward whose input's gradient equals its output's
+ * (a same-shape addend): the output's backward is the last reader of that buffer, so the input
+ * can take it over instead of a copy. */
+bool fs_grad_adopt(fs_engine *e, fs_tensor *t, float *buffer);
 /* Gives this engine a gradient block of its own: a parameter whose grad points into `shared`
  * (the parameters' gradient block, `numel` floats) gets the same offset in `own` from fs_grad.
  * Several engines can then run backward passes of the same model at once, each in one thread

@@ -36,7 +36,8 @@ static void broadcast_strides(const fs_tensor *t, const int shape4[4], int64_t s
 }
 
 /* dout * other (mul), dout / other (div numerator), or -dout * out / b (div denominator),
- * then reduced into the input's gradient. */
+ * then reduced into the input's gradient. An addend of the output's shape whose gradient is
+ * still to come takes dout's buffer itself (fs_grad_adopt): the residual connections' copies. */
 static void binary_backward(fs_engine *e, void *rec) {
   binary_record *r = rec;
   const fs_backend *be = e->be;
@@ -50,12 +51,14 @@ static void binary_backward(fs_engine *e, void *rec) {
   int64_t a_str[4], b_str[4];
   broadcast_strides(r->a, r->shape4, a_str);
   broadcast_strides(r->b, r->shape4, b_str);
-  const float *dout = r->out->grad;
+  float *dout = r->out->grad;
+  bool adopted = false; /* dout's buffer went to a: b must not take it too */
   if (r->a->requires_grad) {
     switch (r->op) {
       case FS_BIN_ADD:
       case FS_BIN_SUB:
-        fs_grad_add_reduced(e, r->a, dout, r->shape4);
+        adopted = r->a->numel == s && fs_grad_adopt(e, r->a, dout);
+        if (!adopted) fs_grad_add_reduced(e, r->a, dout, r->shape4);
         break;
       case FS_BIN_MUL:
         be->binary(FS_BIN_MUL, r->shape4, tmp, dout, full_str, r->b->data, b_str);
@@ -70,7 +73,7 @@ static void binary_backward(fs_engine *e, void *rec) {
   if (r->b->requires_grad) {
     switch (r->op) {
       case FS_BIN_ADD:
-        fs_grad_add_reduced(e, r->b, dout, r->shape4);
+        if (adopted || r->b->numel != s || !fs_grad_adopt(e, r->b, dout)) fs_grad_add_reduced(e, r->b, dout, r->shape4);
         break;
       case FS_BIN_SUB:
         be->unary(FS_UN_SCALE, s, -1.0f, dout, tmp);
