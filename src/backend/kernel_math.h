@@ -193,6 +193,18 @@ FS_HD double fs_sum_lanes(int n, const float *x) {
   return sum;
 }
 
+/* sum_i a[i] b[i] in double, in 8 fixed lanes, as fs_sum_lanes. */
+FS_HD double fs_dot_lanes(int n, const float *a, const float *b) {
+  enum { LANES = 8 };
+  double lane[LANES] = {0}, sum = 0.0;
+  int i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) lane[l] += (double)a[i + l] * b[i + l];
+  for (; i < n; i++) sum += (double)a[i] * b[i];
+  for (int l = 0; l < LANES; l++) sum += lane[l];
+  return sum;
+}
+
 /* Row p [tk] of scores in, attention weights out: softmax over the first `visible` keys with
  * mask[j] != 0, exactly 0 elsewhere, all 0 when no key is valid. Max, exponentials and sum are
  * separate loops, each without a loop-carried scalar, so all three vectorise (one loop with a

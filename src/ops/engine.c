@@ -219,22 +219,20 @@ float *fs_grad(fs_engine *e, fs_tensor *t) {
   return t->grad;
 }
 
-float *fs_grad_for_write(fs_engine *e, fs_tensor *t, bool *accumulate) {
-  fs_tensor *base = t->view_of ? t->view_of : t; /* a reshape shares its base's gradient */
-  *accumulate = t->grad || base->grad;
-  if (!*accumulate) {
-    base->grad = fs_scratch(e, base->numel ? base->numel : 1);
-    if (!base->grad) return NULL;
-  }
-  return fs_grad(e, t);
-}
+/* the tensor whose buffer t's gradient is: a reshape shares its base's */
+static fs_tensor *grad_owner(fs_tensor *t) { return t->view_of ? t->view_of : t; }
 
 bool fs_grad_adopt(fs_engine *e, fs_tensor *t, float *buffer) {
-  fs_tensor *base = t->view_of ? t->view_of : t;
-  if (e->status != FS_OK || t->grad || base->grad) return false;
-  base->grad = buffer;
-  t->grad = buffer;
+  if (e->status != FS_OK || t->grad || grad_owner(t)->grad) return false;
+  grad_owner(t)->grad = t->grad = buffer;
   return true;
+}
+
+float *fs_grad_for_write(fs_engine *e, fs_tensor *t, bool *accumulate) {
+  *accumulate = t->grad || grad_owner(t)->grad;
+  /* a new buffer, unfilled (the scratch allocation fails the engine when the arena is full) */
+  if (!*accumulate && !fs_grad_adopt(e, t, fs_scratch(e, t->numel ? t->numel : 1))) return NULL;
+  return fs_grad(e, t);
 }
 
 fs_status fs_backward(fs_engine *e, fs_tensor *loss) {

@@ -39,15 +39,9 @@ void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, co
 
 /* ds = p * (dp - sum_j p dp) row by row: the softmax backward, on dp in place */
 CPU_CLONES static void softmax_backward_rows(int rows, int tk, const float *p, float *ds) {
-  enum { LANES = 8 }; /* the dot product in fixed double lanes: the loop vectorises */
   for (int i = 0; i < rows; i++, p += tk, ds += tk) {
-    double lane[LANES] = {0}, dot = 0.0;
-    int j = 0;
-    for (; j + LANES <= tk; j += LANES)
-      for (int l = 0; l < LANES; l++) lane[l] += (double)p[j + l] * ds[j + l];
-    for (; j < tk; j++) dot += (double)p[j] * ds[j];
-    for (int l = 0; l < LANES; l++) dot += lane[l];
-    for (j = 0; j < tk; j++) ds[j] = p[j] * (ds[j] - (float)dot);
+    float dot = (float)fs_dot_lanes(tk, p, ds); /* in double lanes: the loop vectorises */
+    for (int j = 0; j < tk; j++) ds[j] = p[j] * (ds[j] - dot);
   }
 }
 
