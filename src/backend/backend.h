@@ -134,13 +134,14 @@ typedef struct fs_backend {
    * m = mask[row]. Forward: out = (s*x + mu)*m; inverse: out = (x - mu)/(s + 1e-12)*m, both
    * [rows, h]. logdet[b] = +/- sum over the rows of sentence b (rows_per_batch consecutive rows)
    * and the h columns of m*log(s) (+ forward, - inverse), summed in a fixed order. Backward
-   * accumulates dx [rows, h] and dtheta [rows, 2h] (either may be NULL) from dout and dlogdet
-   * (either may be NULL: no gradient). The formulas are kernel_math.h's fs_coupling_*. */
+   * accumulates (`accumulate`) or assigns dx [rows, h] and dtheta [rows, 2h] (either may be
+   * NULL) from dout and dlogdet (either may be NULL: no gradient). The formulas are
+   * kernel_math.h's fs_coupling_*. */
   void (*affine_coupling)(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x, const float *theta,
                           const float *mask, float *out, float *logdet);
   void (*affine_coupling_backward)(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,
                                    const float *theta, const float *mask, const float *dout, const float *dlogdet,
-                                   float *dx, float *dtheta);
+                                   float *dx, float *dtheta, bool accumulate);
 
   /* ---- random numbers (Philox, identical on every backend for the same seed/offset) ---- */
   void (*rand_uniform)(int64_t n, uint64_t seed, uint64_t offset, float *out);
@@ -159,7 +160,8 @@ typedef struct fs_backend {
   /* One AdamW + AMSGrad update of n parameters (docs/model.md#optimiser), gradients first multiplied
    * by grad_scale (clipping):  g' = grad_scale*g; m = b1 m + (1-b1) g'; u = b2 u + (1-b2) g'^2;
    * umax = max(umax, u); p -= lr*wd*p; p -= step_size * m / (sqrt(umax) + eps), where the caller
-   * folds the bias correction into step_size = lr * sqrt(1-b2^k) / (1-b1^k). */
+   * folds the bias correction into step_size = lr * sqrt(1-b2^k) / (1-b1^k). umax NULL: plain
+   * AdamW, u in place of umax. The arrays do not overlap. */
   void (*adamw)(int64_t n, float *p, const float *g, float *m, float *u, float *umax, float grad_scale, float lr,
                 float beta1, float beta2, float eps, float weight_decay, float step_size);
 } fs_backend;

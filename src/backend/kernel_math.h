@@ -262,14 +262,19 @@ FS_HD void fs_coupling_element_backward(bool inverse, float x, float mu, float a
   }
 }
 
-/* One AdamW + AMSGrad element update (backend.h `adamw`). */
-FS_HD void fs_adamw_element(float *p, float g, float *m, float *u, float *umax, float lr, float beta1, float beta2,
-                            float eps, float weight_decay, float step_size) {
-  *m = beta1 * *m + (1.0f - beta1) * g;
-  *u = beta2 * *u + (1.0f - beta2) * g * g;
-  if (*u > *umax) *umax = *u;
-  *p -= lr * weight_decay * *p;
-  *p -= step_size * *m / (sqrtf(*umax) + eps);
+/* One AdamW element (backend.h `adamw`): updates the moments m and u in place, and AMSGrad's running
+ * maximum of u when umax is not NULL, and returns the new parameter. */
+FS_HD float fs_adamw_element(float p, float g, float *m, float *u, float *umax, float lr, float beta1, float beta2,
+                             float eps, float weight_decay, float step_size) {
+  float mi = beta1 * *m + (1.0f - beta1) * g, ui = beta2 * *u + (1.0f - beta2) * g * g, denom = ui;
+  *m = mi;
+  *u = ui;
+  if (umax) { /* AMSGrad: the running maximum, stored unconditionally (a conditional store kept loops scalar) */
+    denom = ui > *umax ? ui : *umax;
+    *umax = denom;
+  }
+  p -= lr * weight_decay * p;
+  return p - step_size * mi / (sqrtf(denom) + eps);
 }
 
 /* Label-smoothed cross-entropy of one row given its log-sum-exp, the sum of its logits and the

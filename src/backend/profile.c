@@ -105,8 +105,9 @@ static void p_affine_coupling(bool inv, int64_t r, int h, int t, const float *x,
   TIMED(FS_PROF_ELEMENTWISE, inner->affine_coupling(inv, r, h, t, x, th, m, o, ld));
 }
 static void p_affine_coupling_backward(bool inv, int64_t r, int h, int t, const float *x, const float *th,
-                                       const float *m, const float *dout, const float *dld, float *dx, float *dth) {
-  TIMED(FS_PROF_ELEMENTWISE, inner->affine_coupling_backward(inv, r, h, t, x, th, m, dout, dld, dx, dth));
+                                       const float *m, const float *dout, const float *dld, float *dx, float *dth,
+                                       bool acc) {
+  TIMED(FS_PROF_ELEMENTWISE, inner->affine_coupling_backward(inv, r, h, t, x, th, m, dout, dld, dx, dth, acc));
 }
 static void p_rand_uniform(int64_t n, uint64_t s, uint64_t o, float *x) {
   TIMED(FS_PROF_RANDOM, inner->rand_uniform(n, s, o, x));

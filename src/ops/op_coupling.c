@@ -15,12 +15,18 @@ static void coupling_backward(fs_engine *e, void *rec) {
   coupling_record *r = rec;
   if (r->done) return;
   r->done = true;
-  float *dx = r->x->requires_grad ? fs_grad(e, r->x) : NULL;
-  float *dtheta = r->theta->requires_grad ? fs_grad(e, r->theta) : NULL;
+  /* both gradients are written whole: assigned when both are new, else accumulated (a new one
+   * is then zero-filled first) */
+  bool acc_x = false, acc_theta = false;
+  float *dx = r->x->requires_grad ? fs_grad_for_write(e, r->x, &acc_x) : NULL;
+  float *dtheta = r->theta->requires_grad ? fs_grad_for_write(e, r->theta, &acc_theta) : NULL;
   if (e->status != FS_OK) return;
+  bool accumulate = acc_x || acc_theta;
+  if (dx && accumulate && !acc_x) e->be->fill(dx, r->x->numel, 0.0f);
+  if (dtheta && accumulate && !acc_theta) e->be->fill(dtheta, r->theta->numel, 0.0f);
   int h = r->x->shape[2], rows_per_batch = r->x->shape[1];
   e->be->affine_coupling_backward(r->inverse, r->x->numel / h, h, rows_per_batch, r->x->data, r->theta->data,
-                                  r->mask->data, r->out->grad, r->logdet->grad, dx, dtheta);
+                                  r->mask->data, r->out->grad, r->logdet->grad, dx, dtheta, accumulate);
 }
 
 fs_tensor *fs_affine_coupling(fs_engine *e, fs_tensor *x, fs_tensor *theta, fs_tensor *mask, bool inverse,

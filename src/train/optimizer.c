@@ -49,8 +49,7 @@ bool fs_adamw_step(fs_adamw *a, double lr, double grad_divisor, const fs_param_f
     int64_t k = ++a->steps[i], n = prm->tensor.numel;
     double step_size = lr * sqrt(1.0 - pow(a->o.beta2, (double)k)) / (1.0 - pow(a->o.beta1, (double)k));
     float *m = fs_params_slot(p, 2) + prm->offset, *u = fs_params_slot(p, 3) + prm->offset;
-    /* without AMSGrad the running maximum is the second moment itself */
-    float *umax = a->o.amsgrad ? fs_params_slot(p, 4) + prm->offset : u;
+    float *umax = a->o.amsgrad ? fs_params_slot(p, 4) + prm->offset : NULL;
     be->adamw(n, prm->tensor.data, prm->tensor.grad, m, u, umax, (float)scale, (float)lr, (float)a->o.beta1,
               (float)a->o.beta2, (float)a->o.eps, (float)a->o.weight_decay, (float)step_size);
   }

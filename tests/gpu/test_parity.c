@@ -305,22 +305,23 @@ static void test_coupling(void) {
   pair_set(&mask);
   pair out = pair_new(n, 0, 1, 43), logdet = pair_new(batch, 0, 1, 44), dout = pair_new(n, -1, 1, 45);
   pair dlogdet = pair_new(batch, -1, 1, 46), dx = pair_new(n, -1, 1, 47), dtheta = pair_new(2 * n, -1, 1, 48);
-  for (int inverse = 0; inverse < 2; inverse++) {
+  for (int mode = 0; mode < 4; mode++) {
+    bool inverse = mode & 1, acc = mode & 2; /* both directions, accumulated and assigned */
     cpu->affine_coupling(inverse, rows, h, rows_per_batch, x.c, theta.c, mask.c, out.c, logdet.c);
     gpu->affine_coupling(inverse, rows, h, rows_per_batch, x.g, theta.g, mask.g, out.g, logdet.g);
     EXPECT_PARITY(out, 1e-5, "affine_coupling");
     EXPECT_PARITY(logdet, 1e-5, "affine_coupling log-det");
     cpu->affine_coupling_backward(inverse, rows, h, rows_per_batch, x.c, theta.c, mask.c, dout.c, dlogdet.c, dx.c,
-                                  dtheta.c);
+                                  dtheta.c, acc);
     gpu->affine_coupling_backward(inverse, rows, h, rows_per_batch, x.g, theta.g, mask.g, dout.g, dlogdet.g, dx.g,
-                                  dtheta.g);
+                                  dtheta.g, acc);
     EXPECT_PARITY(dx, 1e-5, "affine_coupling_backward dx");
     EXPECT_PARITY(dtheta, 1e-5, "affine_coupling_backward dtheta");
     /* only the log-det has a gradient: dout NULL, dx not wanted */
     cpu->affine_coupling_backward(inverse, rows, h, rows_per_batch, x.c, theta.c, mask.c, NULL, dlogdet.c, NULL,
-                                  dtheta.c);
+                                  dtheta.c, acc);
     gpu->affine_coupling_backward(inverse, rows, h, rows_per_batch, x.g, theta.g, mask.g, NULL, dlogdet.g, NULL,
-                                  dtheta.g);
+                                  dtheta.g, acc);
     EXPECT_PARITY(dtheta, 1e-5, "affine_coupling_backward (log-det only)");
   }
   pair *all[] = {&x, &theta, &mask, &out, &logdet, &dout, &dlogdet, &dx, &dtheta};

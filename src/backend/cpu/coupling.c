@@ -45,26 +45,34 @@ void cpu_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch, 
   }
 }
 
-/* The common case, every gradient present, with `inverse` a literal: branch-free, vectorised. */
-static inline __attribute__((always_inline)) void backward_row(bool inverse, int h, const float *x, const float *mu,
-                                                               const float *a, float m, const float *dout, float dld,
-                                                               float *dx, float *dmu, float *da) {
+/* The common case, every gradient present, with `inverse` and `accumulate` literals: branch-free,
+ * vectorised (the arrays are restrict in the caller; without it the loop stayed scalar). */
+static inline __attribute__((always_inline)) void backward_row(bool inverse, bool accumulate, int h, const float *x,
+                                                               const float *mu, const float *a, float m,
+                                                               const float *dout, float dld, float *dx, float *dmu,
+                                                               float *da) {
   for (int j = 0; j < h; j++) {
     float gx, gmu, ga;
     fs_coupling_element_backward(inverse, x[j], mu[j], a[j], m, dout[j], dld, &gx, &gmu, &ga);
-    dx[j] += gx, dmu[j] += gmu, da[j] += ga;
+    if (accumulate) dx[j] += gx, dmu[j] += gmu, da[j] += ga;
+    else dx[j] = gx, dmu[j] = gmu, da[j] = ga;
   }
 }
 
-CPU_CLONES static void backward_rows(bool inverse, int64_t lo, int64_t hi, int h, int rows_per_batch, const float *x,
-                                     const float *theta, const float *mask, const float *dout, const float *dlogdet,
-                                     float *dx, float *dtheta) {
+CPU_CLONES static void backward_rows(bool inverse, bool accumulate, int64_t lo, int64_t hi, int h, int rows_per_batch,
+                                     const float *restrict x, const float *restrict theta, const float *restrict mask,
+                                     const float *restrict dout, const float *restrict dlogdet, float *restrict dx,
+                                     float *restrict dtheta) {
   if (dout && dlogdet && dx && dtheta) {
     for (int64_t r = lo; r < hi; r++) {
       const float *mu = theta + r * 2 * h;
-      float *dmu = dtheta + r * 2 * h, dld = dlogdet[r / rows_per_batch];
-      if (inverse) backward_row(true, h, x + r * h, mu, mu + h, mask[r], dout + r * h, dld, dx + r * h, dmu, dmu + h);
-      else backward_row(false, h, x + r * h, mu, mu + h, mask[r], dout + r * h, dld, dx + r * h, dmu, dmu + h);
+      float *dmu = dtheta + r * 2 * h, dld = dlogdet[r / rows_per_batch], m = mask[r];
+      const float *xr = x + r * h, *dr = dout + r * h;
+      float *dxr = dx + r * h;
+      if (inverse && accumulate) backward_row(true, true, h, xr, mu, mu + h, m, dr, dld, dxr, dmu, dmu + h);
+      else if (inverse) backward_row(true, false, h, xr, mu, mu + h, m, dr, dld, dxr, dmu, dmu + h);
+      else if (accumulate) backward_row(false, true, h, xr, mu, mu + h, m, dr, dld, dxr, dmu, dmu + h);
+      else backward_row(false, false, h, xr, mu, mu + h, m, dr, dld, dxr, dmu, dmu + h);
     }
     return;
   }
@@ -74,19 +82,23 @@ CPU_CLONES static void backward_rows(bool inverse, int64_t lo, int64_t hi, int h
     for (int j = 0; j < h; j++) {
       float gx, gmu, ga;
       fs_coupling_element_backward(inverse, xr[j], mu[j], a[j], m, dout ? dout[r * h + j] : 0.0f, dld, &gx, &gmu, &ga);
-      if (dx) dx[r * h + j] += gx;
-      if (dtheta) dtheta[r * 2 * h + j] += gmu, dtheta[r * 2 * h + h + j] += ga;
+      if (dx) dx[r * h + j] = accumulate ? dx[r * h + j] + gx : gx;
+      if (dtheta) {
+        float *dmu = dtheta + r * 2 * h + j, *da = dmu + h;
+        *dmu = accumulate ? *dmu + gmu : gmu;
+        *da = accumulate ? *da + ga : ga;
+      }
     }
   }
 }
 
 void cpu_affine_coupling_backward(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,
                                   const float *theta, const float *mask, const float *dout, const float *dlogdet,
-                                  float *dx, float *dtheta) {
+                                  float *dx, float *dtheta, bool accumulate) {
 #pragma omp parallel if (rows * h > 32768)
   {
     int64_t lo, hi;
     cpu_thread_range(rows, &lo, &hi);
-    backward_rows(inverse, lo, hi, h, rows_per_batch, x, theta, mask, dout, dlogdet, dx, dtheta);
+    backward_rows(inverse, accumulate, lo, hi, h, rows_per_batch, x, theta, mask, dout, dlogdet, dx, dtheta);
   }
 }

@@ -63,7 +63,7 @@ void cpu_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch, 
                          const float *mask, float *out, float *logdet);
 void cpu_affine_coupling_backward(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,
                                   const float *theta, const float *mask, const float *dout, const float *dlogdet,
-                                  float *dx, float *dtheta);
+                                  float *dx, float *dtheta, bool accumulate);
 
 void cpu_rand_uniform(int64_t n, uint64_t seed, uint64_t offset, float *out);
 void cpu_rand_normal(int64_t n, uint64_t seed, uint64_t offset, float *out);

@@ -65,9 +65,14 @@ static void add_into(float *dst, const float *src, int64_t n) {
  * instead strides through the source once per element, and for a bias gradient [rows, vocab] ->
  * [vocab] every read missed the cache: that took a quarter of a training step. Each output still
  * adds its terms in the same order, so the sums match the general path bit for bit. A chunk of
- * 1024 columns reads 4 KiB of each row (a vocabulary-wide bias gradient: 4.6 GB/s against 3.9
- * with 256), and its double accumulators (8 KiB) stay in L1. */
-enum { ROW_CHUNK = 1024 };
+ * 4096 columns reads 16 KiB of each row and keeps its double accumulators (32 KiB) in L1; with
+ * the row add compiled per CPU (AVX-512 converts and adds 8 at once, the baseline build 2) a
+ * vocabulary-wide bias gradient went from 5.5 to 8 GB/s, against 3.9 with 256-column chunks. */
+enum { ROW_CHUNK = 4096 };
+CPU_CLONES static void add_row_to_double(int64_t n, const float *restrict row, double *restrict acc) {
+  for (int64_t k = 0; k < n; k++) acc[k] += row[k];
+}
+
 static void reduce_leading(const int src_shape[4], const int64_t src_str[4], const float *src, const int dst_shape[4],
                            float *dst, int t, int64_t inner, bool accumulate) {
   int64_t n_groups = 1, n_terms = 1, n_chunks = (inner + ROW_CHUNK - 1) / ROW_CHUNK;
@@ -87,8 +92,7 @@ static void reduce_leading(const int src_shape[4], const int64_t src_str[4], con
     int idx[4] = {0}; /* the row's position on the reduced axes, innermost counting fastest */
     int64_t offset = base;
     for (int64_t r = 0; r < n_terms; r++) {
-      const float *row = src + offset;
-      for (int64_t k = 0; k < len; k++) acc[k] += row[k];
+      add_row_to_double(len, src + offset, acc);
       /* the next row, by an odometer: a division per axis cost more than a bias row's adds */
       for (int i = t - 1; i >= 0; i--) {
         if (dst_shape[i] != 1) continue;

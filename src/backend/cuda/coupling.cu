@@ -29,7 +29,7 @@ void cuda_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch,
 
 __global__ void coupling_backward_kernel(bool inverse, int64_t n, int h, int rows_per_batch, const float *x,
                                          const float *theta, const float *mask, const float *dout, const float *dlogdet,
-                                         float *dx, float *dtheta) {
+                                         float *dx, float *dtheta, bool accumulate) {
   int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
   if (e >= n) return;
   int64_t r = e / h;
@@ -37,16 +37,20 @@ __global__ void coupling_backward_kernel(bool inverse, int64_t n, int h, int row
   float gx, gmu, ga;
   fs_coupling_element_backward(inverse, x[e], theta[r * 2 * h + j], theta[r * 2 * h + h + j], mask[r],
                                dout ? dout[e] : 0.0f, dlogdet ? dlogdet[r / rows_per_batch] : 0.0f, &gx, &gmu, &ga);
-  if (dx) dx[e] += gx;
-  if (dtheta) dtheta[r * 2 * h + j] += gmu, dtheta[r * 2 * h + h + j] += ga;
+  if (dx) dx[e] = accumulate ? dx[e] + gx : gx;
+  if (dtheta) {
+    float *dmu = dtheta + r * 2 * h + j, *da = dmu + h;
+    *dmu = accumulate ? *dmu + gmu : gmu;
+    *da = accumulate ? *da + ga : ga;
+  }
 }
 
 void cuda_affine_coupling_backward(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,
                                    const float *theta, const float *mask, const float *dout, const float *dlogdet,
-                                   float *dx, float *dtheta) {
+                                   float *dx, float *dtheta, bool accumulate) {
   int64_t n = rows * h;
   if (n <= 0) return;
   coupling_backward_kernel<<<cuda_blocks(n), kThreads>>>(inverse, n, h, rows_per_batch, x, theta, mask, dout, dlogdet,
-                                                         dx, dtheta);
+                                                         dx, dtheta, accumulate);
   CUDA_CHECK_LAUNCH("affine_coupling_backward");
 }

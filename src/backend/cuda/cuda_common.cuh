@@ -121,7 +121,7 @@ void cuda_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch,
                           const float *mask, float *out, float *logdet);
 void cuda_affine_coupling_backward(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x,
                                    const float *theta, const float *mask, const float *dout, const float *dlogdet,
-                                   float *dx, float *dtheta);
+                                   float *dx, float *dtheta, bool accumulate);
 void cuda_rand_uniform(int64_t n, uint64_t seed, uint64_t offset, float *out);
 void cuda_rand_normal(int64_t n, uint64_t seed, uint64_t offset, float *out);
 void cuda_dropout_mask(int64_t n, float p, uint64_t seed, uint64_t offset, float *out);

@@ -32,7 +32,8 @@ __global__ void adamw_kernel(int64_t n, float *p, const float *g, float *m, floa
                              float lr, float beta1, float beta2, float eps, float weight_decay, float step_size) {
   int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
   if (i < n)
-    fs_adamw_element(&p[i], grad_scale * g[i], &m[i], &u[i], &umax[i], lr, beta1, beta2, eps, weight_decay, step_size);
+    p[i] = fs_adamw_element(p[i], grad_scale * g[i], &m[i], &u[i], umax ? &umax[i] : NULL, lr, beta1, beta2, eps,
+                            weight_decay, step_size);
 }
 
 void cuda_adamw(int64_t n, float *p, const float *g, float *m, float *u, float *umax, float grad_scale, float lr,
