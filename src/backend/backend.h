@@ -119,9 +119,10 @@ typedef struct fs_backend {
    * scale * <q_i, k_j> (a row with no valid key is all 0); with `causal`, query i also sees only
    * the keys j <= i + tk - tq (a decoder's own past, the newest queries aligned with the newest
    * keys), and ctx[b, i, h*dh + d] =
-   * sum_j p_ij v_j[d], ctx being [batch, tq, heads*dh]. probs [batch, heads, tq, tk] is kept
-   * for backward, which accumulates into dq, dk, dv (laid out as q, k, v; they may be one
-   * buffer at different columns; any may be NULL) from dctx, using scratch of probs' size.
+   * sum_j p_ij v_j[d], ctx being [batch, tq, heads*dh]. probs (batch*heads*tq*tk floats, in a
+   * layout of the backend's choosing) is kept for backward, which accumulates into dq, dk, dv
+   * (laid out as q, k, v; they may be one buffer at different columns; any may be NULL) from
+   * dctx, using scratch of probs' size.
    * One (sentence, head) at a time, in cache, with no per-head copies. */
   void (*attention)(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
                     int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx);

@@ -206,9 +206,10 @@ FS_HD double fs_dot_lanes(int n, const float *a, const float *b) {
 }
 
 /* Row p [tk] of scores in, attention weights out: softmax over the first `visible` keys with
- * mask[j] != 0, exactly 0 elsewhere, all 0 when no key is valid. Max, exponentials and sum are
- * separate loops, each without a loop-carried scalar, so all three vectorise (one loop with a
- * running double sum kept the exponentials scalar: 5 % of a training step). */
+ * mask[j] != 0, exactly 0 elsewhere, all 0 when no key is valid. The CUDA kernel's form, a
+ * thread per query; the CPU runs the same softmax down the columns of transposed scores
+ * (cpu/attention.c). Max, exponentials and sum are separate loops without a loop-carried
+ * scalar, and the sum is in fixed double lanes. */
 FS_HD void fs_masked_softmax_row(int tk, int visible, const float *mask, float *p) {
   enum { LANES = 8 };
   float lane[LANES], max = -INFINITY;

@@ -283,7 +283,8 @@ static void test_attention(bool causal) {
                  ctx.c);
   gpu->attention(batch, heads, tq, tk, dh, s, q.g, ld, kv.g + dim, ld, kv.g + 2 * dim, ld, mask.g, causal, probs.g,
                  ctx.g);
-  EXPECT_PARITY(probs, 1e-5, "attention probs");
+  /* the weights are kept in each backend's own layout (backend.h): they are checked through the
+   * context they weight and the gradients computed from them */
   EXPECT_PARITY(ctx, 1e-5, "attention context");
   cpu->attention_backward(batch, heads, tq, tk, dh, s, q.c, ld, kv.c + dim, ld, kv.c + 2 * dim, ld, probs.c, dctx.c,
                           scratch.c, dq.c, dkv.c + dim, dkv.c + 2 * dim);

@@ -1,7 +1,9 @@
 // Fused multi-head attention (backend.h `attention`): one block per (sentence, head). Forward:
 // a thread per query row computes its scores, masked softmax and context. Backward: a thread per
 // query forms the row of score gradients (in scratch) and dq; after a barrier a thread per key
-// sums dk and dv over the queries in order. No atomics, so results are deterministic.
+// sums dk and dv over the queries in order. No atomics, so results are deterministic. The weights
+// are kept [tq][tk] per head (backend.h leaves their layout to the backend; the CPU's are
+// transposed).
 #include "backend/cuda/cuda_common.cuh"
 
 __global__ void attention_kernel(int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
