@@ -226,10 +226,10 @@ static uint64_t batch_stream(uint64_t seed, fs_data_position at) {
  * rank computes it after whichever others, so N ranks compute what one process accumulating N
  * times as many batches does. The running stream (data-dependent inits, validation) is left
  * where it was. */
-static fs_status accumulate(trainer *t, fs_loss_phase phase, double kl_weight, fs_data_position at) {
+static fs_status accumulate(trainer *t, fs_loss_phase phase, double kl_weight, fs_data_position at, bool first) {
   fs_batch batch;
   fs_batcher_get(&t->batcher, at.next_batch, &batch, NULL);
-  FS_TRY(fs_workers_accumulate(&t->workers, &t->model, &batch, phase, (float)kl_weight, true,
+  FS_TRY(fs_workers_accumulate(&t->workers, &t->model, &batch, phase, (float)kl_weight, true, first,
                                batch_stream(t->engine.seed, at), &t->sums));
   for (int r = 0; r < batch.batch * batch.tgt_len; r++) t->window_tokens += batch.tgt_mask[r] != 0.0f;
   t->window_sentences += batch.batch;
@@ -246,16 +246,20 @@ static fs_status update(trainer *t, fs_loss_phase phase, const fs_lr_schedule *s
   fs_progress *g = &t->progress;
   fs_params *p = fs_model_params(&t->model);
   int ranks = fs_dist_size(), batches = (t->cfg->train.accumulate > 0 ? t->cfg->train.accumulate : 1) * ranks;
-  fs_params_zero_grad(p);
+  bool first = true; /* the update's first batch on this rank replaces the old gradients */
   for (int k = 0; k < batches; k++) {
     if (g->data.next_batch >= t->batcher.n_batches) { /* this epoch's plan is used up */
       g->data.epoch++;
       g->data.next_batch = 0;
       fs_batcher_set_epoch(&t->batcher, g->data.epoch);
     }
-    if (k % ranks == fs_dist_rank()) FS_TRY(accumulate(t, phase, kl_weight, g->data));
+    if (k % ranks == fs_dist_rank()) {
+      FS_TRY(accumulate(t, phase, kl_weight, g->data, first));
+      first = false;
+    }
     g->data.next_batch++;
   }
+  if (first) fs_params_zero_grad(p); /* no batch here: this rank adds nothing to the sum */
   FS_TRY(fs_dist_sum_floats(p->be, fs_params_slot(p, 1), p->total));
   /* a signal reaches one rank (or each at its own moment): all stop after the same update */
   t->stop = fs_dist_any(fs_stop_requested());

@@ -42,7 +42,7 @@ uint64_t fs_worker_stream(uint64_t batch_stream, int k) {
 
 /* Shard k of n: forward and backward on worker k's engine, in the calling thread. */
 static void run_shard(fs_workers *w, int k, int n, fs_model *m, const fs_batch *b, fs_loss_phase phase, float kl_weight,
-                      bool training, uint64_t batch_stream) {
+                      bool training, bool first, uint64_t batch_stream) {
   fs_worker *wk = &w->w[k];
   fs_engine *e = k == 0 ? w->main : &wk->engine;
   int lo = (int)((int64_t)b->batch * k / n), rows = (int)((int64_t)b->batch * (k + 1) / n) - lo;
@@ -57,6 +57,8 @@ static void run_shard(fs_workers *w, int k, int n, fs_model *m, const fs_batch *
   if (k > 0) {
     e->be->fill(wk->grads, w->params->total, 0.0f);
     fs_engine_own_gradients(e, fs_params_slot(w->params, 1), wk->grads, w->params->total);
+  } else if (first) {
+    fs_params_zero_grad(w->params);
   }
   fs_engine_reset(e);
   fs_engine_mode shard_mode = {.grad_enabled = true,
@@ -82,13 +84,13 @@ static void run_shard(fs_workers *w, int k, int n, fs_model *m, const fs_batch *
 }
 
 fs_status fs_workers_accumulate(fs_workers *w, fs_model *m, const fs_batch *b, fs_loss_phase phase, float kl_weight,
-                                bool training, uint64_t batch_stream, fs_loss_sums *sums) {
+                                bool training, bool first, uint64_t batch_stream, fs_loss_sums *sums) {
   int n = w->count < b->batch ? w->count : b->batch;
   if (n <= 1) {
-    run_shard(w, 0, 1, m, b, phase, kl_weight, training, batch_stream); /* every kernel keeps all its threads */
+    run_shard(w, 0, 1, m, b, phase, kl_weight, training, first, batch_stream); /* every kernel keeps all its threads */
   } else {
 #pragma omp parallel for num_threads(n) schedule(static, 1)
-    for (int k = 0; k < n; k++) run_shard(w, k, n, m, b, phase, kl_weight, training, batch_stream);
+    for (int k = 0; k < n; k++) run_shard(w, k, n, m, b, phase, kl_weight, training, first, batch_stream);
   }
   for (int k = 0; k < n; k++) {
     fs_worker *wk = &w->w[k];

@@ -52,10 +52,12 @@ typedef struct {
 } fs_loss_sums;
 
 /* Forward and backward of batch b (dropout on when `training`), its shards on the workers in
- * parallel, adding d(mean loss over b's sentences)/dθ into the model's gradient block. Leaves every
+ * parallel, adding d(mean loss over b's sentences)/dθ into the model's gradient block, or with
+ * `first` replacing what it held (worker 0 zeroes it inside its shard, while the other workers
+ * zero their own blocks: zeroing it before the join left the other threads idle). Leaves every
  * worker's engine as it found it (mode and random stream) and adds the loss parts of b's sentences
  * to `sums`, one sentence after the other in b's order. */
 fs_status fs_workers_accumulate(fs_workers *w, fs_model *m, const fs_batch *b, fs_loss_phase phase, float kl_weight,
-                                bool training, uint64_t batch_stream, fs_loss_sums *sums);
+                                bool training, bool first, uint64_t batch_stream, fs_loss_sums *sums);
 
 #endif

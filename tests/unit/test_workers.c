@@ -46,14 +46,20 @@ static void plain_pass(fs_model *m, const fs_batch *b, fs_loss_phase phase, bool
   }
 }
 
-/* The gradient block of m after `workers` workers accumulate the batch. */
+/* Fills the gradient block with a value no gradient has: `first` must replace all of it. */
+static void spoil_gradients(fs_params *p) {
+  for (int64_t i = 0; i < p->total; i++) fs_params_slot(p, 1)[i] = 1e30f;
+}
+
+/* The gradient block of m after `workers` workers compute the batch's gradient as an update's
+ * first batch. */
 static void worker_pass(fs_model *m, int workers, fs_loss_phase phase, bool training, float *grads,
                         fs_loss_sums *sums) {
   fs_params *p = fs_model_params(m);
-  fs_params_zero_grad(p);
+  spoil_gradients(p);
   fs_workers w;
   CHECK(fs_workers_init(&w, workers, &eng, m) == FS_OK);
-  CHECK(fs_workers_accumulate(&w, m, &batch, phase, 0.5f, training, stream, sums) == FS_OK);
+  CHECK(fs_workers_accumulate(&w, m, &batch, phase, 0.5f, training, true, stream, sums) == FS_OK);
   fs_workers_free(&w);
   memcpy(grads, fs_params_slot(p, 1), sizeof(float) * p->total);
 }
@@ -141,10 +147,10 @@ static void test_one_worker_exact(void) {
   /* two workers on a block already holding a batch's gradient: it doubles */
   fs_workers w;
   CHECK(fs_workers_init(&w, 2, &eng, &f.m) == FS_OK);
-  fs_params_zero_grad(f.p);
-  CHECK(fs_workers_accumulate(&w, &f.m, &batch, FS_LOSS_PRETRAIN, 0.0f, false, stream, &f.sums) == FS_OK);
+  spoil_gradients(f.p);
+  CHECK(fs_workers_accumulate(&w, &f.m, &batch, FS_LOSS_PRETRAIN, 0.0f, false, true, stream, &f.sums) == FS_OK);
   for (int64_t i = 0; i < f.p->total; i++) f.want[i] = 2.0f * fs_params_slot(f.p, 1)[i];
-  CHECK(fs_workers_accumulate(&w, &f.m, &batch, FS_LOSS_PRETRAIN, 0.0f, false, stream, &f.sums) == FS_OK);
+  CHECK(fs_workers_accumulate(&w, &f.m, &batch, FS_LOSS_PRETRAIN, 0.0f, false, false, stream, &f.sums) == FS_OK);
   check_blocks_close(fs_params_slot(f.p, 1), f.want, f.p->total, "two accumulations of the same batch");
   fs_workers_free(&w);
   fixture_close(&f);
@@ -158,7 +164,7 @@ static void test_failure_reported(void) {
   CHECK(fs_engine_init(&small, fs_backend_cpu(), 64 << 10, 1 << 20) == FS_OK);
   fs_workers w;
   CHECK(fs_workers_init(&w, 2, &small, &f.m) == FS_OK);
-  fs_status s = fs_workers_accumulate(&w, &f.m, &batch, FS_LOSS_MAIN, 1.0f, true, stream, &f.sums);
+  fs_status s = fs_workers_accumulate(&w, &f.m, &batch, FS_LOSS_MAIN, 1.0f, true, true, stream, &f.sums);
   CHECK(s == FS_ERR_MEMORY);
   CHECK_MSG(strstr(fs_last_error(), "arena exhausted") != NULL, "message: %s", fs_last_error());
   fs_workers_free(&w);
