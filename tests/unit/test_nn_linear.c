@@ -2,6 +2,8 @@
  * references, gradient checks over inputs and parameters, the WN init (effective weight = v) and
  * its data-dependent init (per-unit mean 0 and std κ over all rows, pads included; κ = 0 gives
  * exactly zero outputs and no gradient for v). */
+#include <stdlib.h>
+
 #include "nn/layernorm.h"
 #include "nn/linear.h"
 #include "test.h"
@@ -128,30 +130,38 @@ static void test_wnlinear_data_init(void) {
   fs_params_free(&params);
 }
 
-static void test_layernorm(void) {
+/* Layer norm on [nb, nt, width] against a double reference, with a gradient check: the CPU kernel
+ * takes rows in groups and columns in lanes, so shapes that leave partial groups and lanes. */
+static void test_layernorm(int nb, int nt, int width) {
   fs_params params;
   fs_params_init(&params, fs_backend_cpu());
   nn_layernorm n;
-  CHECK(nn_layernorm_declare(&n, &params, "norm", IN) == FS_OK && fs_params_allocate(&params, 0) == FS_OK);
+  CHECK(nn_layernorm_declare(&n, &params, "norm", width) == FS_OK && fs_params_allocate(&params, 0) == FS_OK);
   nn_layernorm_init(&n, fs_backend_cpu());
-  test_fill_uniform(n.gain->data, IN, 0.5f, 1.5f, 7);
-  test_fill_uniform(n.bias->data, IN, -0.5f, 0.5f, 8);
+  test_fill_uniform(n.gain->data, width, 0.5f, 1.5f, 7);
+  test_fill_uniform(n.bias->data, width, -0.5f, 0.5f, 8);
+  int rows = nb * nt;
+  float *in_host = malloc(sizeof(float) * rows * width), *got = malloc(sizeof(float) * rows * width);
+  test_fill_uniform(in_host, rows * width, -1, 1, 10);
+  gradcheck_input input[] = {{3, {nb, nt, width}, in_host, 0}};
   fs_engine_reset(&eng);
-  float got[B * T * IN];
-  fs_tensor *in = fs_tensor_from_host(&eng, 3, data[0].shape, x);
+  fs_tensor *in = fs_tensor_from_host(&eng, 3, input[0].shape, in_host);
   CHECK(fs_tensor_to_host(&eng, nn_layernorm_forward(&eng, &n, in), got) == FS_OK);
   double err = 0;
-  for (int r = 0; r < B * T; r++) {
+  for (int r = 0; r < rows; r++) {
+    const float *xr = in_host + r * width;
     double mu = 0, var = 0;
-    for (int j = 0; j < IN; j++) mu += x[r * IN + j] / (double)IN;
-    for (int j = 0; j < IN; j++) var += (x[r * IN + j] - mu) * (x[r * IN + j] - mu) / IN;
-    for (int j = 0; j < IN; j++) {
-      double want = (x[r * IN + j] - mu) / sqrt(var + 1e-5) * n.gain->data[j] + n.bias->data[j];
-      err = fmax(err, fabs(got[r * IN + j] - want));
+    for (int j = 0; j < width; j++) mu += xr[j] / (double)width;
+    for (int j = 0; j < width; j++) var += (xr[j] - mu) * (xr[j] - mu) / width;
+    for (int j = 0; j < width; j++) {
+      double want = (xr[j] - mu) / sqrt(var + 1e-5) * n.gain->data[j] + n.bias->data[j];
+      err = fmax(err, fabs(got[r * width + j] - want));
     }
   }
-  CHECK_MSG(err < 1e-5, "layer norm error %g", err);
-  CHECK(module_gradcheck(&eng, "layer norm", layernorm_forward, &n, &params, 1, data) == 0);
+  CHECK_MSG(err < 1e-5, "layer norm [%d, %d, %d] error %g", nb, nt, width, err);
+  CHECK(module_gradcheck(&eng, "layer norm", layernorm_forward, &n, &params, 1, input) == 0);
+  free(in_host);
+  free(got);
   fs_params_free(&params);
 }
 
@@ -161,7 +171,8 @@ int main(void) {
   test_linear();
   test_wnlinear();
   test_wnlinear_data_init();
-  test_layernorm();
+  test_layernorm(B, T, IN);
+  test_layernorm(1, 7, 21);
   fs_engine_free(&eng);
   return test_summary();
 }
