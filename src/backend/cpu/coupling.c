@@ -6,18 +6,17 @@
 #include "backend/kernel_math.h"
 #include "core/alloc.h"
 
-/* Sentences [lo, hi): each sentence's log-det is summed in row order by one thread, so the
- * result does not depend on the thread count. */
 /* One row; `inverse` is a literal at each call, so the loop has no branch and vectorises. The
- * row's log-det terms are returned in double, added in element order. */
+ * row's log-det terms are returned summed in double, in fixed lanes (kernel_math.h; one running
+ * sum made each row wait on a chain of h dependent additions). */
 static inline __attribute__((always_inline)) double forward_row(bool inverse, int h, const float *x, const float *mu,
                                                                 const float *a, float m, float *y, float *terms) {
   for (int j = 0; j < h; j++) y[j] = fs_coupling_element(inverse, x[j], mu[j], a[j], m, &terms[j]);
-  double sum = 0.0;
-  for (int j = 0; j < h; j++) sum += terms[j];
-  return sum;
+  return fs_sum_lanes(h, terms);
 }
 
+/* Sentences [lo, hi): each sentence's log-det is summed in row order by one thread, so the
+ * result does not depend on the thread count. */
 CPU_CLONES static void forward_sentences(bool inverse, int64_t lo, int64_t hi, int h, int rows_per_batch,
                                          const float *x, const float *theta, const float *mask, float *out,
                                          float *logdet, float *terms) {
