@@ -147,7 +147,8 @@ typedef struct fs_backend {
   /* ---- random numbers (Philox, identical on every backend for the same seed/offset) ---- */
   void (*rand_uniform)(int64_t n, uint64_t seed, uint64_t offset, float *out);
   void (*rand_normal)(int64_t n, uint64_t seed, uint64_t offset, float *out);
-  /* out[i] = (uniform(seed, offset+i) < p) ? 0 : 1/(1-p): the dropout keep-and-rescale mask */
+  /* out[i] = fs_dropout_mask(seed, offset+i, p) (core/philox.h): 0 or 1/(1-p), the dropout
+   * keep-and-rescale mask */
   void (*dropout_mask)(int64_t n, float p, uint64_t seed, uint64_t offset, float *out);
 
   /* ---- small dense square matrices (the flow's 32x32 W), computed in double ----

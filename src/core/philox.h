@@ -58,6 +58,22 @@ FS_HD float fs_rand_uniform(uint64_t seed, uint64_t k) {
   return fs_u32_to_unit(r[k & 3]);
 }
 
+/* Element k of a dropout mask at rate p: 0 (dropped) or 1/(1-p), from 16 random bits, so one
+ * Philox block serves eight elements (element k: block k / 8, bits 16 (k mod 2) of word
+ * (k / 2) mod 4), in a counter space of its own (bit 62 set). Rates resolve to 1/65536. */
+FS_HD uint64_t fs_dropout_block(uint64_t c) { return c | ((uint64_t)1 << 62); }
+
+FS_HD float fs_dropout_keep(uint32_t bits16, float p) {
+  return ((float)bits16 + 0.5f) * (1.0f / 65536.0f) < p ? 0.0f : 1.0f / (1.0f - p);
+}
+
+FS_HD float fs_dropout_mask(uint64_t seed, uint64_t k, float p) {
+  uint32_t r[4];
+  fs_philox4x32(seed, fs_dropout_block(k >> 3), r);
+  uint32_t word = r[(k >> 1) & 3];
+  return fs_dropout_keep(k & 1 ? word >> 16 : word & 0xffff, p);
+}
+
 /* Element k of the standard normal stream of `seed` (Box-Muller on one Philox block half).
  * The normal stream uses counters with the top bit set so it never overlaps the uniform one. */
 FS_HD float fs_rand_normal(uint64_t seed, uint64_t k) {

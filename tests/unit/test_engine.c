@@ -21,11 +21,16 @@ static void test_rng(void) {
   bool same = true;
   for (int i = 0; i < N - 5; i++) same = same && c[i] == fs_rand_uniform(7, 5 + (uint64_t)i);
   CHECK(same);
+  /* dropout masks, eight elements a block: likewise, and about 30 % of them dropped */
   be->dropout_mask(N - 3, 0.3f, 7, 3, b);
   same = true;
-  for (int i = 0; i < N - 3; i++)
-    same = same && b[i] == (fs_rand_uniform(7, 3 + (uint64_t)i) < 0.3f ? 0.0f : 1.0f / 0.7f);
+  int dropped = 0;
+  for (int i = 0; i < N - 3; i++) {
+    same = same && b[i] == fs_dropout_mask(7, 3 + (uint64_t)i, 0.3f) && (b[i] == 0.0f || b[i] == 1.0f / 0.7f);
+    dropped += b[i] == 0.0f;
+  }
   CHECK(same);
+  CHECK_CLOSE(dropped / (double)(N - 3), 0.3, 0.005, 0);
   be->rand_uniform(N, 8, 0, b);
   CHECK(memcmp(a, b, sizeof a) != 0);
   double mean = 0, var = 0;

@@ -38,9 +38,32 @@ void cpu_rand_normal(int64_t n, uint64_t seed, uint64_t offset, float *out) {
   for (int64_t i = 0; i < n; i++) out[i] = fs_rand_normal(seed, offset + (uint64_t)i);
 }
 
+/* out[i] = fs_dropout_mask(offset + i) for i in [lo, hi), bit for bit: whole blocks of eight
+ * elements in a loop over counters that vectorises, as uniform_range; the partial blocks at
+ * either end element by element. Eight elements a block instead of four (16 bits each, not 24)
+ * halved the Philox work of the masks, the larger part of dropout's cost. */
+CPU_CLONES static void dropout_range(float p, uint64_t seed, uint64_t offset, int64_t lo, int64_t hi, float *out) {
+  int64_t i = lo;
+  for (; i < hi && ((offset + (uint64_t)i) & 7); i++) out[i] = fs_dropout_mask(seed, offset + (uint64_t)i, p);
+  int64_t blocks = (hi - i) / 8;
+  uint64_t first = (offset + (uint64_t)i) >> 3;
+  float *o = out + i;
+  for (int64_t b = 0; b < blocks; b++) {
+    uint32_t r[4];
+    fs_philox4x32(seed, fs_dropout_block(first + (uint64_t)b), r);
+    for (int w = 0; w < 4; w++) {
+      o[8 * b + 2 * w] = fs_dropout_keep(r[w] & 0xffff, p);
+      o[8 * b + 2 * w + 1] = fs_dropout_keep(r[w] >> 16, p);
+    }
+  }
+  for (i += 8 * blocks; i < hi; i++) out[i] = fs_dropout_mask(seed, offset + (uint64_t)i, p);
+}
+
 void cpu_dropout_mask(int64_t n, float p, uint64_t seed, uint64_t offset, float *out) {
-  float keep_scale = 1.0f / (1.0f - p);
-  uniform(seed, offset, n, out);
-#pragma omp parallel for schedule(static) if (n > 32768)
-  for (int64_t i = 0; i < n; i++) out[i] = out[i] < p ? 0.0f : keep_scale;
+#pragma omp parallel if (n > 32768)
+  {
+    int64_t lo, hi;
+    cpu_thread_range(n, &lo, &hi);
+    dropout_range(p, seed, offset, lo, hi, out);
+  }
 }

@@ -9,7 +9,7 @@ __global__ void random_kernel(Draw what, int64_t n, float p, uint64_t seed, uint
   uint64_t k = offset + (uint64_t)i;
   if (what == Draw::normal) out[i] = fs_rand_normal(seed, k);
   else if (what == Draw::uniform) out[i] = fs_rand_uniform(seed, k);
-  else out[i] = fs_rand_uniform(seed, k) < p ? 0.0f : 1.0f / (1.0f - p);
+  else out[i] = fs_dropout_mask(seed, k, p);
 }
 
 static void draw(Draw what, int64_t n, float p, uint64_t seed, uint64_t offset, float *out) {
