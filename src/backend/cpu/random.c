@@ -22,7 +22,7 @@ CPU_CLONES static void uniform_range(uint64_t seed, uint64_t offset, int64_t lo,
   for (i += 4 * blocks; i < hi; i++) out[i] = fs_rand_uniform(seed, offset + (uint64_t)i);
 }
 
-static void uniform(uint64_t seed, uint64_t offset, int64_t n, float *out) {
+void cpu_rand_uniform(int64_t n, uint64_t seed, uint64_t offset, float *out) {
 #pragma omp parallel if (n > 32768)
   {
     int64_t lo, hi;
@@ -30,8 +30,6 @@ static void uniform(uint64_t seed, uint64_t offset, int64_t n, float *out) {
     uniform_range(seed, offset, lo, hi, out);
   }
 }
-
-void cpu_rand_uniform(int64_t n, uint64_t seed, uint64_t offset, float *out) { uniform(seed, offset, n, out); }
 
 void cpu_rand_normal(int64_t n, uint64_t seed, uint64_t offset, float *out) {
 #pragma omp parallel for schedule(static) if (n > 32768)
