@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
 #include "decode/rescore.h"
 #include "decode/runner.h"
@@ -33,16 +34,6 @@ void flowseq_set_logging(int enabled) {
 
 /* ---- opening -------------------------------------------------------------------------------- */
 
-/* Whether two files hold the same bytes. */
-static bool same_bytes(const char *a, const char *b) {
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  bool same = fa && fb;
-  for (int ca = 0, cb = 0; same && ca != EOF; same = ca == cb) ca = fgetc(fa), cb = fgetc(fb);
-  if (fa) fclose(fa);
-  if (fb) fclose(fb);
-  return same;
-}
-
 /* The teacher must be a Transformer with the student's tokenizer, and the student a FlowSeq model. */
 static fs_status check_teacher(const flowseq_translator *t, const char *model_dir, const char *teacher_dir) {
   char sp[4096], tp[4096];
@@ -58,7 +49,7 @@ static fs_status check_teacher(const flowseq_translator *t, const char *model_di
                     "teacher %s: not an autoregressive Transformer (its config.yaml has no "
                     "model.type: transformer)",
                     teacher_dir);
-  if (!same_bytes(sp, tp))
+  if (!fs_same_bytes(sp, tp))
     return fs_error(FS_ERR_ARG,
                     "teacher %s: its spm.model differs from %s's: the teacher must share the "
                     "student's vocabulary",

@@ -12,5 +12,6 @@ int cmd_translate(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_distill(int argc, char **argv);
+int cmd_average(int argc, char **argv);
 
 #endif

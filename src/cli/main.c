@@ -19,6 +19,7 @@ static const command commands[] = {
     {"sample", cmd_sample, "several diverse translations per sentence (n-best format)"},
     {"score", cmd_score, "model log-likelihood of given translations"},
     {"distill", cmd_distill, "a teacher's translations of a training corpus (resumable, streaming)"},
+    {"average", cmd_average, "element-wise mean of several checkpoints of one model (checkpoint averaging)"},
     {"bleu", cmd_bleu, "sacreBLEU-compatible BLEU / chrF, signatures, paired bootstrap"},
     {"info", cmd_info, "version, build options, BLAS core and compute backend"},
 };

@@ -102,3 +102,12 @@ fs_status fs_copy_file(const char *src, const char *dst) {
   }
   return fs_atomic_commit(&out);
 }
+
+bool fs_same_bytes(const char *a, const char *b) {
+  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+  bool same = fa && fb;
+  for (int ca = 0, cb = 0; same && ca != EOF; same = ca == cb) ca = fgetc(fa), cb = fgetc(fb);
+  if (fa) fclose(fa);
+  if (fb) fclose(fb);
+  return same;
+}

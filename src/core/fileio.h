@@ -5,6 +5,7 @@
 #ifndef FLOWSEQ_CORE_FILEIO_H
 #define FLOWSEQ_CORE_FILEIO_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/status.h"
@@ -22,5 +23,8 @@ void fs_atomic_abort(fs_atomic_file *f);
 
 /* Copies src to dst atomically. */
 fs_status fs_copy_file(const char *src, const char *dst);
+
+/* Whether two files can both be read and hold the same bytes (tokenizers of two model directories). */
+bool fs_same_bytes(const char *a, const char *b);
 
 #endif

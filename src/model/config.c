@@ -91,6 +91,7 @@ static const config_key keys[] = {
     T(valid_every, KEY_INT, POSITIVE),
     T(save_every, KEY_INT, NONNEG),
     T(patience, KEY_INT, NONNEG),
+    T(keep_last, KEY_INT, NONNEG),
     T(valid_samples, KEY_INT, POSITIVE),
     T(arena_mb, KEY_INT, POSITIVE),
 };

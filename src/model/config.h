@@ -41,6 +41,7 @@ typedef struct {
   int log_every, valid_every;
   int save_every;    /* updates between checkpoints, 0 = at every validation */
   int patience;      /* validations without improvement before stopping, 0 = never stop early */
+  int keep_last;     /* main-phase saves kept as OUTPUT.u<update> for averaging, 0 = none */
   int valid_samples; /* posterior samples for validation NLL (docs/model.md#training-objective: 3) */
   int arena_mb;      /* activation arena per step */
 } fs_train_config;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -244,5 +245,60 @@ fs_status fs_checkpoint_load(const char *dir, fs_model *m, fs_adamw *adamw, fs_p
   if (s == FS_OK && progress) s = fs_progress_load(progress_path, progress);
   free(optimizer);
   free(progress_path);
+  return s;
+}
+
+/* The update number of a kept save named BASE.u<digits>, or -1 for any other name. */
+static long kept_update(const char *name, const char *base) {
+  size_t n = strlen(base);
+  if (strncmp(name, base, n) || strncmp(name + n, ".u", 2) || !name[n + 2]) return -1;
+  char *end;
+  long u = strtol(name + n + 2, &end, 10);
+  return *end || u < 0 ? -1 : u;
+}
+
+static int compare_longs(const void *a, const void *b) {
+  long x = *(const long *)a, y = *(const long *)b;
+  return (x > y) - (x < y);
+}
+
+fs_status fs_checkpoint_keep(const char *dir, long update, int keep_last, const fs_config *cfg, fs_model *m,
+                             const char *spm_path) {
+  char number[32];
+  snprintf(number, sizeof number, ".u%ld", update);
+  char *kept = fs_concat(dir, "", number);
+  fs_status s = fs_checkpoint_save(kept, cfg, m, NULL, NULL, spm_path);
+  free(kept);
+  FS_TRY(s);
+  /* the older saves of this run, found by name in the parent directory; all but the newest
+   * keep_last go */
+  char *parent = fs_strdup(dir), *slash = strrchr(parent, '/');
+  const char *base = slash ? slash + 1 : parent;
+  if (slash == parent) parent[1] = '\0';
+  else if (slash) *slash = '\0';
+  DIR *d = opendir(slash ? parent : ".");
+  if (!d) {
+    s = fs_error(FS_ERR_IO, "%s: cannot list: %s", slash ? parent : ".", strerror(errno));
+    free(parent);
+    return s;
+  }
+  long *updates = NULL;
+  int count = 0, capacity = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    long u = kept_update(e->d_name, base);
+    if (u < 0) continue;
+    if (count == capacity) updates = fs_realloc(updates, sizeof(long) * (size_t)(capacity = capacity ? 2 * capacity : 16));
+    updates[count++] = u;
+  }
+  closedir(d);
+  qsort(updates, (size_t)count, sizeof(long), compare_longs);
+  for (int i = 0; s == FS_OK && i < count - keep_last; i++) {
+    snprintf(number, sizeof number, ".u%ld", updates[i]);
+    char *old = fs_concat(dir, "", number);
+    s = remove_tree(old);
+    free(old);
+  }
+  free(updates);
+  free(parent);
   return s;
 }

@@ -40,6 +40,12 @@ typedef struct {
 fs_status fs_checkpoint_save(const char *dir, const fs_config *cfg, fs_model *m, const fs_adamw *adamw,
                              const fs_progress *progress, const char *spm_path);
 
+/* Checkpoint averaging's input (train.keep_last, `flowseq average`): writes the model alone (no
+ * optimizer state) to DIR.u<update>, atomically as fs_checkpoint_save, then deletes all but the
+ * newest keep_last directories DIR.u<N> beside it. */
+fs_status fs_checkpoint_keep(const char *dir, long update, int keep_last, const fs_config *cfg, fs_model *m,
+                             const char *spm_path);
+
 /* The directory to load from: DIR, or DIR.prev after an interrupted save; NULL if neither has a
  * model. The returned string is malloc'd. */
 char *fs_checkpoint_find(const char *dir);

@@ -90,6 +90,14 @@ static fs_status save(trainer *t) {
   return s;
 }
 
+/* A periodic main-phase save, also kept as OUTPUT.u<update> for averaging with train.keep_last. */
+static fs_status save_and_keep(trainer *t) {
+  FS_TRY(save(t));
+  const fs_train_config *tc = &t->cfg->train;
+  if (!leader() || tc->keep_last == 0) return FS_OK;
+  return fs_checkpoint_keep(tc->output, t->progress.total_updates, tc->keep_last, t->cfg, &t->model, tc->spm);
+}
+
 /* Adds the validation NLL of every batch of b (unsmoothed reconstruction + KL per sentence,
  * averaged over k_samples posterior samples) to *total and its target tokens to *tokens. */
 static fs_status add_validation_nll(trainer *t, fs_batcher *b, int k_samples, double *total, long *tokens) {
@@ -379,7 +387,7 @@ static fs_status run_phases(trainer *t) {
     if (g->update % tc->log_every == 0) log_line(t, &sched, w, norm);
     /* rank 0 validates while the others wait for its early-stopping verdict */
     if (g->update % tc->valid_every == 0) stop = fs_dist_broadcast_flag(leader() && validate_and_track(t));
-    if (g->update % save_interval(tc) == 0 && !t->stop) FS_TRY(save(t)); /* a stop saves once, after the loop */
+    if (g->update % save_interval(tc) == 0 && !t->stop) FS_TRY(save_and_keep(t)); /* a stop saves once, after the loop */
   }
   profile_phase("main", &phase_start, g->update - first_update);
   if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);

@@ -13,7 +13,7 @@ check() { # description, command...
   local what=$1; shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
 }
-for script in bleu compare diversity; do
+for script in bleu compare diversity errors; do
   "$src/eval/$script.sh" >"$dir/out" 2>&1
   check "$script.sh without arguments exits 2 with usage text" \
     bash -c "[ $? -eq 2 ] && grep -q '^usage: eval/$script.sh' '$dir/out'"
@@ -37,6 +37,25 @@ check "diversity: uneven sample counts are an error" bash -c "[ $? -ne 0 ] && gr
 printf 'the cat sat on a mat today\nthere is one dog in a garden\n' >"$dir/sys2"
 "$src/eval/compare.sh" "$dir/ref" "$dir/sample" "$dir/sys2" -- --paired-bs-n 200 >"$dir/cmp" 2>&1
 check "compare.sh: paired bootstrap with p-values" bash -c "[ $? -eq 0 ] && grep -q 'p = ' '$dir/cmp' && grep -q 'bs:200' '$dir/cmp'"
+
+# errors.sh on four lines whose counts are known: one repeated word ("the the", also across
+# punctuation and case: "dog Dog."), one word outside the lexicon ("gardenn"), hypothesis lengths
+# 7, 5, 5 and 2 against 7, 6, 5 and 3 reference words.
+printf 'the the cat sat on a mat\nthere is a dog Dog.\nthere is one gardenn here\na b\n' >"$dir/hyp4"
+printf 'the cat sat on a mat today\nthere is a dog in it\nthere is one garden here\na b c\n' >"$dir/ref4"
+printf 'w w w\nw w w w w w w w w w\nw w w w w w w w w w w w w w w w\nw\n' >"$dir/src4"
+"$src/eval/errors.sh" "$dir/hyp4" "$dir/ref4" --src "$dir/src4" --lexicon "$dir/ref4" >"$dir/err4" 2>&1
+check "errors.sh: repeated words in 2 of 4 lines" grep -q '^repeated word (lines) *50.0 %$' "$dir/err4"
+check "errors.sh: a word outside the lexicon, 1 of 19 words" grep -q "^broken words *25.0 % of lines, 5.26 % of words$" "$dir/err4"
+check "errors.sh: the length ratio is 19/21 words" grep -q "^length ratio (words) *0.905$" "$dir/err4"
+check "errors.sh: 2 of 4 lines shorter, none longer" grep -q '^lines vs reference *50.0 % shorter, 0.0 % longer$' "$dir/err4"
+check "errors.sh: BLEU per source-length bucket (1-9: 2 lines, 10-14: 1, 15-19: 1)" \
+  bash -c "grep -q '01-09 .*(2 lines)' '$dir/err4' && grep -q '10-14 .*(1 lines)' '$dir/err4' && grep -q '15-19 .*(1 lines)' '$dir/err4'"
+sed -n 2p "$dir/hyp4" >"$dir/h2"; sed -n 2p "$dir/ref4" >"$dir/r2"; head -n 1 "$dir/hyp4" >"$dir/h1"
+want=$("$bin" bleu "$dir/r2" -i "$dir/h2" -b -f text 2>/dev/null)
+check "errors.sh: the 10-14 bucket's BLEU is flowseq bleu of its one line ($want)" grep -q "10-14 *$want " "$dir/err4"
+"$src/eval/errors.sh" "$dir/hyp4" "$dir/h1" >"$dir/out" 2>&1
+check "errors.sh: a reference of another length is an error" bash -c "[ $? -eq 1 ] && grep -q 'has 1 lines' '$dir/out'"
 
 "$src/eval/bleu.sh" "$dir/no-model" "$dir/ref" "$dir/ref" >"$dir/out" 2>&1
 check "bleu.sh: a missing model directory fails with a message" bash -c "[ $? -ne 0 ] && [ -s '$dir/out' ]"
