@@ -44,9 +44,9 @@ static bool same_path(const char *a, const char *b) {
 static fs_status check_tokenizer(const char *first, const char *dir) {
   char *a = fs_concat(first, "/", FS_MODEL_DIR_TOKENIZER), *b = fs_concat(dir, "/", FS_MODEL_DIR_TOKENIZER);
   bool same = fs_same_bytes(a, b);
-  fs_status s = same ? FS_OK
-                     : fs_error(FS_ERR_ARG, "%s differs from %s (or is missing): averaged models must share a tokenizer",
-                                b, a);
+  fs_status s =
+      same ? FS_OK
+           : fs_error(FS_ERR_ARG, "%s differs from %s (or is missing): averaged models must share a tokenizer", b, a);
   free(a);
   free(b);
   return s;
@@ -95,7 +95,8 @@ int cmd_average(int argc, char **argv) {
       dirs[n++] = argv[i];
     }
   }
-  if (!out || n == 0) return free(dirs), fprintf(stderr, "flowseq average: need -o OUT_DIR and at least one MODEL_DIR\n"), 2;
+  if (!out || n == 0)
+    return free(dirs), fprintf(stderr, "flowseq average: need -o OUT_DIR and at least one MODEL_DIR\n"), 2;
   for (int k = 0; k < n; k++)
     if (same_path(out, dirs[k]))
       return fprintf(stderr, "flowseq average: -o %s is one of the inputs: it would be replaced\n", out), free(dirs), 2;

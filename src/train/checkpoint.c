@@ -287,7 +287,8 @@ fs_status fs_checkpoint_keep(const char *dir, long update, int keep_last, const 
   for (struct dirent *e; (e = readdir(d));) {
     long u = kept_update(e->d_name, base);
     if (u < 0) continue;
-    if (count == capacity) updates = fs_realloc(updates, sizeof(long) * (size_t)(capacity = capacity ? 2 * capacity : 16));
+    if (count == capacity)
+      updates = fs_realloc(updates, sizeof(long) * (size_t)(capacity = capacity ? 2 * capacity : 16));
     updates[count++] = u;
   }
   closedir(d);

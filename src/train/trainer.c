@@ -387,7 +387,8 @@ static fs_status run_phases(trainer *t) {
     if (g->update % tc->log_every == 0) log_line(t, &sched, w, norm);
     /* rank 0 validates while the others wait for its early-stopping verdict */
     if (g->update % tc->valid_every == 0) stop = fs_dist_broadcast_flag(leader() && validate_and_track(t));
-    if (g->update % save_interval(tc) == 0 && !t->stop) FS_TRY(save_and_keep(t)); /* a stop saves once, after the loop */
+    if (g->update % save_interval(tc) == 0 && !t->stop)
+      FS_TRY(save_and_keep(t)); /* a stop saves once, after the loop */
   }
   profile_phase("main", &phase_start, g->update - first_update);
   if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);
