@@ -264,7 +264,7 @@ static fs_status score_batch(flowseq_translator *t, const fs_source *src, const 
   }
   fs_model *m = &t->model.model;
   if (s == FS_OK && m->type == FS_MODEL_TRANSFORMER)
-    s = fs_transformer_score(&t->model.engine, &m->transformer, ids, mask, rows, S, targets, lengths, lp, NULL);
+    s = fs_transformer_score_pairs(&t->model.engine, &m->transformer, ids, mask, rows, S, targets, lengths, lp, NULL);
   else if (s == FS_OK)
     s = fs_score_pairs(&t->model.engine, &m->flowseq, ids, mask, rows, S, targets, lengths, o->iw_samples, o->seed, lp,
                        len_lp);

@@ -250,33 +250,14 @@ fs_status fs_beam_search(fs_engine *e, fs_transformer *m, const int32_t *src, co
   return s;
 }
 
-fs_status fs_transformer_score(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
-                               int src_len, const int32_t *const *tgt, const int *tgt_len, double *logprob,
-                               int *n_tokens) {
-  int T = 1;
-  for (int b = 0; b < batch; b++) T = tgt_len[b] + 1 > T ? tgt_len[b] + 1 : T;
-  int32_t *ids = fs_calloc((size_t)batch * T, sizeof(int32_t));
-  float *mask = fs_calloc((size_t)batch * T, sizeof(float));
-  for (int b = 0; b < batch; b++) {
-    for (int t = 0; t <= tgt_len[b]; t++) {
-      ids[b * T + t] = t < tgt_len[b] ? tgt[b][t] : m->h.eos_id;
-      mask[b * T + t] = 1.0f;
-    }
-    for (int t = tgt_len[b] + 1; t < T; t++) ids[b * T + t] = m->h.pad_id;
-    if (n_tokens) n_tokens[b] = tgt_len[b] + 1;
-  }
-  fs_batch in = {batch, src_len, T, src, ids, src_mask, mask};
+fs_status fs_transformer_score_pairs(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask,
+                                     int batch, int src_len, const int32_t *const *tgt, const int *tgt_len,
+                                     double *logprob, int *n_tokens) {
   fs_engine_mode previous = fs_engine_enter(e, fs_engine_eval());
   fs_engine_reset(e);
-  fs_tensor *logits = fs_transformer_logits(e, m, &in);
-  fs_tensor *nll = nn_sentence_cross_entropy(e, logits, fs_ids_from_host(e, ids, (int64_t)batch * T),
-                                             fs_tensor_from_host(e, 2, (int[]){batch, T}, mask), 0.0f);
-  float *host = fs_malloc(sizeof(float) * batch);
-  fs_status s = nll ? fs_tensor_to_host(e, nll, host) : fs_engine_status(e);
-  for (int b = 0; s == FS_OK && b < batch; b++) logprob[b] = -host[b];
+  fs_transformer_source source;
+  fs_status s = fs_transformer_encode(e, m, src, src_mask, batch, src_len, &source);
+  if (s == FS_OK) s = fs_transformer_score(e, m, &source, tgt, tgt_len, logprob, n_tokens);
   fs_engine_restore(e, previous);
-  free(host);
-  free(ids);
-  free(mask);
   return s;
 }

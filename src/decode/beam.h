@@ -43,11 +43,10 @@ fs_status fs_beam_search(fs_engine *e, fs_transformer *m, const int32_t *src, co
 fs_status fs_greedy_search(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
                            int src_len, const fs_beam_options *o, fs_candidate **candidates, int *n, int *best);
 
-/* log p(y|x) of given targets under teacher forcing (evaluation mode, engine reset): tgt[b]
- * holds tgt_len[b] ids without EOS; logprob[b] receives the sum over its tokens and the EOS,
- * n_tokens[b] (may be NULL) that count. */
-fs_status fs_transformer_score(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
-                               int src_len, const int32_t *const *tgt, const int *tgt_len, double *logprob,
-                               int *n_tokens);
+/* log p(y|x) of given pairs under teacher forcing (evaluation mode, engine reset): B sources,
+ * tgt[b] and tgt_len[b] as fs_transformer_score. */
+fs_status fs_transformer_score_pairs(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask,
+                                     int batch, int src_len, const int32_t *const *tgt, const int *tgt_len,
+                                     double *logprob, int *n_tokens);
 
 #endif

@@ -101,42 +101,90 @@ fs_status fs_transformer_loss(fs_engine *e, fs_transformer *m, const fs_batch *b
   return fs_engine_status(e);
 }
 
-fs_status fs_transformer_start(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
-                               int src_len, int copies, fs_transformer_state *st) {
-  if (e->grad_enabled) return fs_error(FS_ERR_ARG, "fs_transformer_start: decoding runs with gradients off");
-  memset(st, 0, sizeof *st);
-  int rows = batch * copies, S = src_len;
-  int32_t *ids = fs_malloc(sizeof(int32_t) * rows * S);
-  float *mask = fs_malloc(sizeof(float) * rows * S);
-  for (int r = 0; r < rows; r++) {
-    memcpy(ids + (int64_t)r * S, src + (int64_t)(r / copies) * S, sizeof(int32_t) * S);
-    memcpy(mask + (int64_t)r * S, src_mask + (int64_t)(r / copies) * S, sizeof(float) * S);
-  }
+fs_status fs_transformer_encode(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                                int src_len, fs_transformer_source *out) {
+  if (e->grad_enabled) return fs_error(FS_ERR_ARG, "fs_transformer_encode: decoding runs with gradients off");
+  memset(out, 0, sizeof *out);
   /* the encoder reads only the source side of the inputs: a one-position empty target */
-  float *dummy_mask = fs_calloc((size_t)rows, sizeof(float));
-  int32_t *dummy = fs_calloc((size_t)rows, sizeof(int32_t));
-  fs_batch b = {rows, S, 1, ids, dummy, mask, dummy_mask};
+  float *dummy_mask = fs_calloc((size_t)batch, sizeof(float));
+  int32_t *dummy = fs_calloc((size_t)batch, sizeof(int32_t));
+  fs_batch b = {batch, src_len, 1, src, dummy, src_mask, dummy_mask};
   fs_inputs in;
   fs_status s = fs_inputs_build(e, &b, &in);
   if (s == FS_OK) {
     fs_tensor *ctx = NULL;
     fs_tensor *src_enc = fs_encoder_forward(e, &m->encoder, m->embed.src, &m->positions, &in, &ctx);
-    st->rows = rows;
-    st->src_mask = in.src_mask;
-    for (int i = 0; i < m->layers; i++) st->src_kv[i] = nn_attention_memory(e, &m->layer[i].cross, src_enc);
+    out->rows = batch;
+    out->src_mask = in.src_mask;
+    for (int i = 0; i < m->layers; i++) out->src_kv[i] = nn_attention_memory(e, &m->layer[i].cross, src_enc);
     s = fs_engine_status(e);
   }
-  free(ids);
-  free(mask);
   free(dummy_mask);
   free(dummy);
+  return s;
+}
+
+fs_status fs_transformer_source_rows(fs_engine *e, const fs_transformer *m, const fs_transformer_source *in,
+                                     const int32_t *sentence, int rows, fs_transformer_source *out) {
+  fs_ids *ids = fs_ids_from_host(e, sentence, rows);
+  fs_transformer_source picked = {rows, fs_take_rows(e, in->src_mask, ids), {0}};
+  for (int i = 0; i < m->layers; i++) picked.src_kv[i] = fs_take_rows(e, in->src_kv[i], ids);
+  *out = picked;
+  return fs_engine_status(e);
+}
+
+fs_status fs_transformer_score(fs_engine *e, fs_transformer *m, const fs_transformer_source *source,
+                               const int32_t *const *tgt, const int *tgt_len, double *logprob, int *n_tokens) {
+  int B = source->rows, T = 1;
+  for (int b = 0; b < B; b++) T = tgt_len[b] + 1 > T ? tgt_len[b] + 1 : T;
+  int32_t *ids = fs_calloc((size_t)B * T, sizeof(int32_t)), *positions = fs_calloc((size_t)B * T, sizeof(int32_t));
+  float *mask = fs_calloc((size_t)B * T, sizeof(float));
+  for (int b = 0; b < B; b++) {
+    for (int t = 0; t <= tgt_len[b]; t++) {
+      ids[b * T + t] = t < tgt_len[b] ? tgt[b][t] : m->h.eos_id;
+      mask[b * T + t] = 1.0f;
+      positions[b * T + t] = t + 1; /* 1-based: row 0 of the table is the pads' zeros */
+    }
+    for (int t = tgt_len[b] + 1; t < T; t++) ids[b * T + t] = m->h.pad_id;
+    if (n_tokens) n_tokens[b] = tgt_len[b] + 1;
+  }
+  fs_batch targets = {B, 0, T, NULL, ids, NULL, mask};
+  fs_tensor *tgt_mask = fs_tensor_from_host(e, 2, (int[]){B, T}, mask);
+  fs_tensor *x = embed_target(e, m, shifted_target(e, &targets, m->h.eos_id),
+                              fs_ids_from_host(e, positions, (int64_t)B * T), B, T);
+  for (int i = 0; i < m->layers; i++)
+    x = nn_decoder_layer_forward_memory(e, &m->layer[i], x, tgt_mask, source->src_kv[i], source->src_mask);
+  fs_tensor *logits = fs_linear(e, x, m->embed.out_weight, m->embed.out_bias);
+  fs_tensor *nll = nn_sentence_cross_entropy(e, logits, fs_ids_from_host(e, ids, (int64_t)B * T), tgt_mask, 0.0f);
+  float *host = fs_malloc(sizeof(float) * (B ? B : 1));
+  fs_status s = nll ? fs_tensor_to_host(e, nll, host) : fs_engine_status(e);
+  for (int b = 0; s == FS_OK && b < B; b++) logprob[b] = -host[b];
+  free(host);
+  free(ids);
+  free(positions);
+  free(mask);
+  return s;
+}
+
+fs_status fs_transformer_start(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                               int src_len, int copies, fs_transformer_state *st) {
+  memset(st, 0, sizeof *st);
+  fs_status s = fs_transformer_encode(e, m, src, src_mask, batch, src_len, &st->source);
+  if (s == FS_OK && copies > 1) {
+    int rows = batch * copies;
+    int32_t *sentence = fs_malloc(sizeof(int32_t) * rows);
+    for (int r = 0; r < rows; r++) sentence[r] = r / copies;
+    s = fs_transformer_source_rows(e, m, &st->source, sentence, rows, &st->source);
+    free(sentence);
+  }
+  st->rows = st->source.rows;
   st->mark = fs_engine_mark_now(e);
   return s;
 }
 
 fs_status fs_transformer_step(fs_engine *e, fs_transformer *m, fs_transformer_state *st, const int32_t *prev,
                               const int32_t *parent, float *log_probs) {
-  int rows = st->rows, d = m->h.d, V = m->h.vocab;
+  int rows = st->rows, V = m->h.vocab;
   if (st->steps + 1 > m->h.max_length)
     return fs_error(FS_ERR_ARG, "decoding: position %d is beyond model.max_length = %d", st->steps + 1,
                     m->h.max_length);
@@ -148,12 +196,8 @@ fs_status fs_transformer_step(fs_engine *e, fs_transformer *m, fs_transformer_st
   fs_tensor *x = embed_target(e, m, ids, positions, rows, 1);
   for (int i = 0; i < m->layers; i++) {
     fs_tensor **cache = &st->self_kv[i];
-    if (*cache && parents) { /* each row continues its parent's prefix: gather the cache rows */
-      int t = (*cache)->shape[1];
-      fs_tensor *flat = fs_reshape(e, *cache, 2, (int[]){rows, t * 2 * d});
-      *cache = fs_reshape(e, fs_embedding(e, flat, parents), 3, (int[]){rows, t, 2 * d});
-    }
-    x = nn_decoder_layer_step(e, &m->layer[i], x, cache, st->src_kv[i], st->src_mask);
+    if (*cache && parents) *cache = fs_take_rows(e, *cache, parents); /* each row continues its parent's prefix */
+    x = nn_decoder_layer_step(e, &m->layer[i], x, cache, st->source.src_kv[i], st->source.src_mask);
   }
   fs_tensor *lp = fs_log_softmax(
       e, fs_reshape(e, fs_linear(e, x, m->embed.out_weight, m->embed.out_bias), 2, (int[]){rows, V}), NULL, 1);

@@ -40,17 +40,40 @@ fs_tensor *fs_transformer_logits(fs_engine *e, fs_transformer *m, const fs_batch
  * target positions (tokens and the EOS), out->loss = Σ recon / B; kl and length are NULL. */
 fs_status fs_transformer_loss(fs_engine *e, fs_transformer *m, const fs_batch *b, fs_flowseq_losses *out);
 
-/* ---- incremental decoding ---- */
+/* ---- decoding ---- */
+
+/* The source side of decoding, computed once per sentence and shared by every row that translates
+ * it (beam copies, rescored candidates): the source mask [rows, S] and each layer's cross-attention
+ * keys and values [rows, S, 2d]. */
+typedef struct {
+  int rows;
+  fs_tensor *src_mask;
+  fs_tensor *src_kv[FS_MAX_LAYERS];
+} fs_transformer_source;
+
+/* Encodes B sources (ids [B, S] with EOS, mask [B, S]) and projects each layer's keys and values:
+ * out->rows = B. Gradients must be off; the tensors live in the engine until it is reset. */
+fs_status fs_transformer_encode(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,
+                                int src_len, fs_transformer_source *out);
+/* Row r of *out is row sentence[r] of *in (rows picked and repeated, nothing re-encoded). */
+fs_status fs_transformer_source_rows(fs_engine *e, const fs_transformer *m, const fs_transformer_source *in,
+                                     const int32_t *sentence, int rows, fs_transformer_source *out);
+/* Teacher-forced log p(y|x) of each row's target given its source side: tgt[r] holds tgt_len[r]
+ * ids without EOS (r < source->rows); logprob[r] is the sum over the tokens and the EOS, whose
+ * count goes to n_tokens[r] when it is not NULL. Gradients must be off; allocates in the engine. */
+fs_status fs_transformer_score(fs_engine *e, fs_transformer *m, const fs_transformer_source *source,
+                               const int32_t *const *tgt, const int *tgt_len, double *logprob, int *n_tokens);
+
+/* Incremental decoding: one position at a time, each row's self-attention keys and values cached. */
 typedef struct {
   int rows;                          /* decoder rows: batch x copies */
   int steps;                         /* positions decoded so far */
-  fs_tensor *src_mask;               /* [rows, S] */
-  fs_tensor *src_kv[FS_MAX_LAYERS];  /* cross-attention keys and values per layer, [rows, S, 2d] */
+  fs_transformer_source source;      /* each row's source side */
   fs_tensor *self_kv[FS_MAX_LAYERS]; /* self-attention cache per layer, [rows, steps, 2d] */
   fs_engine_mark mark;               /* the engine after the encoder: each step frees back to here */
 } fs_transformer_state;
 
-/* Encodes B sources (ids [B, S] with EOS, mask [B, S]) with `copies` decoder rows each (row
+/* Encodes B sources (ids [B, S] with EOS, mask [B, S]) once, for `copies` decoder rows each (row
  * b·copies + k serves sentence b: beam search keeps a beam per copy). Gradients must be off;
  * the state lives in the engine until its next reset. */
 fs_status fs_transformer_start(fs_engine *e, fs_transformer *m, const int32_t *src, const float *src_mask, int batch,

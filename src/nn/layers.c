@@ -39,6 +39,13 @@ fs_tensor *nn_decoder_layer_forward(fs_engine *e, const nn_decoder_layer *l, fs_
   return nn_ffn_forward(e, &l->ffn, x);
 }
 
+fs_tensor *nn_decoder_layer_forward_memory(fs_engine *e, const nn_decoder_layer *l, fs_tensor *x, fs_tensor *mask,
+                                           fs_tensor *src_kv, fs_tensor *src_mask) {
+  x = nn_attention_forward(e, &l->self, x, x, x, mask);
+  x = nn_attention_forward_memory(e, &l->cross, x, src_kv, src_mask);
+  return nn_ffn_forward(e, &l->ffn, x);
+}
+
 fs_tensor *nn_decoder_layer_step(fs_engine *e, const nn_decoder_layer *l, fs_tensor *x, fs_tensor **self_cache,
                                  fs_tensor *src_kv, fs_tensor *src_mask) {
   x = nn_attention_forward_step(e, &l->self, x, self_cache);

@@ -29,6 +29,10 @@ fs_status nn_decoder_layer_declare(nn_decoder_layer *l, fs_params *p, const char
 fs_status nn_decoder_layer_init(nn_decoder_layer *l, nn_init_rng *r);
 fs_tensor *nn_decoder_layer_forward(fs_engine *e, const nn_decoder_layer *l, fs_tensor *x, fs_tensor *mask,
                                     fs_tensor *src, fs_tensor *src_mask);
+/* nn_decoder_layer_forward with the source side given as src_kv = nn_attention_memory(&l->cross,
+ * src): teacher-forced scoring projects each source once for all the rows that share it. */
+fs_tensor *nn_decoder_layer_forward_memory(fs_engine *e, const nn_decoder_layer *l, fs_tensor *x, fs_tensor *mask,
+                                           fs_tensor *src_kv, fs_tensor *src_mask);
 /* One position of a causal decoder layer (incremental decoding): x [B, 1, D], *self_cache as
  * nn_attention_forward_step, src_kv = nn_attention_memory(&l->cross, src). */
 fs_tensor *nn_decoder_layer_step(fs_engine *e, const nn_decoder_layer *l, fs_tensor *x, fs_tensor **self_cache,

@@ -1,6 +1,8 @@
 /* Embedding lookup. Token ids come from the batcher, which maps every token through the
  * tokenizer's vocabulary, so they are in range by construction; the op checks the count only
  * (ids live on the device, and a per-step download just to re-check them would cost a sync). */
+#include <string.h>
+
 #include "ops/op_internal.h"
 #include "ops/ops.h"
 
@@ -33,4 +35,16 @@ fs_tensor *fs_embedding(fs_engine *e, fs_tensor *table, const fs_ids *ids) {
     fs_tape_push(e, out, embedding_backward, r);
   }
   return out;
+}
+
+fs_tensor *fs_take_rows(fs_engine *e, fs_tensor *x, const fs_ids *rows) {
+  FS_OPS_GUARD(e, x);
+  if (!rows) return fs_fail(e, FS_ERR_ARG, "take_rows: rows are NULL");
+  int n = x->shape[0], width = (int)(x->numel / (n ? n : 1));
+  fs_tensor *picked = fs_embedding(e, fs_reshape(e, x, 2, (int[]){n, width}), rows);
+  if (!picked) return NULL;
+  int shape[FS_MAX_DIMS];
+  memcpy(shape, x->shape, sizeof shape);
+  shape[0] = (int)rows->n;
+  return fs_reshape(e, picked, x->ndim, shape);
 }

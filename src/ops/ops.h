@@ -68,6 +68,10 @@ fs_tensor *fs_weight_norm(fs_engine *e, fs_tensor *v, fs_tensor *g);
 
 /* ---- embeddings (op_embedding.c): table [V, d], ids → [ids->n, d] ---- */
 fs_tensor *fs_embedding(fs_engine *e, fs_tensor *table, const fs_ids *ids);
+/* Rows of x along its first axis, in the order of `rows` (repeats allowed): [rows->n, ...]. The
+ * same lookup as fs_embedding, with each row of x flattened: decoding shares one sentence's
+ * encoded source among all of its candidates this way. */
+fs_tensor *fs_take_rows(fs_engine *e, fs_tensor *x, const fs_ids *rows);
 
 /* ---- losses (op_loss.c) ----
  * Label-smoothed cross-entropy per row of logits [N, V] against targets (ids->n == N), smoothing

@@ -2,10 +2,13 @@
  * the loss; causality (a position's logits ignore the target tokens from that position on);
  * incremental decoding equal to the full teacher-forced pass; beam 1 equal to greedy; beam search
  * equal to exhaustive search where every output can be enumerated; every returned hypothesis's
- * log-probability equal to its teacher-forced score; and two pairs learned by heart. */
+ * log-probability equal to its teacher-forced score; teacher rescoring, which encodes each source
+ * once for all of its candidates, equal to the full pass over each candidate alone; and two pairs
+ * learned by heart. */
 #include <string.h>
 
 #include "decode/beam.h"
+#include "decode/rescore.h"
 #include "spot_check.h"
 #include "test.h"
 #include "tiny_model.h"
@@ -111,6 +114,35 @@ static void test_incremental_equals_full(void) {
   CHECK(st.steps == T && st.self_kv[0]->shape[1] == T);
 }
 
+/* Teacher rescoring of candidates of both sentences, in mixed order and in chunks of two rows,
+ * against each candidate's own full teacher-forced pass (its source encoded on its own):
+ * −log p(y|x) / (|y| + 1). */
+static void test_rescore_shares_sources(void) {
+  eng.grad_enabled = false;
+  static const int32_t y[5][4] = {{5, 6, 7, 0}, {4, 9, 0, 0}, {4, 4, 9, 11}, {5, 0, 0, 0}, {10, 0, 0, 0}};
+  static const int len[5] = {3, 2, 4, 1, 0}, sentence[5] = {1, 0, 1, 0, 1};
+  fs_candidate c[5];
+  for (int i = 0; i < 5; i++)
+    c[i] = (fs_candidate){.sentence = sentence[i], .tokens = (int32_t *)y[i], .output_length = len[i]};
+  fs_teacher_rescorer r = {&eng, &model, 2};
+  double scores[5];
+  CHECK_MSG(fs_teacher_rescore(&r, tiny_src, tiny_src_mask, B, S, c, 5, scores) == FS_OK, "%s", fs_last_error());
+  double err = 0;
+  for (int i = 0; i < 5; i++) {
+    int32_t tgt[T] = {0};
+    float tgt_mask[T] = {0};
+    for (int t = 0; t <= len[i]; t++) tgt[t] = t < len[i] ? y[i][t] : 2, tgt_mask[t] = 1.0f;
+    int b = sentence[i];
+    fs_batch one = {1, S, len[i] + 1, tiny_src + b * S, tgt, tiny_src_mask + b * S, tgt_mask};
+    static double lp[T * V];
+    teacher_forced_log_probs(&one, lp);
+    double sum = 0;
+    for (int t = 0; t <= len[i]; t++) sum += lp[t * V + tgt[t]];
+    err = fmax(err, fabs(scores[i] - -sum / (len[i] + 1)));
+  }
+  CHECK_MSG(err < 1e-5, "shared-source rescoring vs each candidate's full pass: %g", err);
+}
+
 static void free_all(fs_candidate *c, int n) { fs_candidates_free(c, n); }
 
 /* Each candidate's log-probability is its teacher-forced score. */
@@ -121,7 +153,7 @@ static double score_error(const fs_candidate *c, int n, const int32_t *src, cons
     int len = c[i].output_length;
     double lp;
     int b = c[i].sentence;
-    fs_transformer_score(&eng, &model, src + b * S, mask + b * S, 1, S, &tokens, &len, &lp, NULL);
+    fs_transformer_score_pairs(&eng, &model, src + b * S, mask + b * S, 1, S, &tokens, &len, &lp, NULL);
     err = fmax(err, fabs(lp - c[i].decoder_logprob) / fmax(1.0, fabs(lp)));
   }
   return err;
@@ -170,7 +202,7 @@ static void test_beam_is_exhaustive(float alpha) {
   for (int i = 0; i < n_all; i++) {
     const int32_t *y = all[i];
     double lp;
-    CHECK(fs_transformer_score(&eng, &model, src, mask, 1, S, &y, &lens[i], &lp, NULL) == FS_OK);
+    CHECK(fs_transformer_score_pairs(&eng, &model, src, mask, 1, S, &y, &lens[i], &lp, NULL) == FS_OK);
     normalised[i] = lp / pow(lens[i] + 1, alpha);
   }
   static int rank[N_OUT];
@@ -253,6 +285,7 @@ int main(void) {
   test_gradients();
   test_causal();
   test_incremental_equals_full();
+  test_rescore_shares_sources();
   test_beam_one_is_greedy();
   test_beam_is_exhaustive(0.0f);
   test_beam_is_exhaustive(1.0f);
