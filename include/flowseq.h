@@ -44,6 +44,33 @@
  * batch too large for the working memory (arena_mb) is an error; running out of the process's own
  * heap is not: it prints "flowseq: out of memory" and aborts.
  *
+ * Bad arguments. Every call checks each of its arguments before it does anything else: a NULL
+ * pointer where one is needed, a negative count, an option outside the limits below, or text that
+ * is not valid UTF-8 makes it fail as above, with a message naming the function and the argument
+ * ("flowseq_translate: sources[3] is NULL", "flowseq_translate: options->lengths is 0: must be in
+ * [1, 100]"). Only what C cannot tell is left to the caller: an array shorter than its count, a
+ * pointer to freed memory, a translator used after flowseq_close. Each function's comment below
+ * says which NULLs it accepts. Sentences follow the rules of `flowseq translate`'s input lines:
+ * UTF-8 (invalid UTF-8 is refused, naming the sentence and the byte), of any length (translating
+ * cuts a sentence to max_length tokens, or to what the model's position table takes; scoring
+ * refuses a pair longer than the table), and a tab or a line break inside a sentence is
+ * whitespace to the tokenizer. The limits, inclusive, also those of the `flowseq` program's options:
+ *   options field                    limit (macro below)
+ *   lengths                          1 .. FLOWSEQ_MAX_LENGTHS (100)
+ *   samples, iw_samples              1 .. FLOWSEQ_MAX_SAMPLES (1000)
+ *   beam, n_best                     1 .. FLOWSEQ_MAX_BEAM (1000)
+ *   max_tokens                       1 .. FLOWSEQ_MAX_TOKENS (2^24)
+ *   max_length                       1 .. FLOWSEQ_MAX_INPUT_TOKENS (2^20)
+ *   max_sentences                    1 .. FLOWSEQ_MAX_ROWS (100000)
+ *   tau, length_penalty              0 .. FLOWSEQ_MAX_TAU, FLOWSEQ_MAX_LENGTH_PENALTY (100)
+ *   max_length_a, max_length_b       0 .. FLOWSEQ_MAX_LENGTH_A (1000), FLOWSEQ_MAX_LENGTH_B (2^20)
+ *   flowseq_open_options.arena_mb    0 .. FLOWSEQ_MAX_ARENA_MB (2^22, 4 TiB)
+ * and the decoder rows of one call, computed in 64 bits, at most FLOWSEQ_MAX_ROWS: a FlowSeq
+ * model's lengths × samples candidates per sentence (FLOWSEQ_NPD), lengths × samples × iw_samples
+ * (FLOWSEQ_IWD), and flowseq_score's max_sentences × iw_samples pairs per batch. NaN is outside
+ * every limit. Every field of the options is checked by every call that takes them, whether the
+ * model and the decoding mode use it or not.
+ *
  * Threads. A translator holds its own weights and working memory; calls on one translator must not
  * overlap, so give each thread its own translator (two translators of the same directory hold the
  * weights twice). The last error is kept per thread. Computation itself uses OpenMP and OpenBLAS
@@ -66,20 +93,34 @@ extern "C" {
 #define FLOWSEQ_VERSION_MINOR 1
 #define FLOWSEQ_VERSION_PATCH 0
 
+/* The limits of the options (see "Bad arguments" above). */
+#define FLOWSEQ_MAX_LENGTHS 100
+#define FLOWSEQ_MAX_SAMPLES 1000
+#define FLOWSEQ_MAX_BEAM 1000
+#define FLOWSEQ_MAX_TOKENS (1 << 24)
+#define FLOWSEQ_MAX_INPUT_TOKENS (1 << 20)
+#define FLOWSEQ_MAX_ROWS 100000
+#define FLOWSEQ_MAX_TAU 100.0
+#define FLOWSEQ_MAX_LENGTH_PENALTY 100.0
+#define FLOWSEQ_MAX_LENGTH_A 1000.0
+#define FLOWSEQ_MAX_LENGTH_B 1048576.0
+#define FLOWSEQ_MAX_ARENA_MB (1 << 22)
+
 #if defined(__GNUC__) || defined(__clang__)
 #define FLOWSEQ_API __attribute__((visibility("default")))
 #else
 #define FLOWSEQ_API
 #endif
 
-/* "0.1.0": the library's version, MAJOR.MINOR.PATCH. */
+/* "0.1.0": the library's version, MAJOR.MINOR.PATCH. Never fails. */
 FLOWSEQ_API const char *flowseq_version(void);
 
-/* Why the last failing call on this thread failed ("" when none has). */
+/* Why the last failing call on this thread failed ("" when none has); a successful call leaves it
+ * as it was. Never NULL; the text stays valid until the next failing call on this thread. */
 FLOWSEQ_API const char *flowseq_last_error(void);
 
 /* Progress and notices on stderr, as the `flowseq` program prints them: off (0) by default in
- * the library. Applies to every translator of the process. */
+ * the library, on for any other value. Applies to every translator of the process. */
 FLOWSEQ_API void flowseq_set_logging(int enabled);
 
 /* ---- opening a model ------------------------------------------------------------------------ */
@@ -90,18 +131,21 @@ typedef struct {
   /* An autoregressive Transformer model directory with the same spm.model, opened beside the
    * model to rank FlowSeq's npd and iwd candidates (flowseq_options.rescore). NULL: none. */
   const char *teacher_dir;
-  /* Working memory for activations, in MiB; a batch that needs more fails with a message saying
-   * so. 0 means the default, 4096. */
+  /* Working memory for activations, in MiB, at most FLOWSEQ_MAX_ARENA_MB; a batch that needs more
+   * fails with a message saying so. 0 means the default, 4096. */
   int arena_mb;
 } flowseq_open_options;
 
-/* Opens MODEL_DIR (NULL options: no teacher, default memory). NULL on error. */
+/* Opens MODEL_DIR (NULL options: no teacher, default memory). NULL on error: MODEL_DIR NULL or
+ * "" (use "." for the current directory), a file instead of a directory, a directory without
+ * config.yaml, model.safetensors or spm.model (the message names the missing file), the same for
+ * teacher_dir when it is not NULL, or arena_mb negative or over the limit. */
 FLOWSEQ_API flowseq_translator *flowseq_open(const char *model_dir, const flowseq_open_options *options);
 
-/* Frees the translator and everything it holds; NULL is allowed. */
+/* Frees the translator and everything it holds; NULL does nothing. Close each translator once. */
 FLOWSEQ_API void flowseq_close(flowseq_translator *t);
 
-/* 1 for an autoregressive Transformer, 0 for FlowSeq. */
+/* 1 for an autoregressive Transformer, 0 for FlowSeq; -1 with the error set when T is NULL. */
 FLOWSEQ_API int flowseq_is_autoregressive(const flowseq_translator *t);
 
 /* ---- decoding options ----------------------------------------------------------------------- */
@@ -135,13 +179,18 @@ typedef struct {
 /* The defaults for a decoding mode: argmax; npd with 3 lengths × 5 samples at tau 1; iwd with 3
  * lengths, 1 sample at tau 0 and 4 importance samples; beam 4, length penalty 1, at most 2 × source
  * + 10 tokens; n_best 1, 1024 tokens per batch, inputs cut at 250 tokens, 32 pairs per score batch,
- * seed 1, progress on. */
+ * seed 1, progress on. A DECODING that is none of the three gives argmax's defaults with that value
+ * kept in `decoding`, which every call taking the options then refuses. */
 FLOWSEQ_API flowseq_options flowseq_default_options(flowseq_decoding decoding);
 
 /* ---- translating ---------------------------------------------------------------------------- */
 
 /* Translates N sentences; translations[i] receives sentence i's translation, malloc'd (release it
- * with free()). An empty sentence translates to "". On error no string is left allocated. */
+ * with free()). An empty sentence translates to "". NULL options mean the defaults. Fails when T,
+ * SOURCES, a sources[i] or TRANSLATIONS is NULL (the arrays may be NULL when N is 0), N is
+ * negative, a sentence is not valid UTF-8 or an option is outside its limits (options->n_best
+ * included, though one translation a sentence is what this call returns). On error no string is
+ * left allocated, and translations[0..N) are all NULL when TRANSLATIONS was given. */
 FLOWSEQ_API int flowseq_translate(flowseq_translator *t, const char *const *sources, int n,
                                   const flowseq_options *options, char **translations);
 
@@ -165,7 +214,8 @@ typedef int (*flowseq_result_callback)(void *user_data, int index, const flowseq
 
 /* Translates N sentences in length-sorted batches, handing each sentence's hypotheses to
  * on_result as soon as every sentence before it is done: a program can write results as they come
- * while keeping input order. */
+ * while keeping input order. Its arguments are checked as flowseq_translate's are, and ON_RESULT
+ * must not be NULL (USER_DATA may be anything); nothing reaches on_result unless they all pass. */
 FLOWSEQ_API int flowseq_translate_each(flowseq_translator *t, const char *const *sources, int n,
                                        const flowseq_options *options, flowseq_result_callback on_result,
                                        void *user_data);
@@ -175,7 +225,10 @@ FLOWSEQ_API int flowseq_translate_each(flowseq_translator *t, const char *const 
 /* How likely the model finds given translations: logprob[i] = log p(target_i | source_i), and
  * logprob_per_token[i] the same over the target's tokens plus one for EOS (either array may be
  * NULL). A Transformer computes it exactly; FlowSeq estimates log p(y|x,T) + log P(T|x) by
- * importance weighting with options->iw_samples posterior samples (options->seed). */
+ * importance weighting with options->iw_samples posterior samples (options->seed). Fails when T,
+ * SOURCES, TARGETS, a sources[i] or a targets[i] is NULL (the arrays may be NULL when N is 0), N is
+ * negative, a sentence is not valid UTF-8, or an option is outside its limits; nothing is written
+ * to logprob or logprob_per_token then. */
 FLOWSEQ_API int flowseq_score(flowseq_translator *t, const char *const *sources, const char *const *targets, int n,
                               const flowseq_options *options, double *logprob, double *logprob_per_token);
 

@@ -1,15 +1,20 @@
 /* libflowseq's public interface (include/flowseq.h) on top of the decode layer: a translator is a
  * model directory opened by decode/runner.h, plus an optional teacher for rescoring; public options
- * become the decode layer's search options, and candidates become hypotheses with text. */
+ * become the decode layer's search options, and candidates become hypotheses with text. Every
+ * argument is checked here, before the layers below see it: they trust their callers. */
 #include "flowseq.h"
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "decode/rescore.h"
 #include "decode/runner.h"
 
@@ -32,13 +37,91 @@ void flowseq_set_logging(int enabled) {
   fs_log_quiet(!enabled);
 }
 
+/* ---- checking arguments ----------------------------------------------------------------------- */
+
+/* Records "FUNCTION: what" as the last error and returns -1. */
+static int refuse(const char *function, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(const char *function, const char *fmt, ...) {
+  char what[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  fs_error(FS_ERR_ARG, "%s: %s", function, what);
+  return -1;
+}
+
+/* A directory argument: NULL and "" are refused, and so is anything that exists but is not a
+ * directory; a path that does not exist is left to the runner, whose message names the file it
+ * looked for. */
+static int check_dir(const char *function, const char *name, const char *dir) {
+  struct stat st;
+  if (!dir) return refuse(function, "%s is NULL", name);
+  if (!*dir) return refuse(function, "%s is \"\": name a directory (\".\" for the current one)", name);
+  if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+    return refuse(function,
+                  "%s %s is not a directory (a model directory holds config.yaml, model.safetensors, "
+                  "spm.model)",
+                  name, dir);
+  return 0;
+}
+
+/* N sentences named NAME: N >= 0, the array there unless N is 0, and each sentence a string of
+ * valid UTF-8 (the rule of every line of the program's input, text/corpus.c). */
+static int check_sentences(const char *function, const char *name, const char *const *s, int n) {
+  if (n < 0) return refuse(function, "n is %d: the number of sentences cannot be negative", n);
+  if (n > 0 && !s) return refuse(function, "%s is NULL (n = %d)", name, n);
+  for (int i = 0; i < n; i++) {
+    if (!s[i]) return refuse(function, "%s[%d] is NULL", name, i);
+    if (fs_utf8_check(s[i], strlen(s[i]), "%s: %s[%d]", function, name, i) != FS_OK) return -1;
+  }
+  return 0;
+}
+
+/* An int option in [lo, hi]. */
+static int check_int(const char *function, const char *field, int v, int lo, int hi) {
+  if (v >= lo && v <= hi) return 0;
+  return refuse(function, "options->%s is %d: must be in [%d, %d]", field, v, lo, hi);
+}
+
+/* A float option in [0, hi] (NaN is not). */
+static int check_float(const char *function, const char *field, float v, double hi) {
+  if (v >= 0 && v <= hi) return 0;
+  return refuse(function, "options->%s is %g: must be in [0, %g]", field, v, hi);
+}
+
+/* Every field of the options against the header's limits, whatever the model and mode use. */
+static int check_options(const char *function, const flowseq_options *o) {
+  if (o->decoding != FLOWSEQ_ARGMAX && o->decoding != FLOWSEQ_NPD && o->decoding != FLOWSEQ_IWD)
+    return refuse(function, "options->decoding is %d: must be FLOWSEQ_ARGMAX, FLOWSEQ_NPD or FLOWSEQ_IWD",
+                  (int)o->decoding);
+  if (check_int(function, "lengths", o->lengths, 1, FLOWSEQ_MAX_LENGTHS) ||
+      check_int(function, "samples", o->samples, 1, FLOWSEQ_MAX_SAMPLES) ||
+      check_int(function, "iw_samples", o->iw_samples, 1, FLOWSEQ_MAX_SAMPLES) ||
+      check_int(function, "beam", o->beam, 1, FLOWSEQ_MAX_BEAM) ||
+      check_int(function, "n_best", o->n_best, 1, FLOWSEQ_MAX_BEAM) ||
+      check_int(function, "max_tokens", o->max_tokens, 1, FLOWSEQ_MAX_TOKENS) ||
+      check_int(function, "max_length", o->max_length, 1, FLOWSEQ_MAX_INPUT_TOKENS) ||
+      check_int(function, "max_sentences", o->max_sentences, 1, FLOWSEQ_MAX_ROWS) ||
+      check_float(function, "tau", o->tau, FLOWSEQ_MAX_TAU) ||
+      check_float(function, "length_penalty", o->length_penalty, FLOWSEQ_MAX_LENGTH_PENALTY) ||
+      check_float(function, "max_length_a", o->max_length_a, FLOWSEQ_MAX_LENGTH_A) ||
+      check_float(function, "max_length_b", o->max_length_b, FLOWSEQ_MAX_LENGTH_B))
+    return -1;
+  return 0;
+}
+
+/* A product of options (in 64 bits: each factor is an int) against FLOWSEQ_MAX_ROWS. */
+static int check_rows(const char *function, const char *what, int64_t rows) {
+  if (rows <= FLOWSEQ_MAX_ROWS) return 0;
+  return refuse(function, "options->%s = %lld decoder rows: at most FLOWSEQ_MAX_ROWS = %d", what, (long long)rows,
+                FLOWSEQ_MAX_ROWS);
+}
+
 /* ---- opening -------------------------------------------------------------------------------- */
 
 /* The teacher must be a Transformer with the student's tokenizer, and the student a FlowSeq model. */
 static fs_status check_teacher(const flowseq_translator *t, const char *model_dir, const char *teacher_dir) {
-  char sp[4096], tp[4096];
-  snprintf(sp, sizeof sp, "%s/spm.model", model_dir);
-  snprintf(tp, sizeof tp, "%s/spm.model", teacher_dir);
   if (t->model.model.type != FS_MODEL_FLOWSEQ)
     return fs_error(FS_ERR_ARG,
                     "teacher %s: a teacher ranks FlowSeq's candidates, and %s is an autoregressive "
@@ -49,7 +132,11 @@ static fs_status check_teacher(const flowseq_translator *t, const char *model_di
                     "teacher %s: not an autoregressive Transformer (its config.yaml has no "
                     "model.type: transformer)",
                     teacher_dir);
-  if (!fs_same_bytes(sp, tp))
+  char *sp = fs_runner_file(model_dir, "spm.model"), *tp = fs_runner_file(teacher_dir, "spm.model");
+  bool same = fs_same_bytes(sp, tp);
+  free(sp);
+  free(tp);
+  if (!same)
     return fs_error(FS_ERR_ARG,
                     "teacher %s: its spm.model differs from %s's: the teacher must share the "
                     "student's vocabulary",
@@ -61,9 +148,14 @@ static fs_status check_teacher(const flowseq_translator *t, const char *model_di
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
 flowseq_translator *flowseq_open(const char *model_dir, const flowseq_open_options *options) {
+  const char *function = "flowseq_open";
   flowseq_open_options o = options ? *options : (flowseq_open_options){0};
-  if (!model_dir) return fs_error(FS_ERR_ARG, "flowseq_open: no model directory given"), NULL;
-  if (o.arena_mb < 0) return fs_error(FS_ERR_ARG, "flowseq_open: arena_mb must be positive (0: 4096)"), NULL;
+  if (check_dir(function, "model_dir", model_dir) ||
+      (o.teacher_dir && check_dir(function, "options->teacher_dir", o.teacher_dir)))
+    return NULL;
+  if (o.arena_mb < 0 || o.arena_mb > FLOWSEQ_MAX_ARENA_MB)
+    return refuse(function, "options->arena_mb is %d: must be in [0, %d] (0: 4096)", o.arena_mb, FLOWSEQ_MAX_ARENA_MB),
+           NULL;
   int arena_mb = o.arena_mb ? o.arena_mb : 4096;
   flowseq_translator *t = calloc(1, sizeof *t);
   if (!t) return fs_error(FS_ERR_MEMORY, "flowseq_open: out of memory"), NULL;
@@ -93,7 +185,10 @@ void flowseq_close(flowseq_translator *t) {
   free(t);
 }
 
-int flowseq_is_autoregressive(const flowseq_translator *t) { return t->model.model.type == FS_MODEL_TRANSFORMER; }
+int flowseq_is_autoregressive(const flowseq_translator *t) {
+  if (!t) return refuse("flowseq_is_autoregressive", "t is NULL");
+  return t->model.model.type == FS_MODEL_TRANSFORMER;
+}
 
 /* ---- options -------------------------------------------------------------------------------- */
 
@@ -122,21 +217,20 @@ flowseq_options flowseq_default_options(flowseq_decoding decoding) {
                            .progress = 1};
 }
 
-/* The decode layer's options for public ones, checked. */
-static fs_status run_options(flowseq_translator *t, const flowseq_options *o, fs_run_options *run) {
-  if (o->decoding != FLOWSEQ_ARGMAX && o->decoding != FLOWSEQ_NPD && o->decoding != FLOWSEQ_IWD)
-    return fs_error(FS_ERR_ARG, "decoding must be FLOWSEQ_ARGMAX, FLOWSEQ_NPD or FLOWSEQ_IWD (got %d)",
-                    (int)o->decoding);
-  if (o->lengths < 1 || o->samples < 1 || o->iw_samples < 1 || o->beam < 1 || o->n_best < 1 || o->max_tokens < 1 ||
-      o->max_length < 1 || !(o->tau >= 0) || !(o->length_penalty >= 0) || !(o->max_length_a >= 0) ||
-      !(o->max_length_b >= 0))
-    return fs_error(FS_ERR_ARG,
-                    "lengths, samples, iw_samples, beam, n_best, max_tokens and max_length must be "
-                    "positive; tau, length_penalty, max_length_a and max_length_b non-negative");
+/* The decode layer's options for public ones, checked for translating with t. */
+static int run_options(const char *function, flowseq_translator *t, const flowseq_options *o, fs_run_options *run) {
+  if (check_options(function, o)) return -1;
+  if (t->model.model.type == FS_MODEL_FLOWSEQ) {
+    int64_t candidates = (int64_t)o->lengths * o->samples;
+    if (o->decoding == FLOWSEQ_NPD && check_rows(function, "lengths x samples", candidates)) return -1;
+    if (o->decoding == FLOWSEQ_IWD &&
+        check_rows(function, "lengths x samples x iw_samples", candidates * o->iw_samples))
+      return -1;
+  }
   if (o->rescore && !t->has_teacher)
-    return fs_error(FS_ERR_ARG, "rescore needs a teacher: open the model with flowseq_open_options.teacher_dir");
+    return refuse(function, "options->rescore needs a teacher: open the model with flowseq_open_options.teacher_dir");
   if (o->rescore && o->decoding == FLOWSEQ_ARGMAX)
-    return fs_error(FS_ERR_ARG, "rescore ranks the candidates of FLOWSEQ_NPD or FLOWSEQ_IWD; argmax has one");
+    return refuse(function, "options->rescore ranks the candidates of FLOWSEQ_NPD or FLOWSEQ_IWD; argmax has one");
   fs_decode_options *d = &run->search.flowseq;
   *d = fs_decode_defaults(decode_mode(o->decoding));
   d->lengths = o->lengths;
@@ -155,7 +249,7 @@ static fs_status run_options(flowseq_translator *t, const flowseq_options *o, fs
   run->max_tokens = o->max_tokens;
   run->max_length = o->max_length;
   run->quiet = !o->progress;
-  return FS_OK;
+  return 0;
 }
 
 /* ---- translating ---------------------------------------------------------------------------- */
@@ -205,15 +299,21 @@ static fs_status hand_on(void *ctx, int index, const fs_candidate *c, int n, int
   return s;
 }
 
-int flowseq_translate_each(flowseq_translator *t, const char *const *sources, int n, const flowseq_options *options,
-                           flowseq_result_callback on_result, void *user_data) {
+/* flowseq_translate_each, failing in the name of `function`. */
+static int translate_each(const char *function, flowseq_translator *t, const char *const *sources, int n,
+                          const flowseq_options *options, flowseq_result_callback on_result, void *user_data) {
   flowseq_options o = options ? *options : flowseq_default_options(FLOWSEQ_ARGMAX);
   fs_run_options run;
-  if (!t || n < 0 || (n && !sources) || !on_result)
-    return fs_error(FS_ERR_ARG, "flowseq_translate_each: needs a translator, N >= 0 sources and a callback"), -1;
-  if (run_options(t, &o, &run) != FS_OK) return -1;
+  if (!t) return refuse(function, "t is NULL");
+  if (!on_result) return refuse(function, "on_result is NULL");
+  if (check_sentences(function, "sources", sources, n) || run_options(function, t, &o, &run)) return -1;
   result_adapter a = {t, &o, on_result, user_data};
   return fs_runner_decode(&t->model, sources, n, &run, hand_on, &a) == FS_OK ? 0 : -1;
+}
+
+int flowseq_translate_each(flowseq_translator *t, const char *const *sources, int n, const flowseq_options *options,
+                           flowseq_result_callback on_result, void *user_data) {
+  return translate_each("flowseq_translate_each", t, sources, n, options, on_result, user_data);
 }
 
 typedef struct {
@@ -231,11 +331,14 @@ static int collect(void *user_data, int index, const flowseq_hypothesis *h, int 
 
 int flowseq_translate(flowseq_translator *t, const char *const *sources, int n, const flowseq_options *options,
                       char **translations) {
-  if (!translations) return fs_error(FS_ERR_ARG, "flowseq_translate: no array for the translations"), -1;
+  const char *function = "flowseq_translate";
+  if (n > 0 && !translations) return refuse(function, "translations is NULL (n = %d)", n);
+  for (int i = 0; i < n; i++) translations[i] = NULL;
   flowseq_options o = options ? *options : flowseq_default_options(FLOWSEQ_ARGMAX);
+  if (check_options(function, &o)) return -1; /* n_best too, which one translation a sentence sets to 1 */
   o.n_best = 1;
   collected c = {translations, 0};
-  if (flowseq_translate_each(t, sources, n, &o, collect, &c) == 0) return 0;
+  if (translate_each(function, t, sources, n, &o, collect, &c) == 0) return 0;
   for (int i = 0; i < c.done; i++) free(translations[i]), translations[i] = NULL;
   return -1;
 }
@@ -278,19 +381,24 @@ static fs_status score_batch(flowseq_translator *t, const fs_source *src, const 
 
 int flowseq_score(flowseq_translator *t, const char *const *sources, const char *const *targets, int n,
                   const flowseq_options *options, double *logprob, double *logprob_per_token) {
+  const char *function = "flowseq_score";
   flowseq_options o = options ? *options : flowseq_default_options(FLOWSEQ_ARGMAX);
-  if (!t || n < 0 || (n && (!sources || !targets)))
-    return fs_error(FS_ERR_ARG, "flowseq_score: needs a translator and N >= 0 sources and targets"), -1;
-  if (o.iw_samples < 1 || o.max_sentences < 1)
-    return fs_error(FS_ERR_ARG, "flowseq_score: iw_samples and max_sentences must be positive"), -1;
+  if (!t) return refuse(function, "t is NULL");
+  if (check_sentences(function, "sources", sources, n) || check_sentences(function, "targets", targets, n) ||
+      check_options(function, &o))
+    return -1;
+  /* a FlowSeq batch scores each pair with iw_samples posterior samples */
+  if (t->model.model.type == FS_MODEL_FLOWSEQ &&
+      check_rows(function, "max_sentences x iw_samples", (int64_t)o.max_sentences * o.iw_samples))
+    return -1;
   fs_source *src = calloc(n ? n : 1, sizeof *src), *tgt = calloc(n ? n : 1, sizeof *tgt);
   fs_status s = src && tgt ? FS_OK : fs_error(FS_ERR_MEMORY, "flowseq_score: out of memory for %d pairs", n);
   for (int i = 0; s == FS_OK && i < n; i++) {
     s = fs_spm_encode(t->model.spm, sources[i], &src[i].ids, &src[i].n);
     if (s == FS_OK) s = fs_spm_encode(t->model.spm, targets[i], &tgt[i].ids, &tgt[i].n);
   }
-  for (int first = 0; s == FS_OK && first < n; first += o.max_sentences) {
-    int rows = n - first < o.max_sentences ? n - first : o.max_sentences;
+  for (int first = 0, rows = 0; s == FS_OK && first < n; first += rows) { /* first + rows <= n: no overflow */
+    rows = n - first < o.max_sentences ? n - first : o.max_sentences;
     s = score_batch(t, src + first, tgt + first, rows, &o, logprob ? logprob + first : NULL,
                     logprob_per_token ? logprob_per_token + first : NULL);
   }

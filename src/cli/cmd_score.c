@@ -36,9 +36,9 @@ int cmd_score(int argc, char **argv) {
     if (!strcmp(o, "-m")) model = v;
     else if (!strcmp(o, "-s")) src_path = v;
     else if (!strcmp(o, "-t")) tgt_path = v;
-    else if (!strcmp(o, "--iw-samples")) ok = cli_int("score", o, v, 1, 1000, &K);
+    else if (!strcmp(o, "--iw-samples")) ok = cli_int("score", o, v, 1, FLOWSEQ_MAX_SAMPLES, &K);
     else if (!strcmp(o, "--seed")) ok = cli_u64("score", o, v, &seed);
-    else if (!strcmp(o, "--batch")) ok = cli_int("score", o, v, 1, 1 << 20, &rows_per_batch);
+    else if (!strcmp(o, "--batch")) ok = cli_int("score", o, v, 1, FLOWSEQ_MAX_ROWS, &rows_per_batch);
     if (!ok) return 2;
   }
   if (!model || !src_path || !tgt_path || K < 1 || rows_per_batch < 1)

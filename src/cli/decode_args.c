@@ -65,26 +65,29 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
       if (!lengths_set) d->lengths = m.lengths;
       if (!samples_set) d->samples = m.samples;
       if (!tau_set) d->tau = m.tau;
-    } else if (!strcmp(o, "--lengths")) ok = cli_int(command, o, v, 1, 100, &d->lengths), lengths_set = true;
-    else if (!strcmp(o, "--samples")) ok = cli_int(command, o, v, 1, 1000, &d->samples), samples_set = true;
+    } else if (!strcmp(o, "--lengths"))
+      ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_LENGTHS, &d->lengths), lengths_set = true;
+    else if (!strcmp(o, "--samples"))
+      ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_SAMPLES, &d->samples), samples_set = true;
     else if (!strcmp(o, "--tau"))
-      ok = cli_double(command, o, v, 0, 100, &tau), d->tau = (float)tau, tau_set = a->tau_given = true;
-    else if (!strcmp(o, "--iw-samples")) ok = cli_int(command, o, v, 1, 1000, &d->iw_samples);
+      ok = cli_double(command, o, v, 0, FLOWSEQ_MAX_TAU, &tau), d->tau = (float)tau, tau_set = a->tau_given = true;
+    else if (!strcmp(o, "--iw-samples")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_SAMPLES, &d->iw_samples);
     else if (!strcmp(o, "--seed")) {
       unsigned long long seed = 0;
       ok = cli_u64(command, o, v, &seed);
       d->seed = seed;
-    } else if (!strcmp(o, "--max-tokens")) ok = cli_int(command, o, v, 1, 1 << 24, &d->max_tokens);
-    else if (!strcmp(o, "--max-length")) ok = cli_int(command, o, v, 1, 1 << 20, &d->max_length);
-    else if (!strcmp(o, "--arena-mb")) ok = cli_int(command, o, v, 1, 1 << 22, &a->arena_mb);
-    else if (!strcmp(o, "-n")) ok = cli_int(command, o, v, 1, 1000, &a->n_best);
+    } else if (!strcmp(o, "--max-tokens")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_TOKENS, &d->max_tokens);
+    else if (!strcmp(o, "--max-length")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_INPUT_TOKENS, &d->max_length);
+    else if (!strcmp(o, "--arena-mb")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_ARENA_MB, &a->arena_mb);
+    else if (!strcmp(o, "-n")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_BEAM, &a->n_best);
     else if (!strcmp(o, "--rescore")) a->rescore = v;
-    else if (!strcmp(o, "--beam")) ok = cli_int(command, o, v, 1, 1000, &d->beam);
-    else if (!strcmp(o, "--lenpen")) ok = cli_double(command, o, v, 0, 100, &number), d->length_penalty = (float)number;
+    else if (!strcmp(o, "--beam")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_BEAM, &d->beam);
+    else if (!strcmp(o, "--lenpen"))
+      ok = cli_double(command, o, v, 0, FLOWSEQ_MAX_LENGTH_PENALTY, &number), d->length_penalty = (float)number;
     else if (!strcmp(o, "--max-len-a"))
-      ok = cli_double(command, o, v, 0, 1000, &number), d->max_length_a = (float)number;
+      ok = cli_double(command, o, v, 0, FLOWSEQ_MAX_LENGTH_A, &number), d->max_length_a = (float)number;
     else if (!strcmp(o, "--max-len-b"))
-      ok = cli_double(command, o, v, 0, 1 << 20, &number), d->max_length_b = (float)number;
+      ok = cli_double(command, o, v, 0, FLOWSEQ_MAX_LENGTH_B, &number), d->max_length_b = (float)number;
     if (!ok) return 2;
   }
   if (!a->model) return fprintf(stderr, "flowseq %s: -m MODEL_DIR is required\n", command), 2;

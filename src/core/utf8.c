@@ -1,7 +1,9 @@
 /* UTF-8 validation shared by every reader of user text: the implementation; core/utf8.h describes the interface. */
 #include "core/utf8.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 
 bool fs_utf8_valid(const char *str, size_t n, size_t *bad_offset) {
   const unsigned char *s = (const unsigned char *)str;
@@ -25,4 +27,15 @@ bool fs_utf8_valid(const char *str, size_t n, size_t *bad_offset) {
     i += len;
   }
   return true;
+}
+
+fs_status fs_utf8_check(const char *s, size_t n, const char *where_fmt, ...) {
+  size_t bad;
+  if (fs_utf8_valid(s, n, &bad)) return FS_OK;
+  char where[1024];
+  va_list ap;
+  va_start(ap, where_fmt);
+  vsnprintf(where, sizeof where, where_fmt, ap);
+  va_end(ap);
+  return fs_error(FS_ERR_FORMAT, "%s: invalid UTF-8 at byte %zu", where, bad + 1);
 }

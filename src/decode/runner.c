@@ -6,26 +6,36 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 #include "model/model_dir.h"
+
+char *fs_runner_file(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *path = fs_malloc(n);
+  snprintf(path, n, "%s/%s", dir, name);
+  return path;
+}
 
 fs_status fs_runner_open(fs_runner *r, const char *dir, int arena_mb) {
   memset(r, 0, sizeof *r);
   const char *needed[] = {"config.yaml", "model.safetensors", "spm.model"};
-  char path[2048];
   for (int i = 0; i < 3; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, needed[i]);
-    if (access(path, R_OK))
-      return fs_error(FS_ERR_IO, "%s: missing (a model directory holds config.yaml, model.safetensors, spm.model)",
-                      path);
+    char *path = fs_runner_file(dir, needed[i]);
+    bool missing = access(path, R_OK) != 0;
+    if (missing)
+      fs_error(FS_ERR_IO, "%s: missing (a model directory holds config.yaml, model.safetensors, spm.model)", path);
+    free(path);
+    if (missing) return FS_ERR_IO;
   }
   const fs_backend *be = fs_backend_default();
   FS_TRY(fs_model_dir_load(dir, be, FS_PARAMS_NO_GRADIENTS, &r->cfg, &r->model));
-  snprintf(path, sizeof path, "%s/spm.model", dir);
+  char *path = fs_runner_file(dir, "spm.model");
   fs_status s = fs_spm_load(path, &r->spm);
   if (s == FS_OK && fs_spm_vocab_size(r->spm) != r->cfg.model.vocab)
     s = fs_error(FS_ERR_FORMAT, "%s: the tokenizer has %d pieces but config.yaml says model.vocab = %d", path,
                  fs_spm_vocab_size(r->spm), r->cfg.model.vocab);
+  free(path);
   if (s == FS_OK) s = fs_engine_init(&r->engine, be, (size_t)arena_mb << 20, 256 << 20);
   if (s != FS_OK) fs_runner_close(r);
   return s;

@@ -27,6 +27,9 @@ typedef struct {
 fs_status fs_runner_open(fs_runner *r, const char *dir, int arena_mb);
 void fs_runner_close(fs_runner *r);
 
+/* DIR/NAME, malloc'd, whatever their length (a path cut to a buffer would name another file). */
+char *fs_runner_file(const char *dir, const char *name);
+
 /* ---- encode --------------------------------------------------------------------------------- */
 
 typedef struct {

@@ -22,11 +22,7 @@ fs_status fs_lines_read(const char *path, fs_lines *out) {
   ssize_t len;
   fs_status s = FS_OK;
   while ((len = getline(&line, &cap, f)) >= 0) {
-    size_t bad;
-    if (!fs_utf8_valid(line, (size_t)len, &bad)) {
-      s = fs_error(FS_ERR_FORMAT, "%s:%d: invalid UTF-8 at byte %zu", path, out->count + 1, bad + 1);
-      break;
-    }
+    if ((s = fs_utf8_check(line, (size_t)len, "%s:%d", path, out->count + 1)) != FS_OK) break;
     if (memchr(line, '\0', (size_t)len)) {
       s = fs_error(FS_ERR_FORMAT, "%s:%d: NUL byte in text", path, out->count + 1);
       break;
@@ -104,10 +100,7 @@ fs_status fs_lines_read_columns(FILE *in, fs_lines **systems, int *n_systems) {
     size_t len = strcspn(line, "\r\n");
     char *next = line + len + (line[len] == '\r' && line[len + 1] == '\n' ? 2 : line[len] ? 1 : 0);
     line[len] = '\0';
-    size_t bad;
-    if (!fs_utf8_valid(line, len, &bad))
-      s = fs_error(FS_ERR_FORMAT, "<stdin>:%d: invalid UTF-8 at byte %zu", line_no, bad + 1);
-    else {
+    if ((s = fs_utf8_check(line, len, "<stdin>:%d", line_no)) == FS_OK) {
       py_rstrip(line);
       s = split_columns(line, line_no, systems, n_systems);
     }

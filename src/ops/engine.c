@@ -17,6 +17,7 @@ fs_status fs_engine_init(fs_engine *e, const fs_backend *be, size_t device_bytes
     if (dev) be->free(dev);
     free(host);
     free(e->tape);
+    memset(e, 0, sizeof *e); /* fs_engine_free may follow: the model runner closes all it opened */
     return fs_error(FS_ERR_MEMORY, "cannot allocate the engine's arenas (%zu MiB on %s, %zu MiB host)",
                     device_bytes >> 20, be->name, host_bytes >> 20);
   }

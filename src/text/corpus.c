@@ -136,9 +136,7 @@ fs_status fs_line_reader_next(fs_line_reader *r, char **sentence) {
     char *buf = r->buf;
     if (len && buf[len - 1] == '\n') buf[--len] = '\0';
     if (len && buf[len - 1] == '\r') buf[--len] = '\0';
-    size_t bad;
-    if (!fs_utf8_valid(buf, len, &bad))
-      return fs_error(FS_ERR_FORMAT, "%s:%d: invalid UTF-8 at byte %zu", r->path, r->line_no, bad + 1);
+    FS_TRY(fs_utf8_check(buf, len, "%s:%d", r->path, r->line_no));
     if (r->sgml) {
       if (!(*sentence = sgml_segment(buf))) continue;
     } else if (r->column) {

@@ -65,7 +65,7 @@ static void check_errors(flowseq_translator *t) {
             "rescore without a teacher: %s", flowseq_last_error());
   o = flowseq_default_options(FLOWSEQ_ARGMAX);
   o.lengths = 0;
-  CHECK_MSG(flowseq_translate(t, sources, N, &o, out) == -1 && strstr(flowseq_last_error(), "positive"),
+  CHECK_MSG(flowseq_translate(t, sources, N, &o, out) == -1 && strstr(flowseq_last_error(), "options->lengths"),
             "lengths 0: %s", flowseq_last_error());
   CHECK_MSG(flowseq_translate_each(t, sources, N, NULL, stop_at_once, NULL) == -1 &&
                 strstr(flowseq_last_error(), "stopped by the callback"),
