@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "backend/cpu/blas_core.h"
+#include "backend/cpu/threads.h"
 #include "cli/commands.h"
 
 typedef struct {
@@ -30,12 +31,15 @@ static void usage(FILE *out) {
           "flowseq: non-autoregressive neural machine translation with generative flows\n\n"
           "usage: flowseq <command> [options]   (flowseq <command> --help for details)\n"
           "       flowseq --version\n\n"
+          "--threads N on any command: compute with N threads (default: OMP_NUM_THREADS, else the\n"
+          "cores this process may use, after its CPU affinity and cgroup quota)\n\n"
           "commands:\n");
   for (int i = 0; i < n_commands; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv) {
-  fs_blas_select(argv); /* may restart the program with a better OpenBLAS kernel */
+  fs_blas_select(argv);                        /* may restart the program with a better OpenBLAS kernel */
+  if (fs_threads_setup(&argc, argv)) return 2; /* may restart it with a bounded OpenMP spin */
   if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
     printf("flowseq %s\n", FLOWSEQ_VERSION);
     return 0;

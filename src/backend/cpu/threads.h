@@ -1,0 +1,29 @@
+/* How many CPU threads flowseq computes with, and how they wait for each other.
+ *
+ * Waiting: OpenMP threads that reach a barrier first spin for a while before they sleep (libgomp:
+ * about 300000 polls). On a quiet machine that saves a wake-up; beside other busy processes it
+ * is a disaster: the spinning thread holds a core while the thread it waits for is descheduled,
+ * and decoding, which crosses a barrier per operation, ran 5x slower beside one busy loop and
+ * 56x beside two on 2 cores. libgomp reads its wait policy from the environment once, when it is
+ * loaded, so the program restarts itself once with a short bounded spin (GOMP_SPINCOUNT) unless
+ * the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT. A program linking libflowseq sets them itself
+ * (include/flowseq.h).
+ *
+ * Thread count: `--threads N` on any command, else OMP_NUM_THREADS, else the cores this process
+ * may use: its CPU affinity, capped by a cgroup CPU quota (containers, systemd slices). */
+#ifndef FLOWSEQ_BACKEND_CPU_THREADS_H
+#define FLOWSEQ_BACKEND_CPU_THREADS_H
+
+/* The spin count the program restarts with; docs/architecture.md#threads gives the measurements. */
+#define FS_SPIN_COUNT "10000"
+
+/* Removes `--threads N` from argv (updating *argc) and applies it, or the default above, to OpenMP
+ * and OpenBLAS; restarts the program (execv of /proc/self/exe, same argv) when the wait policy is
+ * not set yet. Returns 0, or 2 after printing an error for a bad --threads value. */
+int fs_threads_setup(int *argc, char **argv);
+
+/* The cores this process may use: its affinity mask's count, capped by the cgroup v2 (cpu.max) or
+ * v1 (cpu.cfs_quota_us / cpu.cfs_period_us) quota rounded up; at least 1. */
+int fs_threads_available(void);
+
+#endif
