@@ -214,6 +214,7 @@ flowseq_options flowseq_default_options(flowseq_decoding decoding) {
                            .max_tokens = 1024,
                            .max_length = 250,
                            .max_sentences = 32,
+                           .collapse_repeats = 1,
                            .progress = 1};
 }
 
@@ -286,7 +287,8 @@ static fs_status hand_on(void *ctx, int index, const fs_candidate *c, int n, int
   if (s == FS_OK) qsort(order, n, sizeof *order, by_rank);
   for (int i = 0; s == FS_OK && i < keep; i++) {
     const fs_candidate *x = order[i].c;
-    char *text = fs_runner_text(&a->t->model, x, a->o->collapse_repeats);
+    bool collapse = a->o->collapse_repeats && a->t->model.model.type == FS_MODEL_FLOWSEQ;
+    char *text = fs_runner_text(&a->t->model, x, collapse);
     if (!text) s = fs_error(FS_ERR_MEMORY, "cannot detokenize the output of line %d", index + 1);
     h[i] = (flowseq_hypothesis){
         text, x->output_length, -x->score, x->length_logprob, x->prior_logprob, x->decoder_logprob};

@@ -6,7 +6,7 @@
 
 static const char *usage_text =
     "usage: flowseq sample -m MODEL_DIR -n N [-i FILE] [-o FILE] [--lengths L] [--tau T] [--seed S]\n"
-    "                     [--rescore TEACHER_DIR] [--beam K] [--collapse-repeats]\n\n"
+    "                     [--rescore TEACHER_DIR] [--beam K] [--no-collapse-repeats]\n\n"
     "Writes N translations per input sentence in Moses n-best format, best first. A FlowSeq model\n"
     "decodes L top lengths x N/L latent samples at temperature T (default L 1, T 1.0):\n"
     "  id ||| text ||| len=log P(T|x) prior=log p(z|x) dec=log p(y|z,x) ||| total\n"

@@ -27,7 +27,8 @@ static const char *usage_text =
     "                           (npd: lengths x samples; iwd: x --iw-samples too) (1024; more on a GPU)\n"
     "  --max-length N           longer inputs are truncated with a warning (250 tokens, at most\n"
     "                           what the model's position table takes)\n"
-    "  --collapse-repeats       drop each output token equal to the one before it (\"a a man\")\n"
+    "  --no-collapse-repeats    keep FlowSeq's repeated tokens: by default each output token equal to\n"
+    "                           the one before it is dropped (\"a a man\" -> \"a man\"; --collapse-repeats)\n"
     "  --arena-mb N             activation memory (4096)\n"
     "  --quiet                  no progress on stderr\n";
 

@@ -30,8 +30,8 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
       a->quiet = true;
       continue;
     }
-    if (!strcmp(o, "--collapse-repeats")) {
-      a->options.collapse_repeats = 1;
+    if (!strcmp(o, "--collapse-repeats") || !strcmp(o, "--no-collapse-repeats")) {
+      a->options.collapse_repeats = !strcmp(o, "--collapse-repeats");
       continue;
     }
     static const char *const value_options[] = {

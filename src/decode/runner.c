@@ -255,5 +255,13 @@ char *fs_runner_text(const fs_runner *r, const fs_candidate *c, bool collapse_re
   char *text = NULL;
   fs_status s = fs_spm_decode(r->spm, collapsed ? collapsed : c->tokens, n, &text);
   free(collapsed);
-  return s == FS_OK ? text : NULL;
+  if (s != FS_OK) return NULL;
+  /* a piece that decodes to a lone word boundary beside another ("a ▁ dog") leaves two spaces;
+   * parallel decoders emit those, and no translation needs them */
+  char *out = text;
+  for (const char *p = text; *p; p++)
+    if (*p != ' ' || (out > text && out[-1] != ' ')) *out++ = *p;
+  if (out > text && out[-1] == ' ') out--;
+  *out = '\0';
+  return text;
 }

@@ -103,7 +103,8 @@ fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const 
 /* Detokenized text of a candidate's output (tokens before the first EOS), malloc'd (NULL when out
  * of memory). With collapse_repeats, a token equal to the one before it is dropped first: parallel
  * decoders tend to emit the same token at neighbouring positions ("a a man"), and removing those
- * is the usual post-processing of non-autoregressive output (Gu et al. 2018, Lee et al. 2018). */
+ * is the usual post-processing of non-autoregressive output (Gu et al. 2018, Lee et al. 2018).
+ * Runs of spaces become one, and the text is trimmed. */
 char *fs_runner_text(const fs_runner *r, const fs_candidate *c, bool collapse_repeats);
 
 /* Removes each token equal to its predecessor in place; returns the new length. */
