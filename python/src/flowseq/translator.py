@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, List, NamedTuple, Optional, Tuple, Union, overload
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Tuple, Union, overload
 
 from . import _native
 from . import options as _options
@@ -143,7 +143,7 @@ class Translator:
             raise Error(f"the translator of {self.model_dir} is closed")
         return self._handle
 
-    def _c_options(self, method: str, allowed: Any, given: dict) -> _native.Options:  # type: ignore[type-arg]
+    def _c_options(self, method: str, allowed: FrozenSet[str], given: Dict[str, Any]) -> _native.Options:
         return _options.to_c(method, allowed, given, str(self.model_dir), self.is_autoregressive)
 
     # ---- translating ---------------------------------------------------------------------------
