@@ -74,7 +74,10 @@
  * Threads. A translator holds its own weights and working memory; calls on one translator must not
  * overlap, so give each thread its own translator (two translators of the same directory hold the
  * weights twice). The last error is kept per thread. Computation itself uses OpenMP and OpenBLAS
- * threads (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS).
+ * threads (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS). Export GOMP_SPINCOUNT=10000 (or
+ * OMP_WAIT_POLICY=passive) before starting a program that shares its cores with other busy work:
+ * by default OpenMP threads spin at every barrier, and decoding then slows down 5-56 times beside
+ * one or two busy processes on 2 cores. The flowseq program and the Python package set it.
  *
  * CPU kernels. The `flowseq` program restarts itself once with the fastest OpenBLAS kernel the CPU
  * runs; a library cannot do that for its host program. `flowseq info` prints the kernel OpenBLAS

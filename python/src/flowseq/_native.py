@@ -83,6 +83,11 @@ RESULT_CALLBACK = ctypes.CFUNCTYPE(
 _strings = ctypes.POINTER(ctypes.c_char_p)
 _doubles = ctypes.POINTER(ctypes.c_double)
 
+# OpenMP threads that spin at barriers hold a core while the thread they wait for is descheduled:
+# beside other busy processes decoding ran 5-56x slower. libgomp reads its wait policy once, when
+# it is loaded (here, with the library), so a bounded spin is chosen now unless the user chose.
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["GOMP_SPINCOUNT"] = "10000"
 lib = ctypes.CDLL(_library_path())
 _signatures = {
     "flowseq_version": (ctypes.c_char_p, []),

@@ -28,7 +28,7 @@ class SampleOptions(TypedDict, total=False):
     max_length_b: float
     max_tokens: int  # tokens per batch, a source token counted once per candidate row
     max_length: int  # longer inputs are cut to this many tokens
-    collapse_repeats: bool  # drop each output token equal to the one before it
+    collapse_repeats: bool  # FlowSeq: drop each output token equal to the one before it (default True)
     progress: bool  # lines/s on the log while translating (with set_logging(True))
 
 
