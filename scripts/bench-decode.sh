@@ -3,7 +3,8 @@
 # sentence by source length bucket (<=10, <=20, <=40, <=80 subword tokens) for each decoding mode
 # at batch 1 and batched; then sacreBLEU and chrF of each mode on the whole test set. Modes: a
 # FlowSeq model's argmax, npd (3x5) and iwd (3x1, K=4); an autoregressive Transformer's greedy
-# and beam 4. --teacher DIR (a Transformer) adds the teacher's greedy and beam 4 and FlowSeq's npd
+# and beam 4; with the BLEU, the share of lines with a word repeated next to itself
+# (eval/errors.sh). --teacher DIR (a Transformer) adds the teacher's greedy and beam 4 and FlowSeq's npd
 # and iwd ranked by the teacher (--rescore) to a FlowSeq model's modes.
 #   scripts/bench-decode.sh [MODEL_DIR] [--teacher DIR] [--lines N] [--baseline REV [--rounds R]]
 # Default model: models/flowseq-small-multi30k (the bundled one). --lines N times only the first
@@ -153,11 +154,13 @@ for m in "${modes[@]}"; do
   done
 done
 echo
-printf '%-16s %8s  %s\n' mode "sent/s" "sacreBLEU and chrF on test_2016 ($(wc -l <"$tmp/src") lines, batched)"
+printf '%-16s %8s %9s  %s\n' mode "sent/s" "repeated" "sacreBLEU and chrF on test_2016 ($(wc -l <"$tmp/src") lines, batched)"
 for m in "${modes[@]}"; do
   mode_parts "$m"
   # shellcheck disable=SC2086
   s=$(elapsed "$bin" translate -m "$dir" -i "$tmp/src" -o "$tmp/hyp" --quiet $opts) || exit 1
-  printf '%-16s %8.2f  %s\n' "$name" "$(awk -v n="$(wc -l <"$tmp/src")" -v s="$s" 'BEGIN { print n / s }')" \
+  # the share of lines with a word repeated next to itself (eval/errors.sh)
+  repeated=$(FLOWSEQ_BIN=$bin eval/errors.sh "$tmp/hyp" | awk '/^repeated word/ { print $(NF - 1) "%" }')
+  printf '%-16s %8.2f %9s  %s\n' "$name" "$(awk -v n="$(wc -l <"$tmp/src")" -v s="$s" 'BEGIN { print n / s }')" "$repeated" \
     "$("$bin" bleu "$tmp/ref" -i "$tmp/hyp" -m bleu chrf -f text | tr '\n' ' ')"
 done
