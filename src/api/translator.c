@@ -1,6 +1,7 @@
 /* libflowseq's public interface (include/flowseq.h) on top of the decode layer: a translator is a
  * model directory opened by decode/runner.h, plus an optional teacher for rescoring; public options
- * become the decode layer's search options, and candidates become hypotheses with text. */
+ * become the decode layer's search options, and candidates become hypotheses with text. Also the
+ * flowseq program's streaming translation (api/stream.h). */
 #include "flowseq.h"
 
 #include <pthread.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/stream.h"
 #include "core/log.h"
 #include "decode/rescore.h"
 #include "decode/runner.h"
@@ -164,6 +166,8 @@ static fs_status run_options(flowseq_translator *t, const flowseq_options *o, fs
   run->max_tokens = o->max_tokens;
   run->max_length = o->max_length;
   run->quiet = !o->progress;
+  run->window_lines = FS_WINDOW_LINES;
+  run->window_bytes = FS_WINDOW_BYTES;
   return FS_OK;
 }
 
@@ -223,6 +227,17 @@ int flowseq_translate_each(flowseq_translator *t, const char *const *sources, in
   if (run_options(t, &o, &run) != FS_OK) return -1;
   result_adapter a = {t, &o, on_result, user_data};
   return fs_runner_decode(&t->model, sources, n, &run, hand_on, &a) == FS_OK ? 0 : -1;
+}
+
+int fs_translate_stream(flowseq_translator *t, fs_translate_next_line next_line, void *line_ctx,
+                        const flowseq_options *options, flowseq_result_callback on_result, void *user_data) {
+  flowseq_options o = options ? *options : flowseq_default_options(FLOWSEQ_ARGMAX);
+  fs_run_options run;
+  if (!t || !next_line || !on_result)
+    return fs_error(FS_ERR_ARG, "fs_translate_stream: needs a translator, a line source and a callback"), -1;
+  if (run_options(t, &o, &run) != FS_OK) return -1;
+  result_adapter a = {t, &o, on_result, user_data};
+  return fs_runner_decode_stream(&t->model, next_line, line_ctx, &run, hand_on, &a) == FS_OK ? 0 : -1;
 }
 
 typedef struct {
