@@ -1,7 +1,8 @@
 /* libflowseq's public interface (include/flowseq.h) on top of the decode layer: a translator is a
  * model directory opened by decode/runner.h, plus an optional teacher for rescoring; public options
  * become the decode layer's search options, and candidates become hypotheses with text. Every
- * argument is checked here, before the layers below see it: they trust their callers. */
+ * argument is checked here, before the layers below see it: they trust their callers. Also the
+ * flowseq program's streaming translation (api/stream.h). */
 #include "flowseq.h"
 
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "api/stream.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/utf8.h"
@@ -250,6 +252,8 @@ static int run_options(const char *function, flowseq_translator *t, const flowse
   run->max_tokens = o->max_tokens;
   run->max_length = o->max_length;
   run->quiet = !o->progress;
+  run->window_lines = FS_WINDOW_LINES;
+  run->window_bytes = FS_WINDOW_BYTES;
   return 0;
 }
 
@@ -316,6 +320,17 @@ static int translate_each(const char *function, flowseq_translator *t, const cha
 int flowseq_translate_each(flowseq_translator *t, const char *const *sources, int n, const flowseq_options *options,
                            flowseq_result_callback on_result, void *user_data) {
   return translate_each("flowseq_translate_each", t, sources, n, options, on_result, user_data);
+}
+
+int fs_translate_stream(flowseq_translator *t, fs_translate_next_line next_line, void *line_ctx,
+                        const flowseq_options *options, flowseq_result_callback on_result, void *user_data) {
+  const char *function = "fs_translate_stream";
+  flowseq_options o = options ? *options : flowseq_default_options(FLOWSEQ_ARGMAX);
+  fs_run_options run;
+  if (!t || !next_line || !on_result) return refuse(function, "needs a translator, a line source and a callback");
+  if (run_options(function, t, &o, &run)) return -1;
+  result_adapter a = {t, &o, on_result, user_data};
+  return fs_runner_decode_stream(&t->model, next_line, line_ctx, &run, hand_on, &a) == FS_OK ? 0 : -1;
 }
 
 typedef struct {

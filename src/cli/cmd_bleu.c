@@ -7,8 +7,10 @@
 #include <strings.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_outputs.h"
 #include "cli/commands.h"
 #include "core/alloc.h"
+#include "core/fileio.h"
 #include "eval/bootstrap.h"
 #include "eval/json.h"
 #include "eval/lines.h"
@@ -204,7 +206,7 @@ static void summed(const double *stats, int n, int width, double *sum) {
 }
 
 /* Text lines aligned on their '=' as sacreBLEU aligns several metrics. */
-static void print_aligned(char lines[][1024], int n) {
+static void print_aligned(fs_output *out, char lines[][1024], int n) {
   int w = 0;
   for (int k = 0; k < n; k++) {
     char *eq = strchr(lines[k], '=');
@@ -213,11 +215,11 @@ static void print_aligned(char lines[][1024], int n) {
   for (int k = 0; k < n; k++) {
     char *eq = strchr(lines[k], '=');
     int left = eq ? (int)(eq - lines[k] - 1) : 0;
-    printf("%*s%.*s%s\n", n > 1 && eq ? w - left : 0, "", left, lines[k], lines[k] + left);
+    fs_output_printf(out, "%*s%.*s%s\n", n > 1 && eq ? w - left : 0, "", left, lines[k], lines[k] + left);
   }
 }
 
-static void report_single(const bleu_args *a, const fs_lines *sys, const fs_lines *refs) {
+static fs_status report_single(fs_output *out, const bleu_args *a, const fs_lines *sys, const fs_lines *refs) {
   char lines[2][1024], sig[256];
   double sum[3 * FS_CHRF_MAX_ORDER];
   for (int k = 0; k < a->n_metrics; k++) {
@@ -226,79 +228,82 @@ static void report_single(const bleu_args *a, const fs_lines *sys, const fs_line
     summed(stats, sys->count, fs_metric_width(m), sum);
     free(stats);
     bool as_list = a->json && a->n_metrics > 1; /* sacreBLEU wraps several metrics in a list */
-    if (as_list && k == 0) printf("[\n");
-    if (a->json && !a->score_only) fs_metric_json(stdout, m, sum, a->n_refs, a->width);
+    if (as_list && k == 0) fs_output_printf(out, "[\n");
+    if (a->json && !a->score_only) fs_metric_json(out->file, m, sum, a->n_refs, a->width);
     signature(a, m, &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
     fs_metric_format(m, sum, sig, a->width, a->score_only, lines[k], sizeof lines[k]);
-    if (a->json && a->score_only) fputs(lines[k], stdout); /* -b wins over JSON, as in sacreBLEU */
-    if (a->json) printf(k + 1 < a->n_metrics ? ",\n" : as_list ? "\n]\n" : "\n");
+    if (a->json && a->score_only) fs_output_printf(out, "%s", lines[k]); /* -b wins over JSON, as in sacreBLEU */
+    if (a->json) fs_output_printf(out, k + 1 < a->n_metrics ? ",\n" : as_list ? "\n]\n" : "\n");
+    FS_TRY(fs_output_check(out)); /* also what fs_metric_json wrote */
   }
-  if (!a->json) print_aligned(lines, a->n_metrics);
+  if (!a->json) print_aligned(out, lines, a->n_metrics);
+  return fs_output_check(out);
 }
 
-static void report_sentences(const bleu_args *a, const fs_lines *sys, const fs_lines *refs) {
+static fs_status report_sentences(fs_output *out, const bleu_args *a, const fs_lines *sys, const fs_lines *refs) {
   const fs_metric *m = &a->metrics[0];
   int width = fs_metric_width(m);
   double *stats = segment_stats(m, sys, refs, a->n_refs);
   char sig[256], line[1024];
   signature(a, m, &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
-  for (int i = 0; i < sys->count; i++) {
+  fs_status s = FS_OK;
+  for (int i = 0; s == FS_OK && i < sys->count; i++) {
     fs_metric_format(m, stats + (size_t)i * width, sig, a->width, a->score_only, line, sizeof line);
-    puts(line);
+    s = fs_output_printf(out, "%s\n", line);
   }
   free(stats);
+  return s;
 }
 
 /* Several systems without a paired test: one row of scores per system. JSON is sacreBLEU's list
  * of {"system", <metric name>: "<score>"} objects; text is a plain table (sacreBLEU draws a box
  * grid) followed by the signatures. */
-static void report_table(const bleu_args *a, const fs_lines *systems, const fs_lines *refs) {
+static fs_status report_table(fs_output *out, const bleu_args *a, const fs_lines *systems, const fs_lines *refs) {
   char names[2][32], score[64];
   double sum[3 * FS_CHRF_MAX_ORDER];
   for (int k = 0; k < a->n_metrics; k++) fs_metric_name(&a->metrics[k], names[k], sizeof names[k]);
   int name_width = 6; /* "System" */
   for (int s = 0; s < a->n_hyps; s++)
     if ((int)strlen(systems[s].path) > name_width) name_width = (int)strlen(systems[s].path);
-  if (a->json) printf("[\n");
+  if (a->json) fs_output_printf(out, "[\n");
   else {
-    printf("%*s", name_width, "System");
-    for (int k = 0; k < a->n_metrics; k++) printf("  %8s", names[k]);
-    printf("\n");
+    fs_output_printf(out, "%*s", name_width, "System");
+    for (int k = 0; k < a->n_metrics; k++) fs_output_printf(out, "  %8s", names[k]);
+    fs_output_printf(out, "\n");
   }
   for (int s = 0; s < a->n_hyps; s++) {
     if (a->json) {
-      printf("    {\n        \"system\": ");
-      fs_json_string(stdout, systems[s].path);
-    } else printf("%*s", name_width, systems[s].path);
+      fs_output_printf(out, "    {\n        \"system\": ");
+      fs_json_string(out->file, systems[s].path);
+    } else fs_output_printf(out, "%*s", name_width, systems[s].path);
     for (int k = 0; k < a->n_metrics; k++) {
       double *stats = segment_stats(&a->metrics[k], &systems[s], refs, a->n_refs);
       summed(stats, systems[s].count, fs_metric_width(&a->metrics[k]), sum);
       free(stats);
       fs_metric_format(&a->metrics[k], sum, NULL, a->width, true, score, sizeof score);
-      if (a->json) printf(",\n        \"%s\": \"%s\"", names[k], score);
-      else printf("  %8s", score);
+      if (a->json) fs_output_printf(out, ",\n        \"%s\": \"%s\"", names[k], score);
+      else fs_output_printf(out, "  %8s", score);
     }
-    printf(a->json ? "\n    }%s\n" : "\n", s + 1 < a->n_hyps ? "," : "");
+    fs_output_printf(out, a->json ? "\n    }%s\n" : "\n", s + 1 < a->n_hyps ? "," : "");
+    FS_TRY(fs_output_check(out)); /* also what fs_json_string wrote */
   }
-  if (a->json) {
-    printf("]\n");
-    return;
-  }
-  printf("\n-----------------\nMetric signatures\n-----------------\n");
+  if (a->json) return fs_output_printf(out, "]\n");
+  fs_output_printf(out, "\n-----------------\nMetric signatures\n-----------------\n");
   for (int k = 0; k < a->n_metrics; k++) {
     char sig[256];
     signature(a, &a->metrics[k], &(fs_signature_test){.n_refs = a->n_refs}, sig, sizeof sig);
-    printf(" - %-10s %s\n", names[k], sig);
+    fs_output_printf(out, " - %-10s %s\n", names[k], sig);
   }
+  return fs_output_check(out);
 }
 
-static void report_paired(const bleu_args *a, const fs_lines *systems, const fs_lines *refs) {
-  printf(
-      "Paired bootstrap resampling: %d resamples, seed %llu; mean ± 95%% CI per system,\n"
-      "p-value against the baseline (the first system); * marks p < 0.05.\n"
-      "Means, CIs and p-values agree with sacreBLEU's statistically, not digit for digit\n"
-      "(the resamples come from a different random number generator).\n",
-      a->bs_n, a->seed);
+static fs_status report_paired(fs_output *out, const bleu_args *a, const fs_lines *systems, const fs_lines *refs) {
+  fs_output_printf(out,
+                   "Paired bootstrap resampling: %d resamples, seed %llu; mean ± 95%% CI per system,\n"
+                   "p-value against the baseline (the first system); * marks p < 0.05.\n"
+                   "Means, CIs and p-values agree with sacreBLEU's statistically, not digit for digit\n"
+                   "(the resamples come from a different random number generator).\n",
+                   a->bs_n, a->seed);
   fs_signature_test test = {a->n_refs, a->bs_n, a->seed};
   for (int k = 0; k < a->n_metrics; k++) {
     const fs_metric *m = &a->metrics[k];
@@ -310,17 +315,19 @@ static void report_paired(const bleu_args *a, const fs_lines *systems, const fs_
     fs_bootstrap_result *res = fs_malloc(sizeof *res * a->n_hyps);
     fs_metric_stats ms = {fs_metric_width(m), fs_metric_score, m};
     fs_paired_bootstrap(&ms, (const double *const *)stats, a->n_hyps, systems[0].count, a->bs_n, a->seed, res);
-    printf("\n%s|%s\n", name, sig);
+    fs_output_printf(out, "\n%s|%s\n", name, sig);
     for (int s = 0; s < a->n_hyps; s++) {
-      printf("  %-10s %-30s %*.*f (μ = %.*f ± %.*f)", s ? "" : "baseline:", systems[s].path, a->width + 4, a->width,
-             res[s].score, a->width, res[s].mean, a->width, res[s].ci);
-      if (s) printf("  p = %.4f%s", res[s].p_value, res[s].p_value < 0.05 ? " *" : "");
-      printf("\n");
+      fs_output_printf(out, "  %-10s %-30s %*.*f (μ = %.*f ± %.*f)", s ? "" : "baseline:", systems[s].path,
+                       a->width + 4, a->width, res[s].score, a->width, res[s].mean, a->width, res[s].ci);
+      if (s) fs_output_printf(out, "  p = %.4f%s", res[s].p_value, res[s].p_value < 0.05 ? " *" : "");
+      fs_output_printf(out, "\n");
       free(stats[s]);
     }
     free(stats);
     free(res);
+    FS_TRY(fs_output_check(out)); /* before the next metric's resampling */
   }
+  return FS_OK;
 }
 
 /* Loads references and systems and checks that they line up; prints the error and returns 1. */
@@ -373,16 +380,29 @@ int cmd_bleu(int argc, char **argv) {
   bleu_args a = {0};
   int rc = parse(argc, argv, &a);
   if (rc) return rc < 0 ? 0 : rc;
+  cli_inputs inputs = {0}; /* the results go to standard output, which must be none of them */
+  for (int k = 0; k < a.n_refs; k++) cli_inputs_add(&inputs, a.refs[k]);
+  for (int k = 0; k < a.n_hyps; k++) cli_inputs_add(&inputs, a.hyps[k]);
+  if (!a.n_hyps) cli_inputs_add(&inputs, "-");
+  rc = cli_inputs_check(&inputs, "bleu", NULL);
+  cli_inputs_free(&inputs);
+  if (rc) return rc;
   fs_lines refs[64], *systems;
   int n_systems;
   if (load(&a, refs, &systems, &n_systems)) return 1;
   a.n_hyps = n_systems;
   if (a.sentence_level && n_systems > 1) rc = fail("sentence level takes one system", NULL);
   else if (a.paired_bs && n_systems < 2) rc = fail("--paired-bs needs at least two systems", NULL);
-  else if (a.sentence_level) report_sentences(&a, &systems[0], refs);
-  else if (a.paired_bs) report_paired(&a, systems, refs);
-  else if (n_systems > 1) report_table(&a, systems, refs);
-  else report_single(&a, &systems[0], refs);
+  else {
+    fs_output out; /* every write checked: a full disk or /dev/full stops here with the cause */
+    fs_output_wrap(&out, stdout, "stdout");
+    fs_status s = a.sentence_level ? report_sentences(&out, &a, &systems[0], refs)
+                  : a.paired_bs    ? report_paired(&out, &a, systems, refs)
+                  : n_systems > 1  ? report_table(&out, &a, systems, refs)
+                                   : report_single(&out, &a, &systems[0], refs);
+    if (s == FS_OK) s = fs_output_close(&out);
+    if (s != FS_OK) fprintf(stderr, "flowseq bleu: %s\n", fs_last_error()), rc = 1;
+  }
   for (int k = 0; k < a.n_refs; k++) fs_lines_free(&refs[k]);
   for (int s = 0; s < n_systems; s++) fs_lines_free(&systems[s]);
   free(systems);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli_args.h"
@@ -77,8 +78,7 @@ static fs_status progress_write(const char *path, const distill_progress *p) {
 
 static int write_line(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
   (void)index;
-  FILE *out = user_data;
-  return fprintf(out, "%s\n", n ? hyps[0].text : "") < 0;
+  return fs_output_printf(user_data, "%s\n", n ? hyps[0].text : "") != FS_OK;
 }
 
 /* Opens OUT.partial for appending after the complete part recorded in *p (a new run: empty). */
@@ -118,8 +118,10 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_translat
   long total;
   FS_TRY(count_lines(a->input, &total));
   if (resuming) fs_log("distill", "resuming after line %ld of %ld (%s)", p.lines, total, files->partial);
-  FILE *out = NULL;
-  FS_TRY(open_partial(files, &p, &out));
+  FILE *file = NULL;
+  FS_TRY(open_partial(files, &p, &file));
+  fs_output out; /* every write checked: a full disk stops the run at once, naming OUT.partial */
+  fs_output_wrap(&out, file, files->partial);
   fs_line_reader *in = NULL;
   fs_status s = fs_line_reader_open(a->input, &in);
   char **chunk = fs_malloc(sizeof(char *) * chunk_lines);
@@ -139,14 +141,15 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_translat
       if (skipped < already) free(line), skipped++; /* done before the interruption */
       else chunk[n++] = line;
     }
-    if (s == FS_OK && n && flowseq_translate_each(t, (const char *const *)chunk, n, &options, write_line, out))
-      s = ferror(out) ? fs_error(FS_ERR_IO, "%s: cannot write: %s", files->partial, strerror(errno)) : FS_ERR_ARG;
+    if (s == FS_OK && n && flowseq_translate_each(t, (const char *const *)chunk, n, &options, write_line, &out))
+      s = out.error ? fs_output_status(&out) : FS_ERR_ARG;
     for (int i = 0; i < n; i++) free(chunk[i]);
     if (s == FS_OK && n) {
-      if (fflush(out) || fsync(fileno(out)))
-        s = fs_error(FS_ERR_IO, "%s: cannot write: %s", files->partial, strerror(errno));
+      s = fs_output_flush(&out);
+      if (s == FS_OK && fsync(fileno(file)))
+        s = fs_error(FS_ERR_IO, "%s: write failed: %s", files->partial, strerror(errno));
       p.lines += n;
-      p.bytes = ftell(out);
+      p.bytes = ftell(file);
       if (s == FS_OK) s = progress_write(files->progress, &p);
       done_here += n;
       double rate = done_here / (fs_seconds() - start + 1e-9), eta = (total - p.lines) / (rate > 0 ? rate : 1);
@@ -157,7 +160,8 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_translat
   }
   free(chunk);
   if (in) fs_line_reader_close(in);
-  if (fclose(out) && s == FS_OK) s = fs_error(FS_ERR_IO, "%s: cannot write: %s", files->partial, strerror(errno));
+  if (s == FS_OK) s = fs_output_close(&out);
+  if (fclose(file) && s == FS_OK) s = fs_error(FS_ERR_IO, "%s: write failed: %s", files->partial, strerror(errno));
   if (s == FS_OK && skipped < already)
     s = fs_error(FS_ERR_ARG, "%s has %ld lines but %s records %ld done: not the same input", a->input, skipped,
                  files->progress, already);
@@ -166,6 +170,25 @@ static fs_status distill(const decode_args *a, int chunk_lines, flowseq_translat
   if (s == FS_OK) unlink(files->progress);
   if (s == FS_OK && !a->quiet) fs_log("distill", "%ld lines written to %s", p.lines, a->output);
   return s;
+}
+
+/* Refuses, before any work, an OUT (or OUT.partial, OUT.partial.progress) that is one of the
+ * inputs, and an OUT that is no regular file: it is replaced by renaming OUT.partial over it, which
+ * must not happen to a device or a FIFO. Returns the exit code, 0 to go on. */
+static int check_outputs(const decode_args *a, const distill_files *files) {
+  cli_inputs inputs = {0};
+  decode_args_inputs(a, &inputs);
+  int rc = cli_inputs_check(&inputs, "distill", a->output);
+  if (!rc) rc = cli_inputs_check(&inputs, "distill", files->partial);
+  if (!rc) rc = cli_inputs_check(&inputs, "distill", files->progress);
+  cli_inputs_free(&inputs);
+  struct stat st;
+  if (!rc && !stat(a->output, &st) && !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "flowseq distill: %s: not a regular file (distill writes %s beside it and renames it into place)\n",
+            a->output, files->partial);
+    rc = 1;
+  }
+  return rc;
 }
 
 int cmd_distill(int argc, char **argv) {
@@ -194,6 +217,11 @@ int cmd_distill(int argc, char **argv) {
   distill_files files = {fs_malloc(strlen(a.output) + 16), fs_malloc(strlen(a.output) + 32)};
   sprintf(files.partial, "%s.partial", a.output);
   sprintf(files.progress, "%s.partial.progress", a.output);
+  if ((rc = check_outputs(&a, &files))) {
+    free(files.partial);
+    free(files.progress);
+    return rc;
+  }
   flowseq_translator *t = decode_args_open(&a);
   fs_status s = t ? distill(&a, chunk_lines, t, &files) : FS_ERR_ARG;
   flowseq_close(t);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_outputs.h"
 #include "cli/commands.h"
 #include "core/log.h"
 #include "data/dataset.h"
@@ -49,6 +50,13 @@ int cmd_prep(int argc, char **argv) {
       return fprintf(stderr, "flowseq prep: --max-ratio: expected 0 (no limit) or a ratio >= 1, got '%s'\n", v), 2;
   }
   if (!spm || !src || !tgt || !out) return fprintf(stderr, "flowseq prep: need --spm, --src, --tgt and -o\n"), 2;
+  cli_inputs inputs = {0};
+  cli_inputs_add(&inputs, spm);
+  cli_inputs_add(&inputs, src);
+  cli_inputs_add(&inputs, tgt);
+  int refused = cli_inputs_check(&inputs, "prep", out);
+  cli_inputs_free(&inputs);
+  if (refused) return refused;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   fs_clean_counts c;

@@ -20,19 +20,20 @@ static const char *usage_text =
 /* One Moses n-best line per hypothesis, best first. */
 static int write_nbest(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
   decode_output *w = user_data;
-  for (int i = 0; i < n; i++) {
+  fs_status s = FS_OK;
+  for (int i = 0; s == FS_OK && i < n; i++) {
     const flowseq_hypothesis *h = &hyps[i];
     double total = h->length_logprob + h->prior_logprob + h->decoder_logprob;
     if (w->autoregressive)
-      fprintf(w->out, "%d ||| %s ||| dec=%.4f ||| %.4f\n", index, h->text, h->decoder_logprob, h->score);
+      s = fs_output_printf(w->out, "%d ||| %s ||| dec=%.4f ||| %.4f\n", index, h->text, h->decoder_logprob, h->score);
     else if (w->rescored)
-      fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f teacher=%.4f ||| %.4f\n", index, h->text,
-              h->length_logprob, h->prior_logprob, h->decoder_logprob, h->score, total);
+      s = fs_output_printf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f teacher=%.4f ||| %.4f\n", index, h->text,
+                           h->length_logprob, h->prior_logprob, h->decoder_logprob, h->score, total);
     else
-      fprintf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f ||| %.4f\n", index, h->text, h->length_logprob,
-              h->prior_logprob, h->decoder_logprob, total);
+      s = fs_output_printf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f ||| %.4f\n", index, h->text,
+                           h->length_logprob, h->prior_logprob, h->decoder_logprob, total);
   }
-  return ferror(w->out) != 0;
+  return s != FS_OK;
 }
 
 int cmd_sample(int argc, char **argv) {

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_outputs.h"
 #include "cli/commands.h"
+#include "core/fileio.h"
 #include "flowseq.h"
 #include "text/corpus.h"
 
@@ -43,6 +45,13 @@ int cmd_score(int argc, char **argv) {
   }
   if (!model || !src_path || !tgt_path || K < 1 || rows_per_batch < 1)
     return fprintf(stderr, "flowseq score: need -m MODEL_DIR -s SRC -t TGT (and positive --iw-samples, --batch)\n"), 2;
+  cli_inputs inputs = {0};
+  cli_inputs_add(&inputs, src_path);
+  cli_inputs_add(&inputs, tgt_path);
+  cli_inputs_add_model(&inputs, model);
+  int refused = cli_inputs_check(&inputs, "score", NULL); /* results go to standard output */
+  cli_inputs_free(&inputs);
+  if (refused) return refused;
   fs_text src = {0}, tgt = {0};
   flowseq_translator *t = NULL;
   double *logprob = NULL, *per_token = NULL;
@@ -61,7 +70,11 @@ int cmd_score(int argc, char **argv) {
     else if (!logprob || !per_token) s = fs_error(FS_ERR_MEMORY, "out of memory for %d scores", src.count);
     else if (flowseq_score(t, sources, targets, src.count, &o, logprob, per_token)) s = FS_ERR_ARG;
   }
-  for (int i = 0; s == FS_OK && i < src.count; i++) printf("%.4f\t%.4f\n", logprob[i], per_token[i]);
+  fs_output out; /* every line checked: a full disk or /dev/full stops here with the cause */
+  fs_output_wrap(&out, stdout, "stdout");
+  for (int i = 0; s == FS_OK && i < src.count; i++)
+    s = fs_output_printf(&out, "%.4f\t%.4f\n", logprob[i], per_token[i]);
+  if (s == FS_OK) s = fs_output_close(&out);
   if (s != FS_OK) fprintf(stderr, "flowseq score: %s\n", flowseq_last_error());
   free(logprob);
   free(per_token);

@@ -1,4 +1,5 @@
-/* flowseq translate: raw German in, detokenized English out, input order kept. */
+/* flowseq translate: raw German in, detokenized English out, input order kept, streamed a window
+ * of lines at a time (cli/decode_args.h). */
 #include <stdio.h>
 
 #include "cli/commands.h"
@@ -7,7 +8,10 @@
 static const char *usage_text =
     "usage: flowseq translate -m MODEL_DIR [-i FILE] [-o FILE] [options]\n\n"
     "Translates raw text (one sentence a line; stdin/stdout by default). Every input line gives exactly\n"
-    "one output line, in order; empty lines stay empty. Batches are length-sorted and token-bounded.\n"
+    "one output line, in order; empty lines stay empty. The input is streamed: 4096 lines (at most\n"
+    "2 MiB) at a time are read, sorted by length into token-bounded batches, translated and written,\n"
+    "so memory does not grow with the input. An output that is an input is refused; a failed write\n"
+    "stops the command, naming the output and the cause; -o FILE is written atomically.\n"
     "The model directory's config.yaml says which decoder runs: FlowSeq decodes in parallel, an\n"
     "autoregressive Transformer (model.type: transformer) left to right.\n"
     "FlowSeq:\n"
@@ -35,7 +39,7 @@ static const char *usage_text =
 static int write_best(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
   (void)index;
   decode_output *w = user_data;
-  return fprintf(w->out, "%s\n", n ? hyps[0].text : "") < 0;
+  return fs_output_printf(w->out, "%s\n", n ? hyps[0].text : "") != FS_OK;
 }
 
 int cmd_translate(int argc, char **argv) {

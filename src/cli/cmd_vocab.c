@@ -1,10 +1,12 @@
 /* flowseq vocab: one joint SentencePiece model from raw German and English text. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_outputs.h"
 #include "cli/commands.h"
 #include "core/fileio.h"
 #include "text/corpus.h"
@@ -46,6 +48,11 @@ int cmd_vocab(int argc, char **argv) {
     return fprintf(stderr, "flowseq vocab: need -i FILE, -o MODEL and --vocab-size N (8 to 1000000)\n"), 2;
   if (strcmp(model_type, "unigram") && strcmp(model_type, "bpe"))
     return fprintf(stderr, "flowseq vocab: --model-type must be unigram or bpe, not %s\n", model_type), 2;
+  cli_inputs in = {0};
+  for (int k = 0; k < n_inputs; k++) cli_inputs_add(&in, inputs[k]);
+  int refused = cli_inputs_check(&in, "vocab", output);
+  cli_inputs_free(&in);
+  if (refused) return refused;
   /* SentencePiece reads plain text files only: decode every input into one temporary file */
   char dir[] = "/tmp/flowseq-vocab-XXXXXX", text[64], prefix[64], model[80];
   if (!mkdtemp(dir)) return perror("flowseq vocab: temporary directory"), 1;
@@ -54,14 +61,17 @@ int cmd_vocab(int argc, char **argv) {
   snprintf(model, sizeof model, "%s.model", prefix);
   FILE *f = fopen(text, "w");
   long sentences = 0;
-  fs_status s = f ? FS_OK : fs_error(FS_ERR_IO, "cannot write %s", text);
+  fs_status s = f ? FS_OK : fs_error(FS_ERR_IO, "%s: cannot open for writing: %s", text, strerror(errno));
+  fs_output out; /* a full /tmp must not train on part of the text */
+  if (f) fs_output_wrap(&out, f, text);
   for (int k = 0; k < n_inputs && s == FS_OK; k++) {
     fs_text t;
     s = fs_text_read(inputs[k], &t);
-    for (int i = 0; s == FS_OK && i < t.count; i++, sentences++) fprintf(f, "%s\n", t.lines[i]);
-    if (s == FS_OK) fs_text_free(&t);
+    for (int i = 0; s == FS_OK && i < t.count; i++, sentences++) s = fs_output_printf(&out, "%s\n", t.lines[i]);
+    if (t.lines) fs_text_free(&t);
   }
-  if (f) fclose(f);
+  if (s == FS_OK) s = fs_output_close(&out);
+  if (f && fclose(f) && s == FS_OK) s = fs_error(FS_ERR_IO, "%s: write failed: %s", text, strerror(errno));
   if (s == FS_OK) {
     const char *files[1] = {text};
     fs_spm_train_options o = {files, 1, prefix, vocab_size, model_type, 1.0, sample, seed};

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/cli_outputs.h"
+#include "core/fileio.h"
 #include "flowseq.h"
 
 typedef struct {
@@ -27,16 +29,23 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
  * checks that no option given is for the other model type. NULL on error (flowseq_last_error). */
 flowseq_translator *decode_args_open(const decode_args *a);
 
-/* Where a command's results go, handed to its result callback as user data. */
+/* Where a command's results go, handed to its result callback as user data. A callback writes
+ * with fs_output_printf and returns non-zero when that fails, which stops the translation. */
 typedef struct {
-  FILE *out;
+  fs_output *out;
   bool autoregressive; /* the model is a Transformer */
   bool rescored;       /* FlowSeq candidates are ranked by the teacher (--rescore) */
 } decode_output;
 
-/* The body translate and sample share: read the input, open the model, decode with
- * on_result(decode_output *, ...) writing each sentence, output written atomically with -o.
- * Returns the exit code (errors printed as "flowseq COMMAND: message"). */
+/* The inputs of translate, sample and distill: -i (standard input without it), the model
+ * directory and the --rescore teacher's (cli/cli_outputs.h). */
+void decode_args_inputs(const decode_args *a, cli_inputs *in);
+
+/* The body translate and sample share: refuse an output that is an input, open the input and the
+ * model, then stream: decode the input a window of lines at a time (api/stream.h) with
+ * on_result(decode_output *, ...) writing each sentence, the output written atomically with -o.
+ * Returns the exit code (errors printed as "flowseq COMMAND: message"; a failed write names the
+ * output, "stdout" or the file, and its cause, and stops the command at once). */
 int decode_args_run(const decode_args *a, const char *command, flowseq_result_callback on_result);
 
 #endif

@@ -5,6 +5,7 @@
 #include "backend/cpu/blas_core.h"
 #include "backend/cpu/threads.h"
 #include "cli/commands.h"
+#include "core/fileio.h"
 
 typedef struct {
   const char *name;
@@ -37,19 +38,33 @@ static void usage(FILE *out) {
   for (int i = 0; i < n_commands; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* Whatever a successful command printed on standard output (info, --help, train --dump-config)
+ * must have arrived: a full disk or /dev/full is an error, not exit 0. Commands that write their
+ * results there (translate, sample, score, bleu) check every write themselves and stop at the
+ * first failure; this is the last check for the rest. */
+static int stdout_written(int rc) {
+  fs_output out;
+  fs_output_wrap(&out, stdout, "stdout");
+  if (rc == 0 && fs_output_close(&out) != FS_OK) {
+    fprintf(stderr, "flowseq: %s\n", fs_last_error());
+    return 1;
+  }
+  return rc;
+}
+
 int main(int argc, char **argv) {
   fs_blas_select(argv);                        /* may restart the program with a better OpenBLAS kernel */
   if (fs_threads_setup(&argc, argv)) return 2; /* may restart it with a bounded OpenMP spin */
   if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
     printf("flowseq %s\n", FLOWSEQ_VERSION);
-    return 0;
+    return stdout_written(0);
   }
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
+    return argc < 2 ? 2 : stdout_written(0);
   }
   for (int i = 0; i < n_commands; i++)
-    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], commands[i].name)) return stdout_written(commands[i].run(argc - 1, argv + 1));
   fprintf(stderr, "flowseq: unknown command '%s' (see flowseq --help)\n", argv[1]);
   return 2;
 }

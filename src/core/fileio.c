@@ -3,6 +3,7 @@
 #include "core/fileio.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,13 +93,16 @@ fs_status fs_copy_file(const char *src, const char *dst) {
   }
   char buf[1 << 16];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-    if (fwrite(buf, 1, n, out.file) != n) break;
-  int err = ferror(in) || ferror(out.file) ? errno : 0; /* e.g. ENOSPC: the message says why */
+  int err = 0;
+  while (!err && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, n, out.file) != n) err = errno ? errno : EIO; /* e.g. ENOSPC: the message says why */
+  bool read_failed = ferror(in);
+  if (read_failed) err = errno ? errno : EIO;
   fclose(in);
   if (err) {
     fs_atomic_abort(&out);
-    return fs_error(FS_ERR_IO, "copying %s to %s failed: %s", src, dst, strerror(err));
+    return fs_error(FS_ERR_IO, "%s: %s failed: %s (copying %s to %s)", read_failed ? src : dst,
+                    read_failed ? "read" : "write", strerror(err), src, dst);
   }
   return fs_atomic_commit(&out);
 }
@@ -110,4 +114,106 @@ bool fs_same_bytes(const char *a, const char *b) {
   if (fa) fclose(fa);
   if (fb) fclose(fb);
   return same;
+}
+
+/* ---- outputs that are inputs ---------------------------------------------------------------- */
+
+/* A regular file's identity, following symlinks; false for what does not exist or is no regular
+ * file. NULL or "-" is the standard stream given. */
+static bool regular_file_id(const char *path, int fd, struct stat *st) {
+  int r = path && strcmp(path, "-") ? stat(path, st) : fstat(fd, st);
+  return r == 0 && S_ISREG(st->st_mode);
+}
+
+fs_status fs_output_not_input(const char *output, const char *const *inputs, int n) {
+  struct stat out, in;
+  if (!regular_file_id(output, STDOUT_FILENO, &out)) return FS_OK;
+  for (int i = 0; i < n; i++) {
+    if (!inputs[i] || !regular_file_id(inputs[i], STDIN_FILENO, &in)) continue;
+    if (in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+      return fs_error(FS_ERR_ARG, "%s is the same file as the input %s: refusing to write over an input",
+                      output && strcmp(output, "-") ? output : "stdout", strcmp(inputs[i], "-") ? inputs[i] : "stdin");
+  }
+  return FS_OK;
+}
+
+/* ---- checked output streams ----------------------------------------------------------------- */
+
+/* Records the first failure (err: its errno, EIO when the system gave none) and returns it. */
+static fs_status output_failed(fs_output *o, int err) {
+  if (!o->error) o->error = err ? err : EIO;
+  return fs_output_status(o);
+}
+
+fs_status fs_output_status(const fs_output *o) {
+  if (!o->error) return FS_OK;
+  return fs_error(FS_ERR_IO, "%s: write failed: %s", o->name, strerror(o->error));
+}
+
+fs_status fs_output_open(fs_output *o, const char *path) {
+  memset(o, 0, sizeof *o);
+  if (!path) {
+    fs_output_wrap(o, stdout, "stdout");
+    return FS_OK;
+  }
+  FS_TRY(fs_atomic_open(&o->atomic, path));
+  o->file = o->atomic.file;
+  o->name = path;
+  o->is_atomic = true;
+  return FS_OK;
+}
+
+void fs_output_wrap(fs_output *o, FILE *file, const char *name) {
+  memset(o, 0, sizeof *o);
+  o->file = file;
+  o->name = name;
+}
+
+fs_status fs_output_printf(fs_output *o, const char *format, ...) {
+  if (o->error) return fs_output_status(o);
+  va_list args;
+  va_start(args, format);
+  errno = 0;
+  int n = vfprintf(o->file, format, args);
+  va_end(args);
+  return n < 0 ? output_failed(o, errno) : FS_OK;
+}
+
+fs_status fs_output_write(fs_output *o, const void *data, size_t size) {
+  if (o->error) return fs_output_status(o);
+  errno = 0;
+  return fwrite(data, 1, size, o->file) != size ? output_failed(o, errno) : FS_OK;
+}
+
+fs_status fs_output_check(fs_output *o) {
+  int err = errno; /* the cause, when the failed write was the caller's last call */
+  if (o->error || !ferror(o->file)) return fs_output_status(o);
+  /* pushing the buffer out again says why, when there is still something to push */
+  errno = 0;
+  if (fflush(o->file) && errno) err = errno;
+  return output_failed(o, err);
+}
+
+fs_status fs_output_flush(fs_output *o) {
+  if (o->error) return fs_output_status(o);
+  errno = 0;
+  if (fflush(o->file) || ferror(o->file)) return output_failed(o, errno);
+  return FS_OK;
+}
+
+fs_status fs_output_close(fs_output *o) {
+  fs_status s = fs_output_flush(o);
+  if (!o->is_atomic) return s;
+  o->is_atomic = false;
+  if (s != FS_OK) {
+    fs_atomic_abort(&o->atomic);
+    return fs_output_status(o); /* recorded again: the abort may have touched errno's message */
+  }
+  return fs_atomic_commit(&o->atomic);
+}
+
+void fs_output_abort(fs_output *o) {
+  if (o->is_atomic) fs_atomic_abort(&o->atomic);
+  else fflush(o->file); /* what was written so far still goes out; a failure no longer matters */
+  o->is_atomic = false;
 }

@@ -74,15 +74,23 @@ static bool hash_set_insert(hash_set *h, uint64_t key) {
 static FILE *temp_file(void) { return tmpfile(); }
 
 /* Appends the whole of `from` (rewound) to `to`, folding its bytes into *checksum. */
-static fs_status append(FILE *to, FILE *from, uint64_t *checksum) {
+static fs_status append(fs_output *to, FILE *from, uint64_t *checksum) {
   rewind(from);
   char buf[1 << 16];
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, from)) > 0) {
     *checksum = fnv(*checksum, buf, n);
-    if (fwrite(buf, 1, n, to) != n) return fs_error(FS_ERR_IO, "dataset: write failed: %s", strerror(errno));
+    FS_TRY(fs_output_write(to, buf, n));
   }
-  return ferror(from) ? fs_error(FS_ERR_IO, "dataset: temporary file read failed") : FS_OK;
+  return ferror(from) ? fs_error(FS_ERR_IO, "prep: a temporary file: read failed: %s", strerror(errno)) : FS_OK;
+}
+
+/* The four temporary files (one per column of the dataset) after a chunk's writes. */
+static fs_status temp_files_written(FILE *const *parts) {
+  for (int k = 0; k < 4; k++)
+    if (fflush(parts[k]) || ferror(parts[k]))
+      return fs_error(FS_ERR_IO, "prep: a temporary file (in %s): write failed: %s", P_tmpdir, strerror(errno));
+  return FS_OK;
 }
 
 fs_status fs_dataset_prep(const char *spm_path, const char *src_spec, const char *tgt_spec, const fs_clean_options *o,
@@ -143,6 +151,7 @@ fs_status fs_dataset_prep(const char *spm_path, const char *src_spec, const char
         h.pairs++, h.src_tokens += ls, h.tgt_tokens += lt;
       }
       fs_pairs_free(&p);
+      s = temp_files_written((FILE *[]){src_len, tgt_len, src_ids, tgt_ids});
       fs_log("data", "prep: %d pairs read, %llu kept", counts->read, (unsigned long long)h.pairs);
     }
     fs_text_free(&a);
@@ -154,17 +163,19 @@ fs_status fs_dataset_prep(const char *spm_path, const char *src_spec, const char
                  "%s: no pair is left to write (%d read; dropped %d empty, %d too long, %d bad length ratio, "
                  "%d duplicates)",
                  out_path, counts->read, counts->empty, counts->too_long, counts->bad_ratio, counts->duplicates);
-  fs_atomic_file out;
-  if (s == FS_OK) s = fs_atomic_open(&out, out_path);
+  fs_output out; /* every write checked: a full disk says so, naming out_path */
+  if (s == FS_OK) s = fs_output_open(&out, out_path);
   if (s == FS_OK) {
-    fwrite(&h, sizeof h, 1, out.file); /* rewritten with the checksum below */
+    s = fs_output_write(&out, &h, sizeof h); /* rewritten with the checksum below */
     uint64_t checksum = FNV_START;
     FILE *parts[4] = {src_len, tgt_len, src_ids, tgt_ids};
-    for (int k = 0; k < 4 && s == FS_OK; k++) s = append(out.file, parts[k], &checksum);
+    for (int k = 0; k < 4 && s == FS_OK; k++) s = append(&out, parts[k], &checksum);
     h.body_checksum = checksum;
-    if (s == FS_OK && (fseek(out.file, 0, SEEK_SET) || fwrite(&h, sizeof h, 1, out.file) != 1))
-      s = fs_error(FS_ERR_IO, "%s: cannot write the header", out_path);
-    s = s == FS_OK ? fs_atomic_commit(&out) : (fs_atomic_abort(&out), s);
+    if (s == FS_OK) s = fs_output_flush(&out); /* a full disk shows here, not as a failed seek */
+    if (s == FS_OK && fseek(out.file, 0, SEEK_SET))
+      s = fs_error(FS_ERR_IO, "%s: cannot go back to the header: %s", out_path, strerror(errno));
+    if (s == FS_OK) s = fs_output_write(&out, &h, sizeof h);
+    s = s == FS_OK ? fs_output_close(&out) : (fs_output_abort(&out), s);
   }
   FILE *parts[4] = {src_len, tgt_len, src_ids, tgt_ids};
   for (int k = 0; k < 4; k++)

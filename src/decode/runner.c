@@ -1,6 +1,7 @@
 /* Decoding a list of raw sentences: the implementation; decode/runner.h describes the interface. */
 #include "decode/runner.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,12 @@ static int by_length(const void *a, const void *b) {
   return x->n != y->n ? x->n - y->n : x->line - y->line;
 }
 
-fs_status fs_source_plan_build(const fs_runner *r, const char *const *lines, int n, int max_length, fs_source_plan *p) {
+fs_status fs_source_plan_build(const fs_runner *r, const char *const *lines, int n, int max_length, long first_line,
+                               long *truncated, fs_source_plan *p) {
   memset(p, 0, sizeof *p);
   /* the pieces and EOS must fit the model's position table, whatever the caller's limit (the CLI's
    * default, 250, is more than a small model's table): one long line must not fail the run */
-  int limit = max_length, table = r->cfg.model.max_length - 1, truncated = 0;
+  int limit = max_length, table = r->cfg.model.max_length - 1;
   const char *why = "the maximum input length, --max-length";
   if (limit > table) limit = table, why = "the model's position table, model.max_length";
   p->count = n;
@@ -79,12 +81,12 @@ fs_status fs_source_plan_build(const fs_runner *r, const char *const *lines, int
     fs_source *x = &p->lines[i];
     s = fs_spm_encode(r->spm, lines[i], &x->ids, &x->n);
     if (s == FS_OK && x->n > limit) {
-      if (!truncated++) fs_log("decode", "line %d has %d tokens: truncated to %d (%s)", i + 1, x->n, limit, why);
+      if (!(*truncated)++)
+        fs_log("decode", "line %ld has %d tokens: truncated to %d (%s)", first_line + i + 1, x->n, limit, why);
       x->n = limit;
     }
     if (s == FS_OK && x->n > 0) keys[p->n_order++] = (length_key){x->n, i};
   }
-  if (truncated > 1) fs_log("decode", "%d lines truncated in all", truncated);
   qsort(keys, p->n_order, sizeof *keys, by_length);
   for (int i = 0; i < p->n_order; i++) p->order[i] = keys[i].line;
   free(keys);
@@ -199,16 +201,52 @@ void fs_result_queue_free(fs_result_queue *q) {
 
 /* ---- the whole run -------------------------------------------------------------------------- */
 
-fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const fs_run_options *o,
-                           fs_result_fn on_result, void *ctx) {
+/* What a run has done so far, over all its windows, for the log. */
+typedef struct {
+  long read, done; /* lines with content read and decoded */
+  long tokens;     /* source tokens decoded, EOS included */
+  long truncated;  /* lines cut to the maximum length */
+  double start, last_report;
+  bool quiet;
+  bool read_all; /* the input's end was reached: `read` is its total */
+} run_progress;
+
+static void report(const run_progress *pr, double t) {
+  double seconds = t - pr->start + 1e-9;
+  fs_log("decode", "%ld/%ld lines%s, %.1f lines/s, %.0f source tokens/s", pr->done, pr->read,
+         pr->read_all ? "" : " (the input goes on)", pr->done / seconds, pr->tokens / seconds);
+}
+
+/* The last words of a run: how far it got, and how many lines were cut. */
+static void report_end(const run_progress *pr) {
+  if (!pr->quiet && pr->read) report(pr, fs_seconds());
+  if (pr->truncated > 1) fs_log("decode", "%ld lines truncated in all", pr->truncated);
+}
+
+/* Results of a window handed on with the input's line numbers. */
+typedef struct {
+  fs_result_fn on_result;
+  void *ctx;
+  int first;
+} offset_results;
+
+static fs_status hand_on_offset(void *ctx, int index, const fs_candidate *c, int n, int best) {
+  offset_results *o = ctx;
+  return o->on_result(o->ctx, o->first + index, c, n, best);
+}
+
+/* Decodes lines [first, first + n) of the input: encoded, sorted by length, batched, each batch's
+ * results handed on as soon as every line before them is done. */
+static fs_status decode_window(fs_runner *r, const char *const *lines, int n, int first, const fs_run_options *o,
+                               fs_result_fn on_result, void *ctx, run_progress *pr) {
   fs_source_plan plan;
   fs_result_queue queue = {0};
-  FS_TRY(fs_source_plan_build(r, lines, n, o->max_length, &plan));
+  FS_TRY(fs_source_plan_build(r, lines, n, o->max_length, first, &pr->truncated, &plan));
+  pr->read += plan.n_order;
+  offset_results results = {on_result, ctx, first};
   fs_status s = fs_result_queue_init(&queue, &plan);
-  if (s == FS_OK) s = fs_result_queue_emit(&queue, on_result, ctx); /* leading empty lines */
+  if (s == FS_OK) s = fs_result_queue_emit(&queue, hand_on_offset, &results); /* leading empty lines */
   int rows_per_sentence = fs_search_rows_per_sentence(&r->model, &o->search);
-  long tokens = 0;
-  double start = fs_seconds(), last_report = start;
   while (s == FS_OK && plan.next < plan.n_order) {
     fs_source_batch b;
     s = fs_source_plan_next(&plan, r->cfg.model.eos_id, o->max_tokens, rows_per_sentence, &b);
@@ -218,19 +256,62 @@ fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const 
     if (s == FS_OK)
       s = fs_search(&r->engine, &r->model, b.src, b.mask, b.rows, b.src_len, &o->search, &c, &count, best);
     if (s == FS_OK) s = fs_result_queue_put(&queue, &b, c, count, best);
-    if (s == FS_OK) s = fs_result_queue_emit(&queue, on_result, ctx);
-    tokens += b.tokens;
+    if (s == FS_OK) s = fs_result_queue_emit(&queue, hand_on_offset, &results);
+    if (s == FS_OK) pr->done += b.rows, pr->tokens += b.tokens;
     free(best);
     fs_source_batch_free(&b);
     double t = fs_seconds();
-    if (!o->quiet && (t - last_report > 5 || plan.next == plan.n_order)) {
-      fs_log("decode", "%d/%d lines, %.1f lines/s, %.0f source tokens/s", plan.next, plan.n_order,
-             plan.next / (t - start + 1e-9), tokens / (t - start + 1e-9));
-      last_report = t;
+    if (s == FS_OK && !pr->quiet && t - pr->last_report > 5) {
+      report(pr, t);
+      pr->last_report = t;
     }
   }
   fs_result_queue_free(&queue);
   fs_source_plan_free(&plan);
+  return s;
+}
+
+fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const fs_run_options *o,
+                           fs_result_fn on_result, void *ctx) {
+  run_progress pr = {.start = fs_seconds(), .quiet = o->quiet, .read_all = true};
+  pr.last_report = pr.start;
+  fs_status s = decode_window(r, lines, n, 0, o, on_result, ctx, &pr);
+  if (s == FS_OK) report_end(&pr);
+  return s;
+}
+
+fs_status fs_runner_decode_stream(fs_runner *r, fs_next_line_fn next_line, void *line_ctx, const fs_run_options *o,
+                                  fs_result_fn on_result, void *ctx) {
+  int window_lines = o->window_lines > 0 ? o->window_lines : FS_WINDOW_LINES;
+  size_t window_bytes = o->window_bytes > 0 ? o->window_bytes : FS_WINDOW_BYTES;
+  char **window = malloc(sizeof(char *) * window_lines);
+  if (!window) return fs_error(FS_ERR_MEMORY, "out of memory for a window of %d lines", window_lines);
+  run_progress pr = {.start = fs_seconds(), .quiet = o->quiet};
+  pr.last_report = pr.start;
+  fs_status s = FS_OK;
+  long first = 0; /* the window's first line in the input, from 0 */
+  for (bool end = false; s == FS_OK && !end;) {
+    int n = 0;
+    size_t bytes = 0;
+    while (n < window_lines && bytes < window_bytes) {
+      char *line;
+      s = next_line(line_ctx, &line);
+      if (s != FS_OK || !line) {
+        end = true;
+        break;
+      }
+      window[n++] = line;
+      bytes += strlen(line) + 1;
+    }
+    pr.read_all = end;
+    if (s == FS_OK && first + n > INT_MAX)
+      s = fs_error(FS_ERR_ARG, "the input has more than %d lines, more than one run translates", INT_MAX);
+    if (s == FS_OK && n) s = decode_window(r, (const char *const *)window, n, (int)first, o, on_result, ctx, &pr);
+    for (int i = 0; i < n; i++) free(window[i]);
+    first += n;
+  }
+  free(window);
+  if (s == FS_OK) report_end(&pr);
   return s;
 }
 

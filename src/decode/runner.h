@@ -6,7 +6,8 @@
  *            mask arrays a decoder takes;
  *   emit     fs_result_queue: each sentence's candidates kept until every sentence before it is
  *            done, then handed on in input order.
- * fs_runner_decode runs the three over a list with progress on the log. */
+ * fs_runner_decode runs the three over a list with progress on the log; fs_runner_decode_stream
+ * over an input of any length, read line by line, one window of lines at a time. */
 #ifndef FLOWSEQ_DECODE_RUNNER_H
 #define FLOWSEQ_DECODE_RUNNER_H
 
@@ -45,9 +46,12 @@ typedef struct {
   int next; /* order[next] is the first line not yet batched */
 } fs_source_plan;
 
-/* Tokenizes N lines. Lines longer than max_length pieces, or than the model's position table
- * takes, are cut, with one log line for the first and a count of the rest. */
-fs_status fs_source_plan_build(const fs_runner *r, const char *const *lines, int n, int max_length, fs_source_plan *p);
+/* Tokenizes N lines, the first of which is line first_line + 1 of the input. Lines longer than
+ * max_length pieces, or than the model's position table takes, are cut, with a log line for the
+ * first of the run (*truncated, the run's count so far, is 0) naming its line; *truncated counts
+ * them. */
+fs_status fs_source_plan_build(const fs_runner *r, const char *const *lines, int n, int max_length, long first_line,
+                               long *truncated, fs_source_plan *p);
 void fs_source_plan_free(fs_source_plan *p);
 
 /* ---- batch ---------------------------------------------------------------------------------- */
@@ -88,15 +92,34 @@ void fs_result_queue_free(fs_result_queue *q);
 
 /* ---- the whole run -------------------------------------------------------------------------- */
 
+/* The window of fs_runner_decode_stream: this many lines, or fewer holding at least this many
+ * bytes of text (one line at least). Sorting by length and batching happen within a window, so
+ * an input that fits one is decoded exactly as fs_runner_decode decodes it as a whole (test_2016,
+ * 1000 lines, and newstest, 3000, do); a window of ordinary sentences holds a few MB. */
+enum { FS_WINDOW_LINES = 4096, FS_WINDOW_BYTES = 2 << 20 };
+
 typedef struct {
   fs_search_options search;
-  int max_tokens; /* decoder tokens per batch: source tokens x fs_search_rows_per_sentence */
-  int max_length; /* longer inputs are cut to this many tokens */
-  bool quiet;     /* no lines/s progress on the log */
+  int max_tokens;      /* decoder tokens per batch: source tokens x fs_search_rows_per_sentence */
+  int max_length;      /* longer inputs are cut to this many tokens */
+  bool quiet;          /* no lines/s progress on the log */
+  int window_lines;    /* fs_runner_decode_stream's window (0: FS_WINDOW_LINES) */
+  size_t window_bytes; /* and its text (0: FS_WINDOW_BYTES) */
 } fs_run_options;
 
 fs_status fs_runner_decode(fs_runner *r, const char *const *lines, int n, const fs_run_options *o,
                            fs_result_fn on_result, void *ctx);
+
+/* Supplies the next input line: *line receives it (malloc'd, the callee frees it), NULL at the end. */
+typedef fs_status (*fs_next_line_fn)(void *ctx, char **line);
+
+/* fs_runner_decode over the lines next_line supplies, in windows (o->window_lines and
+ * window_bytes): each window is encoded, sorted, batched and decoded as fs_runner_decode does a
+ * list, its results handed on in input order (indices count from the input's first line) and
+ * freed before the next window is read, so memory does not grow with the input. An input of more
+ * than INT_MAX lines is an error when it gets there. */
+fs_status fs_runner_decode_stream(fs_runner *r, fs_next_line_fn next_line, void *line_ctx, const fs_run_options *o,
+                                  fs_result_fn on_result, void *ctx);
 
 /* ---- output text ---------------------------------------------------------------------------- */
 

@@ -74,18 +74,32 @@ struct fs_line_reader {
   bool sgml;
 };
 
-fs_status fs_line_reader_open(const char *spec, fs_line_reader **out) {
-  *out = NULL;
+/* The file of a spec (malloc'd) and, for FILE.tsv:N, *column = N (else 0; -1 when N is no
+ * positive number). */
+static char *spec_file(const char *spec, int *column) {
   char *path = fs_strdup(spec);
-  int column = 0;
+  *column = 0;
   char *colon = strrchr(path, ':');
   if (colon && (ends_with(path, ".tsv") || strstr(path, ".tsv:") || strstr(path, ".tsv.gz:"))) {
-    column = atoi(colon + 1);
+    *column = atoi(colon + 1);
+    if (*column < 1) *column = -1;
     *colon = '\0';
-    if (column < 1) {
-      free(path);
-      return fs_error(FS_ERR_ARG, "%s: a TSV input needs a column number, as in FILE.tsv:2", spec);
-    }
+  }
+  return path;
+}
+
+char *fs_corpus_file(const char *spec) {
+  int column;
+  return spec_file(spec, &column);
+}
+
+fs_status fs_line_reader_open(const char *spec, fs_line_reader **out) {
+  *out = NULL;
+  int column;
+  char *path = spec_file(spec, &column);
+  if (column < 0) {
+    free(path);
+    return fs_error(FS_ERR_ARG, "%s: a TSV input needs a column number, as in FILE.tsv:2", spec);
   }
   if (!column && (ends_with(path, ".tsv") || ends_with(path, ".tsv.gz"))) {
     free(path);

@@ -26,6 +26,9 @@ fs_status fs_line_reader_next(fs_line_reader *r, char **sentence);
 void fs_line_reader_close(fs_line_reader *r);
 void fs_text_free(fs_text *t);
 
+/* The file a spec reads: FILE.tsv for FILE.tsv:N, else the spec itself (malloc'd). */
+char *fs_corpus_file(const char *spec);
+
 /* Both sides of a parallel corpus; differing line counts are an error naming both. */
 fs_status fs_parallel_read(const char *src_spec, const char *tgt_spec, fs_text *src, fs_text *tgt);
 

@@ -1,7 +1,9 @@
 /* Atomic output files (src/core/fileio.c): a regular file is replaced whole; a symlink survives
  * and its target gets the content; a FIFO is written through (a reader gets the bytes, the FIFO
  * stays); /dev/null stays a character device; /dev/stdout on a file opened for appending is
- * appended to; a full disk (/dev/full) is reported with its cause. */
+ * appended to; a full disk (/dev/full) is reported with its cause. Outputs that are inputs are
+ * refused by any of the file's names, and a checked output stream fails at its first failed write,
+ * naming the file and the cause. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +111,46 @@ static void test_disk_full(void) {
             "%s", fs_last_error());
 }
 
+/* Issue 22: an output that is an input is refused, by any name of the file; other files, files
+ * that do not exist yet and devices are not. */
+static void test_output_not_input(void) {
+  char a[512], b[512], missing[512]; /* at() reuses its buffers */
+  snprintf(a, sizeof a, "%s", at("in.txt"));
+  snprintf(missing, sizeof missing, "%s", at("missing.txt"));
+  CHECK(write_all(a, "input\n") == FS_OK && write_all(at("other.txt"), "other\n") == FS_OK);
+  CHECK(symlink("in.txt", at("in.link")) == 0 && link(a, at("in.hard")) == 0);
+  const char *inputs[] = {NULL, missing, a};
+  const char *same[] = {"in.txt", "in.link", "in.hard"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(b, sizeof b, "%s", at(same[i]));
+    CHECK_MSG(
+        fs_output_not_input(b, inputs, 3) == FS_ERR_ARG && strstr(fs_last_error(), "is the same file as the input"),
+        "%s: %s", same[i], fs_last_error());
+  }
+  CHECK(fs_output_not_input(at("other.txt"), inputs, 3) == FS_OK);
+  CHECK(fs_output_not_input(at("new.out"), inputs, 3) == FS_OK);
+  const char *devices[] = {"/dev/null"};
+  CHECK(fs_output_not_input("/dev/null", devices, 1) == FS_OK);
+}
+
+/* Issue 22: a failed write says where and why, at once, and every later call fails too. */
+static void test_checked_output(void) {
+  fs_output o;
+  CHECK(fs_output_open(&o, at("out.txt")) == FS_OK);
+  CHECK(fs_output_printf(&o, "%d\n", 42) == FS_OK && fs_output_write(&o, "x\n", 2) == FS_OK);
+  CHECK(fs_output_close(&o) == FS_OK && test_file_equals(at("out.txt"), "42\nx\n"));
+  if (access("/dev/full", W_OK) != 0) return;
+  CHECK(fs_output_open(&o, "/dev/full") == FS_OK);
+  fs_status s = FS_OK;
+  int lines = 0;
+  for (; s == FS_OK && lines < 100000; lines++) s = fs_output_printf(&o, "line %d of some text\n", lines);
+  CHECK_MSG(s == FS_ERR_IO && lines < 1000 && strstr(fs_last_error(), "/dev/full: write failed: ") &&
+                strstr(fs_last_error(), strerror(ENOSPC)),
+            "after %d lines: %s", lines, fs_last_error());
+  CHECK(fs_output_write(&o, "y", 1) == FS_ERR_IO && fs_output_close(&o) == FS_ERR_IO);
+  CHECK(strstr(fs_last_error(), strerror(ENOSPC)) != NULL);
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   test_regular_and_new();
@@ -117,6 +159,8 @@ int main(void) {
   test_dev_null();
   test_dev_stdout();
   test_disk_full();
+  test_output_not_input();
+  test_checked_output();
   char cmd[256];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   CHECK(system(cmd) == 0);
