@@ -50,9 +50,10 @@ for b in "${bins[@]}"; do [ -x "$b" ] || { echo "bench-contention: $b not built 
 thread_args=()
 [ -z "$threads" ] || thread_args=(--threads "$threads")
 
-gzip -dc "$corpora/multi30k/test_2016_flickr.de.gz" | head -n "$lines" >"$tmp/src"
-gzip -dc "$corpora/multi30k/train.de.gz" | head -n 2000 >"$tmp/train.de"
-gzip -dc "$corpora/multi30k/train.en.gz" | head -n 2000 >"$tmp/train.en"
+# awk reads to the end: head would stop gzip with SIGPIPE, a failure under pipefail
+gzip -dc "$corpora/multi30k/test_2016_flickr.de.gz" | awk -v n="$lines" 'NR <= n' >"$tmp/src"
+gzip -dc "$corpora/multi30k/train.de.gz" | awk 'NR <= 2000' >"$tmp/train.de"
+gzip -dc "$corpora/multi30k/train.en.gz" | awk 'NR <= 2000' >"$tmp/train.en"
 flowseq_model=models/flowseq-small-multi30k teacher=models/ar-small-multi30k
 
 # Seconds one run takes (its best of R), or 600 when it ran out of time.
