@@ -2,8 +2,11 @@
 # Draws a training run's metrics (OUTPUT.metrics.tsv written by flowseq train, columns defined in
 # src/train/metrics.h) as one PNG: the loss parts per sentence, learning rate and KL weight,
 # gradient norm and throughput over updates, and, once validations exist, validation
-# perplexity/NLL and BLEU. Columns are found by header name; absent ones are left out.
-#   scripts/plot-metrics.sh models/flowseq-small-multi30k.metrics.tsv plot.png
+# perplexity/NLL and BLEU. Columns are found by header name; absent ones are left out. The
+# learning rate is drawn on a log scale with ticks like 1.0e-04, which stay distinct at any lr.
+# A training run writes its metrics to OUTPUT.metrics.tsv (train.output); the example is the
+# metrics of flowseq-tiny trained on 64 Multi30k pairs:
+#   scripts/plot-metrics.sh examples/flowseq-tiny.metrics.tsv plot.png
 set -euo pipefail
 if [ $# -ne 2 ]; then echo "usage: scripts/plot-metrics.sh METRICS.tsv OUT.png" >&2; exit 2; fi
 command -v gnuplot >/dev/null || { echo "plot-metrics: gnuplot is not installed (scripts/install-deps.sh)" >&2; exit 1; }
@@ -43,7 +46,9 @@ if ($has_train) {
        "" using 1:4 with lines title "length"
   set title "learning rate and KL weight"
   set ylabel "lr"; set y2label "KL weight"; set y2tics; set ytics nomirror
+  set logscale y; set format y "%.1e"
   plot "$tmp/train" using 1:6 with lines title "lr", "" using 1:5 with lines axes x1y2 title "KL weight"
+  unset logscale y; set format y "% h"
   set title "gradient norm (before clipping) and throughput"
   set ylabel "|g|"; set y2label "target tokens/s"
   plot "$tmp/train" using 1:7 with lines title "grad norm", "" using 1:8 with lines axes x1y2 title "tok/s"

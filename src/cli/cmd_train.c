@@ -13,8 +13,9 @@ static void usage(FILE *out) {
           "Trains FlowSeq (auto-encoder pre-training, prior initialisation, ELBO with KL warm-up) on raw\n"
           "parallel text, as configured (see models/*.yaml). Later -c files and then --model.KEY /\n"
           "--train.KEY flags override earlier values. Training resumes automatically from the checkpoint\n"
-          "in train.output; SIGINT/SIGTERM save a checkpoint and exit. Logs go to stderr, metrics to\n"
-          "OUTPUT.metrics.tsv (scripts/plot-metrics.sh draws them).\n"
+          "in train.output (a finished job does nothing); SIGINT/SIGTERM save a checkpoint and exit.\n"
+          "Without train.valid_src/valid_tgt there is no validation and no best model. Logs go to\n"
+          "stderr, metrics to OUTPUT.metrics.tsv (scripts/plot-metrics.sh draws them).\n"
           "  --dump-config   print the effective configuration as YAML and exit\n"
           "  --quiet         no progress lines\n");
 }

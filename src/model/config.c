@@ -326,6 +326,19 @@ static void dump_string(FILE *out, const char *s) {
   fputs("\"\n", out);
 }
 
+/* The shortest decimal that reads back as the same float (0.1, not %.9g's 0.100000001), or
+ * with `is_double` the same double (at most 17 digits: 0.0005, not 0.00050000000000000001). */
+static void dump_number(FILE *out, double v, bool is_double) {
+  char text[40];
+  for (int digits = 1; digits <= (is_double ? 17 : 9); digits++) {
+    snprintf(text, sizeof text, "%.*g", digits, v);
+    /* a float key loads as (float)strtod: both readings must give it back */
+    if (is_double ? strtod(text, NULL) == v : strtof(text, NULL) == (float)v && (float)strtod(text, NULL) == (float)v)
+      break;
+  }
+  fprintf(out, "%s\n", text);
+}
+
 void fs_config_dump(FILE *out, const fs_config *c) {
   const char *section = "";
   size_t section_len = 0;
@@ -343,10 +356,10 @@ void fs_config_dump(FILE *out, const fs_config *c) {
         fprintf(out, "%d\n", *(const int *)field);
         break;
       case KEY_FLOAT:
-        fprintf(out, "%.9g\n", *(const float *)field);
+        dump_number(out, *(const float *)field, false);
         break;
       case KEY_DOUBLE:
-        fprintf(out, "%.17g\n", *(const double *)field);
+        dump_number(out, *(const double *)field, true);
         break;
       case KEY_BOOL:
         fprintf(out, "%s\n", *(const bool *)field ? "true" : "false");

@@ -90,17 +90,27 @@ static const struct {
   const char *name; /* dotted: "data.epoch" is `epoch` under `data:` */
   progress_type type;
   size_t offset;
+  bool optional; /* added after the first release: absent in older checkpoints, read as 0 */
 } progress_keys[] = {
-    {"phase", P_PHASE, offsetof(fs_progress, phase)},
-    {"update", P_LONG, offsetof(fs_progress, update)},
-    {"total_updates", P_LONG, offsetof(fs_progress, total_updates)},
-    {"data.epoch", P_INT, offsetof(fs_progress, data.epoch)},
-    {"data.next_batch", P_INT, offsetof(fs_progress, data.next_batch)},
-    {"rng_offset", P_U64, offsetof(fs_progress, rng_offset)},
-    {"best_valid_nll", P_DOUBLE, offsetof(fs_progress, best_valid_nll)},
-    {"best_valid_bleu", P_DOUBLE, offsetof(fs_progress, best_valid_bleu)},
-    {"bad_validations", P_INT, offsetof(fs_progress, bad_validations)},
-    {"skipped_updates", P_LONG, offsetof(fs_progress, skipped)},
+    {"phase", P_PHASE, offsetof(fs_progress, phase), false},
+    {"update", P_LONG, offsetof(fs_progress, update), false},
+    {"total_updates", P_LONG, offsetof(fs_progress, total_updates), false},
+    {"data.epoch", P_INT, offsetof(fs_progress, data.epoch), false},
+    {"data.next_batch", P_INT, offsetof(fs_progress, data.next_batch), false},
+    {"rng_offset", P_U64, offsetof(fs_progress, rng_offset), false},
+    {"best_valid_nll", P_DOUBLE, offsetof(fs_progress, best_valid_nll), false},
+    {"best_valid_bleu", P_DOUBLE, offsetof(fs_progress, best_valid_bleu), false},
+    {"bad_validations", P_INT, offsetof(fs_progress, bad_validations), false},
+    {"skipped_updates", P_LONG, offsetof(fs_progress, skipped), false},
+    {"log_window.recon", P_DOUBLE, offsetof(fs_progress, window.recon), true},
+    {"log_window.kl", P_DOUBLE, offsetof(fs_progress, window.kl), true},
+    {"log_window.length", P_DOUBLE, offsetof(fs_progress, window.length), true},
+    {"log_window.tokens", P_LONG, offsetof(fs_progress, window.tokens), true},
+    {"log_window.sentences", P_LONG, offsetof(fs_progress, window.sentences), true},
+    {"pending_validation", P_INT, offsetof(fs_progress, pending_validation), true},
+    {"best_valid_nll_update", P_LONG, offsetof(fs_progress, best_nll_update), true},
+    {"best_valid_bleu_update", P_LONG, offsetof(fs_progress, best_bleu_update), true},
+    {"train_seconds", P_DOUBLE, offsetof(fs_progress, train_seconds), true},
 };
 enum { N_PROGRESS_KEYS = sizeof progress_keys / sizeof progress_keys[0] };
 static const char *phase_names[] = {"init", "pretrain", "main", "done"};
@@ -185,7 +195,8 @@ fs_status fs_progress_load(const char *path, fs_progress *g) {
   memset(g, 0, sizeof *g);
   FS_TRY(fs_yaml_read_leaves(path, progress_leaf, &r));
   for (int i = 0; i < N_PROGRESS_KEYS; i++)
-    if (!(r.seen & (1u << i))) return fs_error(FS_ERR_FORMAT, "%s: %s is missing", path, progress_keys[i].name);
+    if (!(r.seen & (1u << i)) && !progress_keys[i].optional)
+      return fs_error(FS_ERR_FORMAT, "%s: %s is missing", path, progress_keys[i].name);
   return FS_OK;
 }
 
@@ -245,6 +256,13 @@ fs_status fs_checkpoint_load(const char *dir, fs_model *m, fs_adamw *adamw, fs_p
   if (s == FS_OK && progress) s = fs_progress_load(progress_path, progress);
   free(optimizer);
   free(progress_path);
+  return s;
+}
+
+fs_status fs_checkpoint_load_progress(const char *dir, fs_progress *progress) {
+  char *path = fs_concat(dir, "/", PROGRESS_FILE);
+  fs_status s = fs_progress_load(path, progress);
+  free(path);
   return s;
 }
 

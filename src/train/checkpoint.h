@@ -33,6 +33,15 @@ typedef struct {
   double best_valid_bleu;
   int bad_validations; /* validations in a row with neither improving (early stopping) */
   long skipped;        /* updates skipped for a non-finite gradient norm */
+  /* Added later; a progress.yaml without them loads them as 0. */
+  struct {
+    double recon, kl, length; /* loss-part sums of the updates since the last log line, all ranks */
+    long tokens, sentences;
+  } window;               /* so that a resumed run's next log line averages what an uninterrupted one does */
+  int pending_validation; /* 1: a signal cut the validation of update `update` short; it runs on resume */
+  long best_nll_update;   /* total_updates of the best validation NLL, of the best BLEU */
+  long best_bleu_update;
+  double train_seconds; /* wall time of the training runs so far */
 } fs_progress;
 
 /* Writes the whole directory; `adamw` and `progress` may be NULL (a final model directory), and
@@ -52,6 +61,9 @@ char *fs_checkpoint_find(const char *dir);
 /* Loads the weights (fs_model_dir_load_weights) and, when given, the optimizer state and the
  * progress into an existing model. */
 fs_status fs_checkpoint_load(const char *dir, fs_model *m, fs_adamw *adamw, fs_progress *progress);
+
+/* Reads only DIR/progress.yaml (whether a job is finished, without allocating a model). */
+fs_status fs_checkpoint_load_progress(const char *dir, fs_progress *progress);
 
 fs_status fs_progress_save(const char *path, const fs_progress *p);
 fs_status fs_progress_load(const char *path, fs_progress *p);

@@ -41,7 +41,10 @@ typedef struct {
   fs_loss_sums sums; /* of the sentences since the last log line */
   double window_start, window_flops;
   long window_tokens, window_sentences;
-  bool stop; /* a rank received SIGINT/SIGTERM: every rank knows it after the same update */
+  bool stop;             /* a rank received SIGINT/SIGTERM: every rank knows it after the same update */
+  bool validates;        /* train.valid_src and valid_tgt are set */
+  bool interrupted;      /* a signal cut the running validation short */
+  double seconds_before; /* train_seconds of the checkpoint resumed from */
 } trainer;
 
 /* In a multi-process job rank 0 speaks for all: it writes the checkpoints, the metrics and the
@@ -82,7 +85,15 @@ static fs_status init_batch(trainer *t, int n, uint64_t stream, fs_batch *out, f
 }
 
 static fs_status save(trainer *t) {
+  /* the open log window over all ranks (every rank saves at the same updates): resumed, rank 0
+   * starts from it and the next log line averages the same updates as without the interruption */
+  double window[5] = {t->sums.recon, t->sums.kl, t->sums.length, (double)t->window_tokens, (double)t->window_sentences};
+  fs_dist_sum_doubles(window, 5);
   if (!leader()) return FS_OK;
+  fs_progress *g = &t->progress;
+  g->window.recon = window[0], g->window.kl = window[1], g->window.length = window[2];
+  g->window.tokens = (long)window[3], g->window.sentences = (long)window[4];
+  g->train_seconds = t->seconds_before + (fs_seconds() - t->started);
   t->progress.rng_offset = t->engine.rng_offset;
   t->progress.skipped = t->adamw.skipped;
   fs_status s = fs_checkpoint_save(t->cfg->train.output, t->cfg, &t->model, &t->adamw, &t->progress, t->cfg->train.spm);
@@ -102,12 +113,13 @@ static fs_status save_and_keep(trainer *t) {
  * averaged over k_samples posterior samples) to *total and its target tokens to *tokens. */
 static fs_status add_validation_nll(trainer *t, fs_batcher *b, int k_samples, double *total, long *tokens) {
   fs_status s = FS_OK;
-  for (int k = 0; s == FS_OK && k < b->n_batches; k++) {
+  for (int k = 0; s == FS_OK && !t->interrupted && k < b->n_batches; k++) {
     fs_batch batch;
     fs_batcher_get(b, k, &batch, NULL);
     for (int r = 0; r < batch.batch * batch.tgt_len; r++) *tokens += batch.tgt_mask[r] != 0.0f;
     float *parts = fs_malloc(sizeof(float) * 3 * batch.batch); /* recon, length, KL */
     for (int sample = 0; s == FS_OK && sample < k_samples; sample++) {
+      if ((t->interrupted = fs_stop_requested())) break; /* a signal is answered within a forward pass */
       fs_engine_reset(&t->engine);
       fs_flowseq_losses l;
       s = fs_model_loss(&t->engine, &t->model, &batch, FS_LOSS_MAIN, 1.0f, &l);
@@ -159,6 +171,7 @@ static fs_status validation_bleu(trainer *t, double *bleu) {
   const char **refs = fs_malloc(sizeof *refs * n);
   fs_status s = FS_OK;
   for (int k = 0; s == FS_OK && k < b.n_batches; k++) {
+    if ((t->interrupted = fs_stop_requested())) break;
     fs_batch batch;
     const int *rows;
     fs_batcher_get(&b, k, &batch, &rows);
@@ -171,7 +184,7 @@ static fs_status validation_bleu(trainer *t, double *bleu) {
     free(best);
   }
   for (int i = 0; i < n; i++) refs[i] = t->valid_refs.lines[t->valid.line[i] - 1];
-  if (s == FS_OK) {
+  if (s == FS_OK && !t->interrupted) {
     fs_bleu_options bo = fs_bleu_defaults();
     const char *const *ref_streams[1] = {refs};
     *bleu = fs_bleu_corpus(&bo, (const char *const *)hyps, ref_streams, 1, n).score;
@@ -209,7 +222,7 @@ static void log_line(trainer *t, const fs_lr_schedule *sched, double kl_weight, 
     snprintf(parts, sizeof parts, "ce %.3f per sentence, %.3f per token", sum_recon / n,
              sum_recon / (tokens ? tokens : 1));
   fs_log("train", "%s ep %d upd %ld | %s | lr %.2e |g| %.3f | %.0f tgt tok/s, %.1f GEMM GFLOP/s | ETA %.0fh%02.0fm",
-         g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->data.epoch, g->update, parts,
+         g->phase == FS_PHASE_PRETRAIN ? "pre " : "main", g->data.epoch, g->total_updates, parts,
          fs_lr_at(sched, g->update - 1), grad_norm, tok_s, gflops, floor(eta / 3600), fmod(eta / 60, 60));
   fs_metrics_row row =
       fs_metrics_row_empty(g->total_updates, g->data.epoch, g->phase == FS_PHASE_PRETRAIN ? "pretrain" : "main");
@@ -271,30 +284,46 @@ static fs_status update(trainer *t, fs_loss_phase phase, const fs_lr_schedule *s
   FS_TRY(fs_dist_sum_floats(p->be, fs_params_slot(p, 1), p->total));
   /* a signal reaches one rank (or each at its own moment): all stop after the same update */
   t->stop = fs_dist_any(fs_stop_requested());
-  if (t->stop) fs_log("train", "SIGINT/SIGTERM received: stopping after update %ld", g->update + 1);
+  if (t->stop) fs_log("train", "SIGINT/SIGTERM received: stopping after update %ld", g->total_updates + 1);
   fs_param_filter filter = {phase == FS_LOSS_PRETRAIN ? "prior." : NULL};
   if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), batches, &filter, grad_norm))
-    fs_log("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->update,
+    fs_log("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->total_updates + 1,
            t->adamw.skipped);
   g->update++;
   g->total_updates++;
   return FS_OK;
 }
 
-/* Validation, best-model tracking and early stopping; returns whether to stop. As in the
- * original (docs/model.md#training-procedure), the model counts as better when perplexity or BLEU improves. */
-static bool validate_and_track(trainer *t) {
+typedef enum { VALID_GO_ON, VALID_EARLY_STOP, VALID_INTERRUPTED } valid_verdict;
+
+/* Validation, best-model tracking and early stopping. As in the original
+ * (docs/model.md#training-procedure), the model counts as better when perplexity or BLEU improves.
+ * A signal during validation abandons it at the next batch: the running random stream goes back
+ * to where it was and progress.yaml marks the validation pending, so a resumed run validates this
+ * update first and continues exactly as an uninterrupted one. */
+static valid_verdict validate_and_track(trainer *t) {
   double nll, ppl, bleu = 0.0;
-  if (validate(t, &nll, &ppl) != FS_OK) {
-    fs_log("valid", "validation failed: %s", fs_last_error());
-    return false;
-  }
-  if (validation_bleu(t, &bleu) != FS_OK) fs_log("valid", "validation decoding failed: %s", fs_last_error());
   fs_progress *g = &t->progress;
+  uint64_t stream = t->engine.rng_offset;
+  g->pending_validation = 0;
+  fs_status s = validate(t, &nll, &ppl);
+  if (s == FS_OK && !t->interrupted && validation_bleu(t, &bleu) != FS_OK)
+    fs_log("valid", "validation decoding failed: %s", fs_last_error());
+  if (t->interrupted) {
+    t->engine.rng_offset = stream;
+    g->pending_validation = 1;
+    fs_log("valid", "SIGINT/SIGTERM received: validation of update %ld abandoned (it runs first on resume)",
+           g->total_updates);
+    return VALID_INTERRUPTED;
+  }
+  if (s != FS_OK) {
+    fs_log("valid", "validation failed: %s", fs_last_error());
+    return VALID_GO_ON;
+  }
   bool first = g->best_valid_nll == 0, better_nll = first || nll < g->best_valid_nll,
        better_bleu = first || bleu > g->best_valid_bleu;
-  if (better_nll) g->best_valid_nll = nll;
-  if (better_bleu) g->best_valid_bleu = bleu;
+  if (better_nll) g->best_valid_nll = nll, g->best_nll_update = g->total_updates;
+  if (better_bleu) g->best_valid_bleu = bleu, g->best_bleu_update = g->total_updates;
   g->bad_validations = better_nll || better_bleu ? 0 : g->bad_validations + 1;
   fs_log("valid", "update %ld: NLL %.4f per token, perplexity %.2f%s, BLEU %.2f%s (%s, sacreBLEU 13a)",
          g->total_updates, nll, ppl, better_nll ? " (best)" : "", bleu, better_bleu ? " (best)" : "",
@@ -308,7 +337,7 @@ static bool validate_and_track(trainer *t) {
       fs_log("valid", "could not save the best model: %s", fs_last_error());
     free(best);
   }
-  return t->cfg->train.patience > 0 && g->bad_validations >= t->cfg->train.patience;
+  return t->cfg->train.patience > 0 && g->bad_validations >= t->cfg->train.patience ? VALID_EARLY_STOP : VALID_GO_ON;
 }
 
 /* With FLOWSEQ_PROFILE=1: where the phase's time went (rank 0's), then a fresh count for the next phase. */
@@ -328,8 +357,47 @@ static fs_status share_weights(trainer *t) {
   return fs_dist_broadcast_floats(p->be, fs_params_slot(p, 0), p->total);
 }
 
-/* Updates between checkpoints: train.save_every, else one per validation. */
+/* Updates between checkpoints: train.save_every, else one per validation (or per valid_every
+ * updates when there is no validation set). */
 static int save_interval(const fs_train_config *tc) { return tc->save_every > 0 ? tc->save_every : tc->valid_every; }
+
+/* The main phase's work after an update: validation (rank 0, the others wait for its verdict)
+ * and the periodic save. *early_stop tells whether validation asks to stop; a signal during
+ * validation sets t->stop, and the save is then left to the caller (a stop saves once). */
+static fs_status validate_and_save(trainer *t, bool *early_stop) {
+  const fs_train_config *tc = &t->cfg->train;
+  long u = t->progress.update;
+  if (!t->validates) t->progress.pending_validation = 0; /* resumed without the validation set */
+  if (t->validates && u % tc->valid_every == 0) {
+    valid_verdict v = leader() ? validate_and_track(t) : VALID_GO_ON;
+    *early_stop = fs_dist_broadcast_flag(v == VALID_EARLY_STOP);
+    if (fs_dist_broadcast_flag(v == VALID_INTERRUPTED)) t->stop = true;
+  }
+  if (u % save_interval(tc) == 0 && !t->stop) FS_TRY(save_and_keep(t));
+  return FS_OK;
+}
+
+/* The end of a run (finished, or stopped to resume later): updates, wall time, the best
+ * validation scores and where the models are. */
+static void summary(const fs_config *cfg, const fs_progress *g, double this_run) {
+  const fs_train_config *tc = &cfg->train;
+  double total = g->train_seconds > this_run ? g->train_seconds : this_run;
+  fs_log("train", "%s: %ld updates, wall time %.0fh%02.0fm%02.0fs (this run %.0fh%02.0fm%02.0fs)",
+         g->phase == FS_PHASE_DONE ? "training finished" : "training stopped (the same command resumes it)",
+         g->total_updates, floor(total / 3600), fmod(floor(total / 60), 60), fmod(floor(total), 60),
+         floor(this_run / 3600), fmod(floor(this_run / 60), 60), fmod(floor(this_run), 60));
+  bool validated = g->best_valid_nll != 0;
+  if (validated)
+    fs_log("train", "best validation: BLEU %.2f at update %ld, NLL %.4f per token at update %ld", g->best_valid_bleu,
+           g->best_bleu_update, g->best_valid_nll, g->best_nll_update);
+  char *best = fs_concat(tc->output, "", ".best");
+  bool has_best = validated && access(best, F_OK) == 0;
+  fs_log("train", "%s model: %s; best model: %s", g->phase == FS_PHASE_DONE ? "final" : "last saved", tc->output,
+         has_best                        ? best
+         : tc->valid_src[0] || validated ? "none yet"
+                                         : "none (no validation set)");
+  free(best);
+}
 
 static fs_status run_phases(trainer *t) {
   double phase_start = fs_seconds();
@@ -361,7 +429,11 @@ static fs_status run_phases(trainer *t) {
       if (g->update % tc->log_every == 0) log_line(t, &sched, 0.0, norm);
       if (g->update % save_interval(tc) == 0 && !t->stop) FS_TRY(save(t)); /* a stop saves once, below */
     }
-    if (t->stop) return save(t);
+    if (t->stop) {
+      FS_TRY(save(t));
+      if (leader()) summary(t->cfg, g, fs_seconds() - t->started);
+      return FS_OK;
+    }
     profile_phase("pre-training", &phase_start, g->update - first_update);
     first_update = 0; /* the main phase counts from 0 */
     FS_TRY(init_batch(t, tc->init_batch_size, 2, &b, &ib));
@@ -381,19 +453,20 @@ static fs_status run_phases(trainer *t) {
   fs_lr_schedule sched = {tc->lr, inv_sqrt, tc->gamma, inv_sqrt || !fs_model_pretrains(&t->model) ? tc->warmup : 0};
   double norm = 0;
   bool stop = false;
+  /* a validation a signal cut short in the previous run comes first (every rank read the flag) */
+  if (g->phase == FS_PHASE_MAIN && g->pending_validation) FS_TRY(validate_and_save(t, &stop));
   while (g->phase == FS_PHASE_MAIN && g->update < tc->max_updates && !stop && !t->stop) {
     double w = fs_kl_weight(g->update, tc->kl_warmup_steps);
     FS_TRY(update(t, FS_LOSS_MAIN, &sched, w, &norm));
     if (g->update % tc->log_every == 0) log_line(t, &sched, w, norm);
-    /* rank 0 validates while the others wait for its early-stopping verdict */
-    if (g->update % tc->valid_every == 0) stop = fs_dist_broadcast_flag(leader() && validate_and_track(t));
-    if (g->update % save_interval(tc) == 0 && !t->stop)
-      FS_TRY(save_and_keep(t)); /* a stop saves once, after the loop */
+    FS_TRY(validate_and_save(t, &stop));
   }
   profile_phase("main", &phase_start, g->update - first_update);
   if (stop) fs_log("train", "early stopping: no validation improvement in %d validations", tc->patience);
   if (g->phase == FS_PHASE_MAIN && (stop || g->update >= tc->max_updates)) g->phase = FS_PHASE_DONE;
-  return save(t);
+  FS_TRY(save(t));
+  if (leader()) summary(t->cfg, g, fs_seconds() - t->started);
+  return FS_OK;
 }
 
 /* The starting weights: the checkpoint in train.output (resuming), else those of
@@ -403,10 +476,17 @@ static fs_status load_or_init_weights(trainer *t) {
   char *resume = fs_checkpoint_find(tc->output);
   if (resume) {
     fs_status s = fs_checkpoint_load(resume, &t->model, &t->adamw, &t->progress);
-    t->adamw.skipped = t->progress.skipped;
+    fs_progress *g = &t->progress;
+    t->adamw.skipped = g->skipped;
+    t->seconds_before = g->train_seconds;
+    if (leader()) { /* the log window open at the save, summed over the ranks then */
+      t->sums = (fs_loss_sums){.recon = g->window.recon, .length = g->window.length, .kl = g->window.kl};
+      t->window_tokens = g->window.tokens, t->window_sentences = g->window.sentences;
+    }
+    static const char *const phases[] = {"init", "pre-training", "main", "done"};
     if (s == FS_OK)
-      fs_log("train", "resumed from %s: phase %d, update %ld, epoch %d", resume, t->progress.phase, t->progress.update,
-             t->progress.data.epoch);
+      fs_log("train", "resumed from %s: %s phase, update %ld, epoch %d", resume, phases[g->phase], g->total_updates,
+             g->data.epoch);
     free(resume);
     return s;
   }
@@ -421,11 +501,42 @@ static fs_status load_or_init_weights(trainer *t) {
   return fs_model_init_random(&t->model, (uint64_t)tc->seed);
 }
 
+/* Drops the pairs of a binarized dataset longer than train.max_length on either side, as the raw
+ * text path does while encoding (prep may have used another limit); the kept pairs keep their
+ * order and their line numbers (1-based places in the dataset). */
+static void drop_long_pairs(fs_pairs *p, int max_length, const char *path) {
+  int kept = 0, read = p->count;
+  for (int i = 0; i < read; i++) {
+    if (max_length > 0 && (p->src_len[i] > max_length || p->tgt_len[i] > max_length)) continue;
+    p->src[kept] = p->src[i], p->tgt[kept] = p->tgt[i];
+    p->src_len[kept] = p->src_len[i], p->tgt_len[kept] = p->tgt_len[i], p->line[kept] = p->line[i];
+    kept++;
+  }
+  p->count = kept;
+  fs_log("data", "train: %d pairs read from %s, %d kept (%d too long)", read, path, kept, read - kept);
+}
+
+/* A job whose checkpoint says it is done: it says so and changes nothing (no save, no metrics
+ * row), as fairseq and Marian do when started again after their last update. */
+static bool already_finished(const fs_config *cfg) {
+  char *dir = fs_checkpoint_find(cfg->train.output);
+  fs_progress g;
+  bool done = dir && fs_checkpoint_load_progress(dir, &g) == FS_OK && g.phase == FS_PHASE_DONE;
+  free(dir);
+  if (done) {
+    fs_log("train", "already finished: %ld updates; nothing to do", g.total_updates);
+    if (leader()) summary(cfg, &g, 0);
+  }
+  return done;
+}
+
 static fs_status train(fs_config *cfg) {
   trainer t;
   memset(&t, 0, sizeof t);
   t.cfg = cfg;
+  t.started = fs_seconds();
   fs_train_config *tc = &cfg->train;
+  if (already_finished(cfg)) return FS_OK;
   FS_TRY(fs_spm_load(tc->spm, &t.spm));
   cfg->model.vocab = fs_spm_vocab_size(t.spm);
   FS_TRY(fs_config_validate(cfg));
@@ -433,20 +544,24 @@ static fs_status train(fs_config *cfg) {
   /* an unset path would be reported as ": cannot open" naming nothing */
   const char *unset = !tc->train_data[0] && !tc->train_src[0]   ? "train.train_src (or train.train_data)"
                       : !tc->train_data[0] && !tc->train_tgt[0] ? "train.train_tgt"
-                      : !tc->valid_src[0]                       ? "train.valid_src"
-                      : !tc->valid_tgt[0]                       ? "train.valid_tgt"
+                      : !tc->valid_src[0] && tc->valid_tgt[0]   ? "train.valid_src"
+                      : tc->valid_src[0] && !tc->valid_tgt[0]   ? "train.valid_tgt"
                                                                 : NULL;
+  t.validates = tc->valid_src[0] && tc->valid_tgt[0]; /* neither set: training without validation */
   if (unset)
     s = fs_error(FS_ERR_ARG, "%s is not set: give it in the configuration or as --%s FILE", unset,
                  strchr(unset, ' ') ? "train.train_src" : unset);
   if (s != FS_OK) {
   } else if (tc->train_data[0]) {
     s = fs_dataset_load(tc->train_data, tc->spm, cfg->model.vocab, &t.train);
-    if (s == FS_OK) fs_log("data", "train: %d pairs from %s", t.train.count, tc->train_data);
+    if (s == FS_OK) drop_long_pairs(&t.train, tc->max_length, tc->train_data);
+    if (s == FS_OK && t.train.count == 0)
+      s = fs_error(FS_ERR_ARG, "train: no pair of %s is within train.max_length = %d", tc->train_data, tc->max_length);
   } else {
     s = load_side(&t, tc->train_src, tc->train_tgt, true, &t.train, "train", NULL);
   }
-  if (s == FS_OK) s = load_side(&t, tc->valid_src, tc->valid_tgt, false, &t.valid, "valid", &t.valid_refs);
+  if (s == FS_OK && t.validates)
+    s = load_side(&t, tc->valid_src, tc->valid_tgt, false, &t.valid, "valid", &t.valid_refs);
   const fs_backend *be = fs_backend_default();
   if (s == FS_OK) s = fs_model_alloc(&t.model, &cfg->model, be, 3);
   fs_adamw_options ao = {tc->beta1, tc->beta2, tc->eps, tc->weight_decay, tc->grad_clip, tc->amsgrad};
@@ -491,6 +606,11 @@ static fs_status train(fs_config *cfg) {
              "data parallel over %d ranks (%s): %d ranks x %d accumulated = %d batches of up to %d target tokens "
              "per update, learning rate as configured",
              ranks, fs_dist_library(), ranks, accumulate, ranks * accumulate, tc->max_tokens);
+    if (!t.validates)
+      fs_log("train",
+             "no validation set (train.valid_src and valid_tgt unset): no validation, no best model; "
+             "a checkpoint every %d updates",
+             save_interval(tc));
     fs_signals_install();
     t.window_start = fs_seconds();
     s = run_phases(&t);

@@ -66,7 +66,8 @@ if "$bin" vocab -i "$dir/de" -i "$dir/en" -o "$dir/spm.model" --vocab-size 60 2>
   [ ! -e "$dir/empty.fsd" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: prep wrote an empty dataset"; }
   expect 1 "no pair is left to write (40 read; dropped 0 empty, 40 too long" prep --spm "$dir/spm.model" --src "$dir/de" --tgt "$dir/en" -o "$dir/short.fsd" --max-length 1
   expect 1 "train: train.train_src (or train.train_data) is not set" train -c /dev/null --train.spm "$dir/spm.model"
-  expect 1 "train: train.valid_src is not set" train -c /dev/null --train.spm "$dir/spm.model" --train.train_src "$dir/de" --train.train_tgt "$dir/en"
+  # one validation side without the other (neither: training without validation)
+  expect 1 "train: train.valid_src is not set" train -c /dev/null --train.spm "$dir/spm.model" --train.train_src "$dir/de" --train.train_tgt "$dir/en" --train.valid_tgt "$dir/en"
 else
   failed=$((failed + 1)); echo "FAIL: vocab on the small corpus"
 fi

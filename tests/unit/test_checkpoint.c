@@ -179,14 +179,30 @@ static int same_progress(const fs_progress *p, const fs_progress *q) {
   return p->phase == q->phase && p->update == q->update && p->total_updates == q->total_updates &&
          p->data.epoch == q->data.epoch && p->data.next_batch == q->data.next_batch && p->rng_offset == q->rng_offset &&
          p->best_valid_nll == q->best_valid_nll && p->best_valid_bleu == q->best_valid_bleu &&
-         p->bad_validations == q->bad_validations && p->skipped == q->skipped;
+         p->bad_validations == q->bad_validations && p->skipped == q->skipped && p->window.recon == q->window.recon &&
+         p->window.kl == q->window.kl && p->window.length == q->window.length && p->window.tokens == q->window.tokens &&
+         p->window.sentences == q->window.sentences && p->pending_validation == q->pending_validation &&
+         p->best_nll_update == q->best_nll_update && p->best_bleu_update == q->best_bleu_update &&
+         p->train_seconds == q->train_seconds;
 }
 
 static void test_progress(void) {
-  fs_progress p = {FS_PHASE_MAIN, 17, 117, {3, 9}, 1ULL << 50, 4.25, 12.5, 1, 2}, q;
+  fs_progress p = {FS_PHASE_MAIN,           17, 117, {3, 9}, 1ULL << 50, 4.25, 12.5, 1, 2,
+                   {1.5, 0.25, 3.0, 40, 4}, 1,  110, 96,     7.5},
+              q;
   CHECK(fs_progress_save(at("progress.yaml"), &p) == FS_OK);
   CHECK(fs_progress_load(at("progress.yaml"), &q) == FS_OK && same_progress(&p, &q));
+  /* issue 22: the keys added later (log window, pending validation, best updates, wall time) are
+   * optional, so a checkpoint written before them still resumes */
   FILE *f = fopen(at("progress.yaml"), "w");
+  fputs(
+      "phase: main\nupdate: 3\ntotal_updates: 5\ndata:\n  epoch: 1\n  next_batch: 2\nrng_offset: 7\n"
+      "best_valid_nll: 0\nbest_valid_bleu: 0\nbad_validations: 0\nskipped_updates: 0\n",
+      f);
+  fclose(f);
+  CHECK(fs_progress_load(at("progress.yaml"), &q) == FS_OK && q.total_updates == 5 && q.window.sentences == 0 &&
+        q.pending_validation == 0 && q.train_seconds == 0);
+  f = fopen(at("progress.yaml"), "w");
   fputs("phase: main\nupdate: 3\n", f);
   fclose(f);
   CHECK(fs_progress_load(at("progress.yaml"), &q) == FS_ERR_FORMAT &&
@@ -285,7 +301,7 @@ static void test_checkpoint_directories(void) {
       fs_params_slot(fs_model_params(&a), slot)[i] = 0.001f * (float)((i + slot) % 97);
   oa.steps[3] = 42;
   oa.steps[0] = (1LL << 33) + 1; /* beyond float precision: counters are stored as I64 */
-  fs_progress pa = {FS_PHASE_MAIN, 17, 117, {3, 9}, 12345, 4.5, 20.0, 1, 0}, pb;
+  fs_progress pa = {FS_PHASE_MAIN, 17, 117, {3, 9}, 12345, 4.5, 20.0, 1, 0, {0, 0, 0, 0, 0}, 0, 0, 0, 0}, pb;
   FILE *spm = fopen(at("spm.model"), "w");
   fputs("tokenizer bytes", spm);
   fclose(spm);

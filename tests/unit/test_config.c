@@ -178,12 +178,38 @@ static void test_validation(void) {
   }
 }
 
+/* issue 22: numbers are dumped in their shortest form that loads back the same (0.1, not
+ * 0.100000001; 0.0005, not 0.00050000000000000001), and odd values still round-trip */
+static void test_dump_shortest(void) {
+  fs_config c;
+  fs_config_defaults(&c);
+  char path[600], text[8192] = "";
+  snprintf(path, sizeof path, "%s/dump.yaml", dir);
+  FILE *f = fopen(path, "w");
+  fs_config_dump(f, &c);
+  fclose(f);
+  f = fopen(path, "r");
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  CHECK_MSG(strstr(text, "  label_smoothing: 0.1\n") && strstr(text, "  length_dropout: 0.33\n"), "%s", text);
+  CHECK_MSG(strstr(text, "  lr: 0.0005\n") && strstr(text, "  gamma: 0.999995\n") && strstr(text, "  eps: 1e-08\n"),
+            "%s", text);
+  CHECK_MSG(strstr(text, "  max_ratio: 3\n"), "%s", text);
+  c.model.encoder_dropout = 0.123456789f;
+  c.model.decoder_dropout = 1.0f / 3.0f;
+  c.train.lr = 1.0 / 3.0;
+  c.train.gamma = 0.1 + 0.2; /* 0.30000000000000004 */
+  CHECK(round_trips(&c));
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   test_presets();
   test_merge_and_overrides();
   test_errors();
   test_validation();
+  test_dump_shortest();
   char cmd[256];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
