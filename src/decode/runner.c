@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/cpu/threads.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "model/model_dir.h"
@@ -249,6 +250,7 @@ static fs_status decode_window(fs_runner *r, const char *const *lines, int n, in
   int rows_per_sentence = fs_search_rows_per_sentence(&r->model, &o->search);
   while (s == FS_OK && plan.next < plan.n_order) {
     fs_source_batch b;
+    fs_threads_adapt(); /* fewer threads while other work holds cores */
     s = fs_source_plan_next(&plan, r->cfg.model.eos_id, o->max_tokens, rows_per_sentence, &b);
     fs_candidate *c = NULL;
     int count = 0, *best = malloc(sizeof(int) * (b.rows ? b.rows : 1));

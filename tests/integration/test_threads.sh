@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Threads (backend/cpu/threads.h): the program restarts itself with a bounded OpenMP spin unless
 # the user chose a wait policy, and keeps the user's choice; --threads N is accepted by every
-# command, checked, and taken out of the arguments the command sees; translating with one thread
-# and with two gives the same output.
+# command, checked, and taken out of the arguments the command sees; translating with one thread,
+# with two, and beside busy processes (where the thread count adapts) gives the same output.
 source "$(dirname "$0")/lib.sh"
 unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS GOMP_SPINCOUNT OMP_WAIT_POLICY
 # The environment of a running flowseq: it reads its input from a FIFO that stays open until read.
@@ -37,5 +37,12 @@ for n in 1 2; do
   "$bin" translate --threads $n -m "$src/models/flowseq-small-multi30k" --decode npd -i "$dir/in.de" -o "$dir/out.$n" --quiet
 done
 check "one thread and two translate alike" cmp -s "$dir/out.1" "$dir/out.2"
+# beside two busy processes decoding drops to the cores left free (fs_threads_adapt), and the
+# output stays the same
+busy=()
+for _ in 1 2; do bash -c 'while :; do :; done' & busy+=($!); done
+"$bin" translate -m "$src/models/flowseq-small-multi30k" --decode npd -i "$dir/in.de" -o "$dir/out.busy" --quiet
+kill "${busy[@]}"
+check "translating beside busy processes gives the same output" cmp -s "$dir/out.1" "$dir/out.busy"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

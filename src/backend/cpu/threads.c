@@ -3,12 +3,15 @@
 #include "backend/cpu/threads.h"
 
 #include <cblas.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <omp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -50,6 +53,72 @@ static void choose_wait_policy(char **argv) {
   fs_log("engine", "could not restart with a bounded OpenMP spin (execv: %s)", strerror(errno));
 }
 
+/* The thread count fs_threads_adapt may use at most; 0 while the user fixed it (or before setup, in
+ * a program that links the library: the first adaptation then takes OpenMP's own count). */
+static int adaptable = -1;
+
+/* Runnable tasks on the machine now (/proc/stat's procs_running), or -1. */
+static int machine_running(void) {
+  FILE *f = fopen("/proc/stat", "r");
+  if (!f) return -1;
+  char line[256];
+  int n = -1;
+  while (n < 0 && fgets(line, sizeof line, f))
+    if (!strncmp(line, "procs_running ", 14)) n = atoi(line + 14);
+  fclose(f);
+  return n;
+}
+
+/* This process's threads that are running or runnable now. */
+static int own_running(void) {
+  DIR *d = opendir("/proc/self/task");
+  if (!d) return 1;
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%.20s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    const char *state = strrchr(buf, ')'); /* "pid (comm) S ...": comm may hold anything */
+    if (state && state[1] == ' ' && state[2] == 'R') n++;
+  }
+  closedir(d);
+  return n > 0 ? n : 1;
+}
+
+void fs_threads_adapt(void) {
+  static double last;
+  static int current;
+  if (adaptable == -1) adaptable = getenv("OMP_NUM_THREADS") ? 0 : omp_get_max_threads();
+  if (adaptable <= 1) return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+  if (current && t - last < 0.2) return;
+  last = t;
+  /* the fewest other runnable tasks in four looks 0.5 ms apart: a busy process is in every one,
+   * a kernel worker or a process that wakes for a moment is not */
+  int others = INT_MAX;
+  for (int k = 0; k < 4; k++) {
+    int running = machine_running();
+    if (running < 0) return;
+    int n = running - own_running();
+    others = n < others ? n : others;
+    if (others <= 0) break;
+    nanosleep(&(struct timespec){0, 500000}, NULL);
+  }
+  int free_cores = fs_threads_available() - (others > 0 ? others : 0);
+  int n = free_cores < 1 ? 1 : free_cores > adaptable ? adaptable : free_cores;
+  if (n == current) return;
+  current = n;
+  omp_set_num_threads(n);
+  if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(n);
+}
+
 int fs_threads_setup(int *argc, char **argv) {
   choose_wait_policy(argv);
   int threads = 0;
@@ -67,11 +136,12 @@ int fs_threads_setup(int *argc, char **argv) {
     *argc -= 2;
     i--;
   }
+  adaptable = 0;
   if (threads) { /* --threads overrides the environment */
     omp_set_num_threads(threads);
     openblas_set_num_threads(threads);
   } else if (!getenv("OMP_NUM_THREADS")) { /* OpenBLAS follows OMP_NUM_THREADS unless told otherwise */
-    threads = fs_threads_available();
+    threads = adaptable = fs_threads_available();
     omp_set_num_threads(threads);
     if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(threads);
   }

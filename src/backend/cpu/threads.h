@@ -22,6 +22,15 @@
  * not set yet. Returns 0, or 2 after printing an error for a bad --threads value. */
 int fs_threads_setup(int *argc, char **argv);
 
+/* Decoding calls this before each batch. When flowseq chose the thread count itself (no --threads,
+ * no OMP_NUM_THREADS), it counts the other runnable tasks on the machine (/proc/stat's
+ * procs_running, less this process's own running threads) at most every 0.2 s, and computes the
+ * next batches with the cores they leave free, at least one: a parallel region whose threads
+ * outnumber the free cores stalls at every barrier on a thread that waits for a core, so beside
+ * busy processes fewer threads finish sooner. Training keeps its count (its workers' random
+ * streams depend on it). */
+void fs_threads_adapt(void);
+
 /* The cores this process may use: its affinity mask's count, capped by the cgroup v2 (cpu.max) or
  * v1 (cpu.cfs_quota_us / cpu.cfs_period_us) quota rounded up; at least 1. */
 int fs_threads_available(void);
