@@ -77,10 +77,8 @@ run_seconds() { # binary, what (argmax | npd | beam4 | train)
   done
   echo "$best"
 }
-# What one run did: lines for translation, target tokens of the pre-training updates for training
-work_of() {
-  if [ "$1" = train ]; then awk '/\[train\] pre /' "$tmp/train.log" | wc -l | awk '{ print $1 * 10 * 1536 }'; else echo "$lines"; fi
-}
+# What one run did: lines for translation, its 30 pre-training updates for training
+work_of() { if [ "$1" = train ]; then echo 30; else echo "$lines"; fi; }
 
 printf '%-8s %-6s %14s %22s %22s\n' mode binary "quiet" "beside 1 busy" "beside 2 busy"
 modes=(argmax npd beam4)
@@ -94,7 +92,7 @@ for what in "${modes[@]}"; do
     stop_load
   done
   unit=sent/s
-  [ "$what" != train ] || unit=tok/s
+  [ "$what" != train ] || unit=upd/s
   for i in "${!bins[@]}"; do
     work=$(work_of "$what")
     awk -v what="$what" -v name="${names[$i]}" -v w="$work" -v unit="$unit" -v q="${seconds[$i.0]}" -v a="${seconds[$i.1]}" \

@@ -10,11 +10,13 @@
  * (include/flowseq.h).
  *
  * Thread count: `--threads N` on any command, else OMP_NUM_THREADS, else the cores this process
- * may use: its CPU affinity, capped by a cgroup CPU quota (containers, systemd slices). */
+ * may use: its CPU affinity, capped by a cgroup CPU quota (containers, systemd slices). In that
+ * last case decoding also gives way to other busy processes (fs_threads_adapt): a spin that ends
+ * sooner does not help a barrier whose last thread waits for a core, fewer threads do. */
 #ifndef FLOWSEQ_BACKEND_CPU_THREADS_H
 #define FLOWSEQ_BACKEND_CPU_THREADS_H
 
-/* The spin count the program restarts with; docs/architecture.md#threads gives the measurements. */
+/* The spin count the program restarts with (docs/architecture.md#threads). */
 #define FS_SPIN_COUNT "10000"
 
 /* Removes `--threads N` from argv (updating *argc) and applies it, or the default above, to OpenMP
