@@ -3,7 +3,9 @@
 #   1. vocab     joint SentencePiece model of both training sides (8000 pieces)
 #   2. teacher   the autoregressive Transformer (models/ar-small.yaml)
 #   3. distill   the teacher's beam-4 translations of the training source
-#   4. student   FlowSeq (models/flowseq-small.yaml) on the distilled targets
+#   4. student   FlowSeq ($STUDENT_CONFIG, default models/flowseq-small.yaml; flowseq-wide.yaml and
+#                flowseq-deep.yaml are the larger candidates) on the distilled targets, keeping its
+#                last 5 saves for `flowseq average`
 #   5. evaluate  whole test_2016: teacher greedy and beam 4, FlowSeq argmax and NPD 3x5 ranked
 #                by the teacher (BLEU, chrF; in WORK_DIR/test_2016.bleu)
 # Every step resumes: run the script again after an interruption and it goes on where it stopped
@@ -12,7 +14,8 @@
 #
 # usage: scripts/train-multi30k.sh [WORK_DIR]           (default work/multi30k)
 # environment: FLOWSEQ (binary, default build/flowseq), FLOWSEQ_CORPORA (default ../shared/corpora),
-#   TEACHER_ARGS / STUDENT_ARGS (extra "--train.KEY VALUE" overrides, e.g. fewer updates),
+#   STUDENT_CONFIG (the student's preset), TEACHER_ARGS / STUDENT_ARGS (extra "--train.KEY VALUE"
+#   overrides, e.g. fewer updates),
 #   VOCAB_ARGS (extra vocab options).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,8 +47,9 @@ fi
 
 if recipe_trained "$work/flowseq"; then recipe_skip student "$work/flowseq has finished"; else
   # shellcheck disable=SC2086
-  recipe_step student "$bin" train -c "$root/models/flowseq-small.yaml" "${common[@]}" --train.train_src "$m30k/train.de.gz" \
-    --train.train_tgt "$work/train.distilled.en" --train.output "$work/flowseq" ${STUDENT_ARGS:-}
+  recipe_step student "$bin" train -c "${STUDENT_CONFIG:-$root/models/flowseq-small.yaml}" "${common[@]}" \
+    --train.train_src "$m30k/train.de.gz" --train.train_tgt "$work/train.distilled.en" --train.output "$work/flowseq" \
+    --train.keep_last 5 ${STUDENT_ARGS:-}
 fi
 student=$(recipe_best "$work/flowseq")
 
