@@ -53,8 +53,9 @@ static int stdout_written(int rc) {
 }
 
 int main(int argc, char **argv) {
-  fs_blas_select(argv);                        /* may restart the program with a better OpenBLAS kernel */
-  if (fs_threads_setup(&argc, argv)) return 2; /* may restart it with a bounded OpenMP spin */
+  fs_threads_wait_policy(argv); /* may restart the program with a bounded OpenMP spin */
+  fs_blas_select(argv);         /* may restart it with a better OpenBLAS kernel */
+  if (fs_threads_setup(&argc, argv)) return 2;
   if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
     printf("flowseq %s\n", FLOWSEQ_VERSION);
     return stdout_written(0);

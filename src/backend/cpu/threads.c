@@ -44,8 +44,7 @@ int fs_threads_available(void) {
   return cores > 0 ? cores : 1;
 }
 
-/* Restarts the program with a bounded spin unless the user chose a wait policy. */
-static void choose_wait_policy(char **argv) {
+void fs_threads_wait_policy(char **argv) {
   if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) return;
   setenv("GOMP_SPINCOUNT", FS_SPIN_COUNT, 1);
   execv("/proc/self/exe", argv);
@@ -120,7 +119,6 @@ void fs_threads_adapt(void) {
 }
 
 int fs_threads_setup(int *argc, char **argv) {
-  choose_wait_policy(argv);
   int threads = 0;
   for (int i = 1; i < *argc; i++) {
     if (strcmp(argv[i], "--threads")) continue;

@@ -19,9 +19,13 @@
 /* The spin count the program restarts with (docs/architecture.md#threads). */
 #define FS_SPIN_COUNT "10000"
 
+/* Restarts the program (execv of /proc/self/exe, same argv) with GOMP_SPINCOUNT = FS_SPIN_COUNT
+ * unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set. First thing in main: the BLAS kernel choice,
+ * which may restart the program too, keeps its own state only until it is done. */
+void fs_threads_wait_policy(char **argv);
+
 /* Removes `--threads N` from argv (updating *argc) and applies it, or the default above, to OpenMP
- * and OpenBLAS; restarts the program (execv of /proc/self/exe, same argv) when the wait policy is
- * not set yet. Returns 0, or 2 after printing an error for a bad --threads value. */
+ * and OpenBLAS. Returns 0, or 2 after printing an error for a bad --threads value. */
 int fs_threads_setup(int *argc, char **argv);
 
 /* Decoding calls this before each batch. When flowseq chose the thread count itself (no --threads,
