@@ -189,9 +189,12 @@ typedef struct {
 typedef const fs_backend *(*fs_cuda_module_entry)(const fs_cuda_host *host);
 #define FS_CUDA_MODULE_ENTRY "flowseq_cuda_module"
 
-/* The backend to compute on: CUDA when built and a device is present, else CPU (logged once).
- * FLOWSEQ_DEVICE=cpu in the environment forces the CPU. */
+/* The backend to compute on: CUDA when built and a device is present, else CPU. FLOWSEQ_DEVICE=cpu
+ * in the environment forces the CPU. A reason that concerns a GPU machine (a module that does not
+ * load, a device that does not work) is logged; the usual ones (no NVIDIA device node,
+ * FLOWSEQ_DEVICE=cpu) are only kept for fs_backend_reason, which `flowseq info` prints. */
 const fs_backend *fs_backend_default(void);
+const char *fs_backend_reason(void);
 
 #ifdef __cplusplus
 }

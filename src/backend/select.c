@@ -11,6 +11,11 @@
 #include "backend/profile.h"
 #include "core/log.h"
 
+/* Why the default backend is the one it is, when that is worth a word (flowseq info). */
+static const char *backend_reason = "";
+
+const char *fs_backend_reason(void) { return backend_reason; }
+
 #ifndef FLOWSEQ_HAVE_CUDA
 const fs_backend *fs_backend_cuda(void) { return NULL; }
 #else
@@ -56,7 +61,7 @@ const fs_backend *fs_backend_cuda(void) {
    * in FLOWSEQ_CUDA_MODULE is loaded regardless) */
   const char *named = getenv("FLOWSEQ_CUDA_MODULE");
   if ((!named || !*named) && access("/dev/nvidiactl", F_OK) && access("/dev/dxg", F_OK)) {
-    fs_log("engine", "CUDA: no usable device (no NVIDIA device node)");
+    backend_reason = "no NVIDIA device node"; /* the usual CPU machine: said by info, not logged */
     return NULL;
   }
   char buf[4200];
@@ -83,7 +88,7 @@ const fs_backend *fs_backend_default(void) {
   if (chosen) return chosen;
   if (env_is("FLOWSEQ_DEVICE", "cpu")) {
     chosen = fs_backend_cpu();
-    fs_log("engine", "FLOWSEQ_DEVICE=cpu: computing on the CPU");
+    backend_reason = "FLOWSEQ_DEVICE=cpu";
   } else {
     /* fs_backend_cuda() logs the one line that says why there is no device */
     chosen = fs_backend_cuda();

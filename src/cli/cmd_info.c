@@ -33,6 +33,7 @@ int cmd_info(int argc, char **argv) {
   const char *mpi = fs_dist_library();
   if (mpi) printf("mpi: yes (%s; mpirun -np N flowseq train trains data-parallel)\n", mpi);
   else printf("mpi: no (built without FLOWSEQ_MPI)\n");
-  printf("compute backend: %s\n", backend);
+  const char *reason = fs_backend_reason();
+  printf("compute backend: %s%s%s%s\n", backend, *reason ? " (" : "", reason, *reason ? ")" : "");
   return 0;
 }

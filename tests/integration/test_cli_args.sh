@@ -71,5 +71,13 @@ if "$bin" vocab -i "$dir/de" -i "$dir/en" -o "$dir/spm.model" --vocab-size 60 2>
 else
   failed=$((failed + 1)); echo "FAIL: vocab on the small corpus"
 fi
+# the usual CPU machine is not a notice on every command: only flowseq info says why the CPU
+if [ ! -e /dev/nvidiactl ] && [ ! -e /dev/dxg ] && [ -z "${FLOWSEQ_CUDA_MODULE:-}" ]; then
+  src_dir="${FLOWSEQ_SOURCE_DIR:-.}"
+  echo "Ein Hund." | "$bin" translate -m "$src_dir/models/flowseq-small-multi30k" >/dev/null 2>"$dir/err"
+  ! grep -q CUDA "$dir/err" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: translate logs: $(cat "$dir/err")"; }
+  "$bin" info 2>"$dir/err" | grep -qx 'compute backend: cpu (no NVIDIA device node)' && [ ! -s "$dir/err" ] &&
+    passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: info does not say why the CPU, or logs: $(cat "$dir/err")"; }
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
