@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "model/model_dir.h"
@@ -33,12 +32,6 @@ static fs_status add_weights(const char *dir, fs_model *scratch, double *sum) {
   const float *w = fs_params_slot(p, 0);
   for (int64_t i = 0; i < p->total; i++) sum[i] += w[i];
   return FS_OK;
-}
-
-/* Whether a names the same existing file or directory as b (through links too). */
-static bool same_path(const char *a, const char *b) {
-  struct stat sa, sb;
-  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 static fs_status check_tokenizer(const char *first, const char *dir) {
@@ -98,7 +91,7 @@ int cmd_average(int argc, char **argv) {
   if (!out || n == 0)
     return free(dirs), fprintf(stderr, "flowseq average: need -o OUT_DIR and at least one MODEL_DIR\n"), 2;
   for (int k = 0; k < n; k++)
-    if (same_path(out, dirs[k]))
+    if (fs_same_file(out, dirs[k]))
       return fprintf(stderr, "flowseq average: -o %s is one of the inputs: it would be replaced\n", out), free(dirs), 2;
   fs_status s = average(out, dirs, n);
   if (s == FS_OK) fs_log("average", "%d model%s averaged into %s", n, n == 1 ? "" : "s", out);

@@ -107,6 +107,11 @@ fs_status fs_copy_file(const char *src, const char *dst) {
   return fs_atomic_commit(&out);
 }
 
+bool fs_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 bool fs_same_bytes(const char *a, const char *b) {
   FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
   bool same = fa && fb;

@@ -29,6 +29,9 @@ void fs_atomic_abort(fs_atomic_file *f);
 /* Copies src to dst atomically. */
 fs_status fs_copy_file(const char *src, const char *dst);
 
+/* Whether a and b name the same existing file or directory (device and inode: through links). */
+bool fs_same_file(const char *a, const char *b);
+
 /* Whether two files can both be read and hold the same bytes (tokenizers of two model directories). */
 bool fs_same_bytes(const char *a, const char *b);
 
