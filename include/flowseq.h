@@ -61,13 +61,13 @@
  *   beam, n_best                     1 .. FLOWSEQ_MAX_BEAM (1000)
  *   max_tokens                       1 .. FLOWSEQ_MAX_TOKENS (2^24)
  *   max_length                       1 .. FLOWSEQ_MAX_INPUT_TOKENS (2^20)
- *   max_sentences                    1 .. FLOWSEQ_MAX_ROWS (100000)
+ *   max_sentences                    0 .. FLOWSEQ_MAX_ROWS (100000)
  *   tau, length_penalty              0 .. FLOWSEQ_MAX_TAU, FLOWSEQ_MAX_LENGTH_PENALTY (100)
  *   max_length_a, max_length_b       0 .. FLOWSEQ_MAX_LENGTH_A (1000), FLOWSEQ_MAX_LENGTH_B (2^20)
  *   flowseq_open_options.arena_mb    0 .. FLOWSEQ_MAX_ARENA_MB (2^22, 4 TiB)
  * and the decoder rows of one call, computed in 64 bits, at most FLOWSEQ_MAX_ROWS: a FlowSeq
  * model's lengths × samples candidates per sentence (FLOWSEQ_NPD), lengths × samples × iw_samples
- * (FLOWSEQ_IWD), and flowseq_score's max_sentences × iw_samples pairs per batch. NaN is outside
+ * (FLOWSEQ_IWD), and flowseq_score's max_sentences (32 when 0) × iw_samples pairs per batch. NaN is outside
  * every limit. Every field of the options is checked by every call that takes them, whether the
  * model and the decoding mode use it or not.
  *
@@ -122,9 +122,13 @@ FLOWSEQ_API const char *flowseq_version(void);
  * as it was. Never NULL; the text stays valid until the next failing call on this thread. */
 FLOWSEQ_API const char *flowseq_last_error(void);
 
-/* Progress and notices on stderr, as the `flowseq` program prints them: off (0) by default in
- * the library, on for any other value. Applies to every translator of the process. */
-FLOWSEQ_API void flowseq_set_logging(int enabled);
+/* What the library prints on stderr, as the `flowseq` program prints it: FLOWSEQ_LOG_OFF nothing
+ * (the library's default); FLOWSEQ_LOG_ALL progress, notices and warnings (any value that is not
+ * one of the other two means this); FLOWSEQ_LOG_WARNINGS only warnings, such as an input line
+ * truncated to the maximum length (the program's --quiet). Applies to every translator of the
+ * process. */
+enum { FLOWSEQ_LOG_OFF = 0, FLOWSEQ_LOG_ALL = 1, FLOWSEQ_LOG_WARNINGS = 2 };
+FLOWSEQ_API void flowseq_set_logging(int level);
 
 /* ---- opening a model ------------------------------------------------------------------------ */
 
@@ -177,14 +181,16 @@ typedef struct {
   int collapse_repeats; /* FlowSeq output: drop each token equal to the one before it ("a a man"
                          * -> "a man"); 1 by default (+1.1 BLEU for argmax on Multi30k
                          * test_2016); a Transformer's output is never collapsed */
-  int max_sentences;    /* flowseq_score: sentence pairs per batch */
+  int max_sentences;    /* sentences per batch, at most; 0: as many as max_tokens allows when
+                         * translating, and 32 pairs a batch for flowseq_score, which batches by
+                         * count only */
   int progress;         /* lines/s on the log every 5 s while translating (when logging is on) */
 } flowseq_options;
 
 /* The defaults for a decoding mode: argmax; npd with 3 lengths × 5 samples at tau 1; iwd with 3
  * lengths, 1 sample at tau 0 and 4 importance samples; beam 4, length penalty 1, at most 2 × source
- * + 10 tokens; n_best 1, 1024 tokens per batch, inputs cut at 250 tokens, 32 pairs per score batch,
- * seed 1, progress on. A DECODING that is none of the three gives argmax's defaults with that value
+ * + 10 tokens; n_best 1, 1024 tokens per batch with no count of sentences (max_sentences 0),
+ * inputs cut at 250 tokens, seed 1, progress on. A DECODING that is none of the three gives argmax's defaults with that value
  * kept in `decoding`, which every call taking the options then refuses. */
 FLOWSEQ_API flowseq_options flowseq_default_options(flowseq_decoding decoding);
 

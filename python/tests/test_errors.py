@@ -99,7 +99,7 @@ def test_bad_counts(student, teacher):
 
 @pytest.mark.parametrize(
     "options,message",
-    [({"iw_samples": 0}, out_of_range("iw_samples", 0)), ({"batch": 0}, out_of_range("max_sentences", 0))],
+    [({"iw_samples": 0}, out_of_range("iw_samples", 0)), ({"batch_size": -1}, out_of_range("max_sentences", -1))],
 )
 def test_bad_score_options(student, options, message):
     with pytest.raises(flowseq.Error, match="flowseq_score: " + message):

@@ -28,6 +28,7 @@ TRANSLATE_CASES = [
         ["--decode", "iwd", "--iw-samples", "2", "--samples", "2", "--max-tokens", "200", "--max-length", "12"],
         {"decoding": "iwd", "iw_samples": 2, "samples": 2, "max_tokens": 200, "max_length": 12},
     ),
+    ("student", ["--batch-size", "2"], {"batch_size": 2}),
     ("teacher", [], {}),
     ("teacher", ["--beam", "1"], {"beam": 1}),
     (
@@ -68,12 +69,12 @@ def test_translate_equals_the_program(request, cli, german, which, args, options
 
 
 def _moses(index: int, h: flowseq.Hypothesis, t: flowseq.Translator) -> str:
-    """The n-best line `flowseq sample` writes for a hypothesis."""
+    """The n-best line `flowseq sample` writes for a hypothesis: its total is the ranking score."""
     if t.is_autoregressive:
         return f"{index} ||| {h.text} ||| dec={h.decoder_logprob:.4f} ||| {h.score:.4f}"
     teacher = f" teacher={h.score:.4f}" if t.teacher_dir else ""
     features = f"len={h.length_logprob:.4f} prior={h.prior_logprob:.4f} dec={h.decoder_logprob:.4f}{teacher}"
-    return f"{index} ||| {h.text} ||| {features} ||| {h.total:.4f}"
+    return f"{index} ||| {h.text} ||| {features} ||| {h.score:.4f}"
 
 
 @pytest.mark.parametrize("which,args,options", SAMPLE_CASES)
@@ -111,7 +112,7 @@ def test_nbest_order(request, german, which, options, count):
 @pytest.mark.parametrize("which", ["student", "teacher"])
 @pytest.mark.parametrize(
     "args,options",
-    [([], {}), (["--iw-samples", "2", "--seed", "5", "--batch", "7"], {"iw_samples": 2, "seed": 5, "batch": 7})],
+    [([], {}), (["--iw-samples", "2", "--seed", "5", "--batch-size", "7"], {"iw_samples": 2, "seed": 5, "batch_size": 7})],
 )
 def test_score_equals_the_program(request, cli, pairs, which, args, options):
     t = request.getfixturevalue(which)

@@ -34,9 +34,11 @@ const char *flowseq_last_error(void) { return fs_last_error(); }
 /* The library is silent unless asked; the flowseq program asks for the log before opening. */
 static bool logging_chosen;
 
-void flowseq_set_logging(int enabled) {
+void flowseq_set_logging(int level) {
   logging_chosen = true;
-  fs_log_quiet(!enabled);
+  fs_log_set_level(level == FLOWSEQ_LOG_OFF        ? FS_LOG_SILENT
+                   : level == FLOWSEQ_LOG_WARNINGS ? FS_LOG_WARNINGS
+                                                   : FS_LOG_ALL);
 }
 
 /* ---- checking arguments ----------------------------------------------------------------------- */
@@ -104,7 +106,7 @@ static int check_options(const char *function, const flowseq_options *o) {
       check_int(function, "n_best", o->n_best, 1, FLOWSEQ_MAX_BEAM) ||
       check_int(function, "max_tokens", o->max_tokens, 1, FLOWSEQ_MAX_TOKENS) ||
       check_int(function, "max_length", o->max_length, 1, FLOWSEQ_MAX_INPUT_TOKENS) ||
-      check_int(function, "max_sentences", o->max_sentences, 1, FLOWSEQ_MAX_ROWS) ||
+      check_int(function, "max_sentences", o->max_sentences, 0, FLOWSEQ_MAX_ROWS) ||
       check_float(function, "tau", o->tau, FLOWSEQ_MAX_TAU) ||
       check_float(function, "length_penalty", o->length_penalty, FLOWSEQ_MAX_LENGTH_PENALTY) ||
       check_float(function, "max_length_a", o->max_length_a, FLOWSEQ_MAX_LENGTH_A) ||
@@ -162,7 +164,7 @@ flowseq_translator *flowseq_open(const char *model_dir, const flowseq_open_optio
   flowseq_translator *t = calloc(1, sizeof *t);
   if (!t) return fs_error(FS_ERR_MEMORY, "flowseq_open: out of memory"), NULL;
   pthread_mutex_lock(&open_lock);
-  if (!logging_chosen) fs_log_quiet(1);
+  if (!logging_chosen) fs_log_set_level(FS_LOG_SILENT);
   fs_status s = fs_runner_open(&t->model, model_dir, arena_mb);
   if (s == FS_OK && o.teacher_dir) {
     s = fs_runner_open(&t->teacher, o.teacher_dir, arena_mb);
@@ -215,7 +217,6 @@ flowseq_options flowseq_default_options(flowseq_decoding decoding) {
                            .n_best = 1,
                            .max_tokens = 1024,
                            .max_length = 250,
-                           .max_sentences = 32,
                            .collapse_repeats = 1,
                            .progress = 1};
 }
@@ -250,6 +251,7 @@ static int run_options(const char *function, flowseq_translator *t, const flowse
   b->max_length_a = o->max_length_a;
   b->max_length_b = o->max_length_b;
   run->max_tokens = o->max_tokens;
+  run->max_sentences = o->max_sentences;
   run->max_length = o->max_length;
   run->quiet = !o->progress;
   run->window_lines = FS_WINDOW_LINES;
@@ -405,8 +407,9 @@ int flowseq_score(flowseq_translator *t, const char *const *sources, const char 
       check_options(function, &o))
     return -1;
   /* a FlowSeq batch scores each pair with iw_samples posterior samples */
+  int pairs_per_batch = o.max_sentences ? o.max_sentences : 32;
   if (t->model.model.type == FS_MODEL_FLOWSEQ &&
-      check_rows(function, "max_sentences x iw_samples", (int64_t)o.max_sentences * o.iw_samples))
+      check_rows(function, "max_sentences x iw_samples", (int64_t)pairs_per_batch * o.iw_samples))
     return -1;
   fs_source *src = calloc(n ? n : 1, sizeof *src), *tgt = calloc(n ? n : 1, sizeof *tgt);
   fs_status s = src && tgt ? FS_OK : fs_error(FS_ERR_MEMORY, "flowseq_score: out of memory for %d pairs", n);
@@ -415,7 +418,7 @@ int flowseq_score(flowseq_translator *t, const char *const *sources, const char 
     if (s == FS_OK) s = fs_spm_encode(t->model.spm, targets[i], &tgt[i].ids, &tgt[i].n);
   }
   for (int first = 0, rows = 0; s == FS_OK && first < n; first += rows) { /* first + rows <= n: no overflow */
-    rows = n - first < o.max_sentences ? n - first : o.max_sentences;
+    rows = n - first < pairs_per_batch ? n - first : pairs_per_batch;
     s = score_batch(t, src + first, tgt + first, rows, &o, logprob ? logprob + first : NULL,
                     logprob_per_token ? logprob_per_token + first : NULL);
   }

@@ -30,7 +30,7 @@ int cmd_prep(int argc, char **argv) {
       continue;
     }
     if (!strcmp(a, "--quiet")) {
-      fs_log_quiet(1);
+      fs_log_set_level(FS_LOG_WARNINGS);
       continue;
     }
     static const char *const value_options[] = {"--spm", "--src", "--tgt", "-o", "--max-length", "--max-ratio", NULL};
@@ -64,9 +64,10 @@ int cmd_prep(int argc, char **argv) {
   if (s != FS_OK) return fprintf(stderr, "flowseq prep: %s\n", fs_last_error()), 1;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
-  fs_log("data",
-         "%s: %d pairs read, %d kept; dropped %d empty, %d too long, %d bad length ratio, %d duplicates "
-         "(%.0f sentence pairs/s)",
-         out, c.read, c.kept, c.empty, c.too_long, c.bad_ratio, c.duplicates, c.read / secs);
+  (c.kept < c.read ? fs_warn : fs_log)(
+      "data",
+      "%s: %d pairs read, %d kept; dropped %d empty, %d too long, %d bad length ratio, %d duplicates "
+      "(%.0f sentence pairs/s)",
+      out, c.read, c.kept, c.empty, c.too_long, c.bad_ratio, c.duplicates, c.read / secs);
   return 0;
 }

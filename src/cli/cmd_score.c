@@ -12,11 +12,13 @@
 #include "text/corpus.h"
 
 static const char *usage_text =
-    "usage: flowseq score -m MODEL_DIR -s SRC -t TGT [--iw-samples K] [--seed S] [--batch N]\n\n"
+    "usage: flowseq score -m MODEL_DIR -s SRC -t TGT [--iw-samples K] [--seed S] [--batch-size N]\n"
+    "                    [--quiet]\n\n"
     "Prints one line per sentence pair: log p(y|x), then the same per target token (EOS included),\n"
     "TAB-separated. A FlowSeq model estimates log p(y|x,T) + log P(T|x) by importance weighting with K\n"
     "posterior samples (default 4; docs/model.md#iwd); an autoregressive Transformer gives it exactly\n"
-    "(teacher forcing). SRC and TGT are raw text (.txt, .gz, .sgm, FILE.tsv:N).\n";
+    "(teacher forcing). SRC and TGT are raw text (.txt, .gz, .sgm, FILE.tsv:N). Pairs are scored\n"
+    "--batch-size at a time (32).\n";
 
 int cmd_score(int argc, char **argv) {
   const char *model = NULL, *src_path = NULL, *tgt_path = NULL;
@@ -30,7 +32,7 @@ int cmd_score(int argc, char **argv) {
       quiet = true;
       continue;
     }
-    static const char *const value_options[] = {"-m", "-s", "-t", "--iw-samples", "--seed", "--batch", NULL};
+    static const char *const value_options[] = {"-m", "-s", "-t", "--iw-samples", "--seed", "--batch-size", NULL};
     if (!cli_is_one_of(o, value_options)) return cli_unknown("score", o);
     if (!v) return fprintf(stderr, "flowseq score: %s needs a value (see --help)\n", o), 2;
     i++;
@@ -40,11 +42,13 @@ int cmd_score(int argc, char **argv) {
     else if (!strcmp(o, "-t")) tgt_path = v;
     else if (!strcmp(o, "--iw-samples")) ok = cli_int("score", o, v, 1, FLOWSEQ_MAX_SAMPLES, &K);
     else if (!strcmp(o, "--seed")) ok = cli_u64("score", o, v, &seed);
-    else if (!strcmp(o, "--batch")) ok = cli_int("score", o, v, 1, FLOWSEQ_MAX_ROWS, &rows_per_batch);
+    else if (!strcmp(o, "--batch-size")) ok = cli_int("score", o, v, 1, FLOWSEQ_MAX_ROWS, &rows_per_batch);
     if (!ok) return 2;
   }
   if (!model || !src_path || !tgt_path || K < 1 || rows_per_batch < 1)
-    return fprintf(stderr, "flowseq score: need -m MODEL_DIR -s SRC -t TGT (and positive --iw-samples, --batch)\n"), 2;
+    return fprintf(stderr,
+                   "flowseq score: need -m MODEL_DIR -s SRC -t TGT (and positive --iw-samples, --batch-size)\n"),
+           2;
   cli_inputs inputs = {0};
   cli_inputs_add(&inputs, src_path);
   cli_inputs_add(&inputs, tgt_path);
@@ -57,7 +61,7 @@ int cmd_score(int argc, char **argv) {
   double *logprob = NULL, *per_token = NULL;
   fs_status s = fs_parallel_read(src_path, tgt_path, &src, &tgt);
   if (s == FS_OK) {
-    flowseq_set_logging(!quiet);
+    flowseq_set_logging(quiet ? FLOWSEQ_LOG_WARNINGS : FLOWSEQ_LOG_ALL);
     t = flowseq_open(model, NULL);
     logprob = malloc(sizeof(double) * (src.count ? src.count : 1));
     per_token = malloc(sizeof(double) * (src.count ? src.count : 1));

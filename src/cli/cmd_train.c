@@ -17,7 +17,7 @@ static void usage(FILE *out) {
           "Without train.valid_src/valid_tgt there is no validation and no best model. Logs go to\n"
           "stderr, metrics to OUTPUT.metrics.tsv (scripts/plot-metrics.sh draws them).\n"
           "  --dump-config   print the effective configuration as YAML and exit\n"
-          "  --quiet         no progress lines\n");
+          "  --quiet         no progress lines; warnings (pairs dropped, updates skipped) stay\n");
 }
 
 int cmd_train(int argc, char **argv) {
@@ -29,7 +29,7 @@ int cmd_train(int argc, char **argv) {
     fs_status s = FS_OK;
     if (!strcmp(o, "-h") || !strcmp(o, "--help")) return usage(stdout), 0;
     if (!strcmp(o, "--dump-config")) dump = true;
-    else if (!strcmp(o, "--quiet")) fs_log_quiet(1);
+    else if (!strcmp(o, "--quiet")) fs_log_set_level(FS_LOG_WARNINGS);
     else if (!strcmp(o, "-c") && i + 1 < argc) s = fs_config_load(&cfg, argv[++i]), any_config = true;
     else if (!strncmp(o, "--", 2) && strchr(o, '.') && i + 1 < argc) s = fs_config_override(&cfg, o + 2, argv[++i]);
     else return fprintf(stderr, "flowseq train: unknown or incomplete option %s (see --help)\n", o), 2;

@@ -27,14 +27,22 @@ static const char *usage_text =
     "  --lenpen A               hypotheses ranked by log p / length^A (1.0)\n"
     "  --max-len-a A --max-len-b B  at most A x source length + B output tokens (2, 10)\n"
     "Both:\n"
+    "  --n-best N               N hypotheses per sentence, best first, as Moses n-best lines (below):\n"
+    "                           a Transformer's N best of a beam of max(N, --beam); FlowSeq's best N of\n"
+    "                           the lengths x samples candidates (npd, iwd; argmax has one)\n"
+    "  --scores                 each line \"SCORE<TAB>TRANSLATION\", SCORE as in n-best lines (an empty\n"
+    "                           input line gives an empty SCORE)\n"
     "  --max-tokens N           tokens per batch, counting each source token once per candidate row\n"
     "                           (npd: lengths x samples; iwd: x --iw-samples too) (1024; more on a GPU)\n"
+    "  --batch-size N           and at most N sentences per batch (no limit but --max-tokens by default)\n"
     "  --max-length N           longer inputs are truncated with a warning (250 tokens, at most\n"
     "                           what the model's position table takes)\n"
     "  --no-collapse-repeats    keep FlowSeq's repeated tokens: by default each output token equal to\n"
     "                           the one before it is dropped (\"a a man\" -> \"a man\"; --collapse-repeats)\n"
     "  --arena-mb N             activation memory (4096)\n"
-    "  --quiet                  no progress on stderr\n";
+    "  --quiet                  no progress on stderr; warnings (a truncated line) stay\n"
+    "  --threads N              compute threads (default: the cores this process may use)\n"
+    "Moses n-best lines (--n-best, and `flowseq sample`):\n";
 
 static int write_best(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
   (void)index;
@@ -42,9 +50,23 @@ static int write_best(void *user_data, int index, const flowseq_hypothesis *hyps
   return fs_output_printf(w->out, "%s\n", n ? hyps[0].text : "") != FS_OK;
 }
 
+static int write_scored(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
+  (void)index;
+  decode_output *w = user_data;
+  fs_status s =
+      n ? fs_output_printf(w->out, "%.4f\t%s\n", hyps[0].score, hyps[0].text) : fs_output_printf(w->out, "\t\n");
+  return s != FS_OK;
+}
+
 int cmd_translate(int argc, char **argv) {
   decode_args a;
   int rc = decode_args_parse(argc, argv, &a, "translate", usage_text);
-  if (rc) return rc < 0 ? 0 : rc;
-  return decode_args_run(&a, "translate", write_best);
+  if (rc < 0) {
+    fputs(decode_nbest_format_help, stdout);
+    return 0;
+  }
+  if (rc) return rc;
+  if (!a.n_best_given) return decode_args_run(&a, "translate", a.scores ? write_scored : write_best);
+  a.options.n_best = a.n_best;
+  return decode_args_run(&a, "translate", decode_write_nbest);
 }

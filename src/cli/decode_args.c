@@ -1,4 +1,4 @@
-/* Command-line options shared by translate and sample:
+/* Command-line options shared by translate, sample and distill:
  * the implementation; cli/decode_args.h describes the interface. */
 #include "cli/decode_args.h"
 
@@ -33,16 +33,24 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
       a->quiet = true;
       continue;
     }
+    /* hypotheses per sentence are translate's and sample's; scores beside the 1-best translate's */
+    bool translating = !strcmp(command, "translate");
+    if (!strcmp(o, "--scores") && translating) {
+      a->scores = true;
+      continue;
+    }
     if (!strcmp(o, "--collapse-repeats") || !strcmp(o, "--no-collapse-repeats")) {
       a->options.collapse_repeats = !strcmp(o, "--collapse-repeats");
       continue;
     }
     static const char *const value_options[] = {
-        "-m",           "--model",      "-i",         "--input", "-o",           "--output",
-        "--decode",     "--lengths",    "--samples",  "--tau",   "--iw-samples", "--seed",
-        "--max-tokens", "--max-length", "--arena-mb", "-n",      "--beam",       "--lenpen",
-        "--max-len-a",  "--max-len-b",  "--rescore",  NULL};
-    if (!cli_is_one_of(o, value_options)) return cli_unknown(command, o);
+        "-m",           "--model",      "-i",         "--input",  "-o",           "--output",
+        "--decode",     "--lengths",    "--samples",  "--tau",    "--iw-samples", "--seed",
+        "--max-tokens", "--max-length", "--arena-mb", "-n",       "--beam",       "--lenpen",
+        "--max-len-a",  "--max-len-b",  "--rescore",  "--n-best", "--batch-size", NULL};
+    bool n_best_option = !strcmp(o, "-n") || !strcmp(o, "--n-best");
+    if (!cli_is_one_of(o, value_options) || (n_best_option && !translating && strcmp(command, "sample")))
+      return cli_unknown(command, o);
     if (!v) return fprintf(stderr, "flowseq %s: %s needs a value (see --help)\n", command, o), 2;
     i++;
     bool ok = true;
@@ -82,7 +90,8 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
     } else if (!strcmp(o, "--max-tokens")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_TOKENS, &d->max_tokens);
     else if (!strcmp(o, "--max-length")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_INPUT_TOKENS, &d->max_length);
     else if (!strcmp(o, "--arena-mb")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_ARENA_MB, &a->arena_mb);
-    else if (!strcmp(o, "-n")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_BEAM, &a->n_best);
+    else if (n_best_option) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_BEAM, &a->n_best), a->n_best_given = true;
+    else if (!strcmp(o, "--batch-size")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_ROWS, &d->max_sentences);
     else if (!strcmp(o, "--rescore")) a->rescore = v;
     else if (!strcmp(o, "--beam")) ok = cli_int(command, o, v, 1, FLOWSEQ_MAX_BEAM, &d->beam);
     else if (!strcmp(o, "--lenpen"))
@@ -94,6 +103,10 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
     if (!ok) return 2;
   }
   if (!a->model) return fprintf(stderr, "flowseq %s: -m MODEL_DIR is required\n", command), 2;
+  if (a->scores && a->n_best_given)
+    return fprintf(stderr, "flowseq %s: --scores adds a score to each translation; --n-best lines hold theirs\n",
+                   command),
+           2;
   if (a->rescore && d->decoding == FLOWSEQ_ARGMAX && strcmp(command, "sample"))
     return fprintf(stderr, "flowseq %s: --rescore ranks the candidates of --decode npd or iwd\n", command), 2;
   d->rescore = a->rescore != NULL;
@@ -121,7 +134,7 @@ static void keep_big_buffers_mapped(void) {
 
 flowseq_translator *decode_args_open(const decode_args *a) {
   keep_big_buffers_mapped();
-  flowseq_set_logging(!a->quiet);
+  flowseq_set_logging(a->quiet ? FLOWSEQ_LOG_WARNINGS : FLOWSEQ_LOG_ALL);
   flowseq_open_options o = {a->rescore, a->arena_mb};
   flowseq_translator *t = flowseq_open(a->model, &o);
   if (!t) return NULL;
@@ -145,6 +158,30 @@ void decode_args_inputs(const decode_args *a, cli_inputs *in) {
   cli_inputs_add(in, a->input ? a->input : "-");
   cli_inputs_add_model(in, a->model);
   cli_inputs_add_model(in, a->rescore);
+}
+
+const char *const decode_nbest_format_help =
+    "  FlowSeq:         ID ||| TEXT ||| len=log P(T|x) prior=log p(z|x) dec=log p(y|z,x) ||| SCORE\n"
+    "  with --rescore:  ID ||| TEXT ||| len=... prior=... dec=... teacher=log p_t(y|x)/(T+1) ||| SCORE\n"
+    "  Transformer:     ID ||| TEXT ||| dec=log p(y|x) ||| SCORE\n"
+    "SCORE is what ranks the list: FlowSeq (len + prior + dec) / T, T the output length; with\n"
+    "--rescore the teacher feature; Transformer dec / (tokens + 1)^--lenpen. Ids count from 0.\n";
+
+int decode_write_nbest(void *user_data, int index, const flowseq_hypothesis *hyps, int n) {
+  decode_output *w = user_data;
+  fs_status s = FS_OK;
+  for (int i = 0; s == FS_OK && i < n; i++) {
+    const flowseq_hypothesis *h = &hyps[i];
+    if (w->autoregressive)
+      s = fs_output_printf(w->out, "%d ||| %s ||| dec=%.4f ||| %.4f\n", index, h->text, h->decoder_logprob, h->score);
+    else if (w->rescored)
+      s = fs_output_printf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f teacher=%.4f ||| %.4f\n", index, h->text,
+                           h->length_logprob, h->prior_logprob, h->decoder_logprob, h->score, h->score);
+    else
+      s = fs_output_printf(w->out, "%d ||| %s ||| len=%.4f prior=%.4f dec=%.4f ||| %.4f\n", index, h->text,
+                           h->length_logprob, h->prior_logprob, h->decoder_logprob, h->score);
+  }
+  return s != FS_OK;
 }
 
 static fs_status next_line(void *reader, char **line) { return fs_line_reader_next(reader, line); }

@@ -16,9 +16,12 @@ typedef struct {
   const char *model, *input, *output;
   const char *rescore;     /* --rescore TEACHER_DIR (FlowSeq npd, iwd, sample) */
   flowseq_options options; /* everything decoding takes */
-  int arena_mb, n_best;
+  int arena_mb;
+  int n_best; /* -n / --n-best N: hypotheses per sentence (translate, sample) */
+  bool n_best_given;
+  bool scores;                                     /* --scores: each translation's score before it (translate) */
   bool tau_given;                                  /* --tau was on the command line */
-  bool quiet;                                      /* --quiet: no log lines */
+  bool quiet;                                      /* --quiet: warnings only on the log */
   const char *flowseq_option, *transformer_option; /* the last option given that only one model type takes */
 } decode_args;
 
@@ -36,6 +39,16 @@ typedef struct {
   bool autoregressive; /* the model is a Transformer */
   bool rescored;       /* FlowSeq candidates are ranked by the teacher (--rescore) */
 } decode_output;
+
+/* A result callback writing each hypothesis as a Moses n-best line, best first:
+ *   FlowSeq:        id ||| text ||| len=log P(T|x) prior=log p(z|x) dec=log p(y|z,x) ||| score
+ *   with --rescore: id ||| text ||| len=... prior=... dec=... teacher=log p_teacher(y|x)/(T+1) ||| score
+ *   Transformer:    id ||| text ||| dec=log p(y|x) ||| score
+ * where score is the ranking's (flowseq_hypothesis.score), so the totals fall down each list. */
+int decode_write_nbest(void *user_data, int index, const flowseq_hypothesis *hyps, int n);
+
+/* The n-best lines' usage text: the formats above, for --help. */
+extern const char *const decode_nbest_format_help;
 
 /* The inputs of translate, sample and distill: -i (standard input without it), the model
  * directory and the --rescore teacher's (cli/cli_outputs.h). */

@@ -12,6 +12,20 @@
 
 #include "core/alloc.h"
 
+fs_status fs_check_readable_file(const char *path) {
+  struct stat st;
+  if (stat(path, &st) || access(path, R_OK)) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  if (S_ISDIR(st.st_mode)) return fs_error(FS_ERR_IO, "%s: a directory, where a file was expected", path);
+  return FS_OK;
+}
+
+fs_status fs_open_read(const char *path, FILE **out) {
+  *out = NULL;
+  FS_TRY(fs_check_readable_file(path));
+  if (!(*out = fopen(path, "rb"))) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  return FS_OK;
+}
+
 /* /dev/stdout, /dev/fd/3, /proc/self/fd/3...: another name of an open descriptor */
 static bool descriptor_alias(const char *path) {
   return !strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/stderr") || !strncmp(path, "/dev/fd/", 8) ||

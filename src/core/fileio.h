@@ -15,6 +15,10 @@
 
 #include "core/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
   FILE *file;
   char *path, *tmp_path; /* tmp_path is NULL when writing straight through */
@@ -25,6 +29,14 @@ fs_status fs_atomic_open(fs_atomic_file *f, const char *path);
 fs_status fs_atomic_commit(fs_atomic_file *f);
 /* Abandons the write (the destination is untouched). */
 void fs_atomic_abort(fs_atomic_file *f);
+
+/* Opens PATH for reading, in binary; an error names PATH and the cause. A directory is refused as
+ * one: fopen opens it, and reading fails later with a message that says neither (a directory named
+ * model.safetensors once read as a file of 2^63 - 1 bytes). */
+fs_status fs_open_read(const char *path, FILE **out);
+
+/* fs_open_read's checks without opening, for readers that open PATH themselves (sentencepiece). */
+fs_status fs_check_readable_file(const char *path);
 
 /* Copies src to dst atomically. */
 fs_status fs_copy_file(const char *src, const char *dst);
@@ -83,5 +95,9 @@ fs_status fs_output_status(const fs_output *o);
 fs_status fs_output_close(fs_output *o);
 /* Abandons the output: an atomic file's destination stays as it was. */
 void fs_output_abort(fs_output *o);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

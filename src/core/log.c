@@ -5,10 +5,9 @@
 #include <stdio.h>
 #include <time.h>
 
-static int quiet_mode;
+static fs_log_level level_ = FS_LOG_ALL;
 
-void fs_log_quiet(int quiet) { quiet_mode = quiet; }
-int fs_log_is_quiet(void) { return quiet_mode; }
+void fs_log_set_level(fs_log_level level) { level_ = level; }
 
 double fs_seconds(void) {
   struct timespec ts;
@@ -16,17 +15,29 @@ double fs_seconds(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-void fs_log(const char *tag, const char *fmt, ...) {
-  if (quiet_mode) return;
+static void print_line(const char *tag, const char *kind, const char *fmt, va_list ap) {
   char stamp[32];
   time_t now = time(NULL);
   struct tm tm;
   localtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-  fprintf(stderr, "[%s] [%s] ", stamp, tag);
+  fprintf(stderr, "[%s] [%s] %s", stamp, tag, kind);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
+void fs_log(const char *tag, const char *fmt, ...) {
+  if (level_ < FS_LOG_ALL) return;
   va_list ap;
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  print_line(tag, "", fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+}
+
+void fs_warn(const char *tag, const char *fmt, ...) {
+  if (level_ < FS_LOG_WARNINGS) return;
+  va_list ap;
+  va_start(ap, fmt);
+  print_line(tag, "warning: ", fmt, ap);
+  va_end(ap);
 }

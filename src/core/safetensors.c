@@ -286,8 +286,8 @@ static fs_status check_entries(fs_safetensors *f) {
 
 fs_status fs_safetensors_open(const char *path, fs_safetensors **out) {
   *out = NULL;
-  FILE *file = fopen(path, "rb");
-  if (!file) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *file;
+  FS_TRY(fs_open_read(path, &file));
   fseek(file, 0, SEEK_END);
   long size = ftell(file);
   fseek(file, 0, SEEK_SET);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/fileio.h"
+
 #define MAX_DEPTH 8
 #define KEY_MAX 256
 #define LIST_MAX 1024
@@ -93,8 +95,8 @@ static fs_status on_event(reader *r, const yaml_event_t *ev, fs_yaml_leaf_fn fn,
 }
 
 fs_status fs_yaml_read_leaves(const char *path, fs_yaml_leaf_fn fn, void *ctx) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f;
+  FS_TRY(fs_open_read(path, &f));
   yaml_parser_t parser;
   yaml_parser_initialize(&parser);
   yaml_parser_set_input_file(&parser, f);

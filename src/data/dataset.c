@@ -34,8 +34,8 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
 #define FNV_START 1469598103934665603ull
 
 fs_status fs_file_checksum(const char *path, uint64_t *out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f;
+  FS_TRY(fs_open_read(path, &f));
   char buf[1 << 16];
   size_t n;
   uint64_t h = FNV_START;
@@ -224,6 +224,7 @@ static fs_status check_body(const char *path, const header *h, const char *base,
 
 fs_status fs_dataset_load(const char *path, const char *spm_path, int vocab, fs_pairs *out) {
   memset(out, 0, sizeof *out);
+  FS_TRY(fs_check_readable_file(path)); /* a directory opens, and mapping it failed with "No such device" */
   int fd = open(path, O_RDONLY);
   if (fd < 0) return fs_error(FS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;

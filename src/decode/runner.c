@@ -83,7 +83,7 @@ fs_status fs_source_plan_build(const fs_runner *r, const char *const *lines, int
     s = fs_spm_encode(r->spm, lines[i], &x->ids, &x->n);
     if (s == FS_OK && x->n > limit) {
       if (!(*truncated)++)
-        fs_log("decode", "line %ld has %d tokens: truncated to %d (%s)", first_line + i + 1, x->n, limit, why);
+        fs_warn("decode", "line %ld has %d tokens: truncated to %d (%s)", first_line + i + 1, x->n, limit, why);
       x->n = limit;
     }
     if (s == FS_OK && x->n > 0) keys[p->n_order++] = (length_key){x->n, i};
@@ -104,11 +104,12 @@ void fs_source_plan_free(fs_source_plan *p) {
 
 /* ---- batch ---------------------------------------------------------------------------------- */
 
-fs_status fs_source_plan_next(fs_source_plan *p, int eos, long max_tokens, int rows_per_sentence, fs_source_batch *b) {
+fs_status fs_source_plan_next(fs_source_plan *p, int eos, long max_tokens, int max_sentences, int rows_per_sentence,
+                              fs_source_batch *b) {
   memset(b, 0, sizeof *b);
   if (p->next == p->n_order) return FS_OK;
   int rows = 0, S = 0;
-  while (p->next + rows < p->n_order) { /* lengths only grow along the order */
+  while (p->next + rows < p->n_order && (!max_sentences || rows < max_sentences)) { /* lengths only grow */
     int len = p->lines[p->order[p->next + rows]].n + 1;
     if (rows > 0 && (long)(rows + 1) * len * rows_per_sentence > max_tokens) break;
     S = len;
@@ -221,7 +222,7 @@ static void report(const run_progress *pr, double t) {
 /* The last words of a run: how far it got, and how many lines were cut. */
 static void report_end(const run_progress *pr) {
   if (!pr->quiet && pr->read) report(pr, fs_seconds());
-  if (pr->truncated > 1) fs_log("decode", "%ld lines truncated in all", pr->truncated);
+  if (pr->truncated > 1) fs_warn("decode", "%ld lines truncated in all", pr->truncated);
 }
 
 /* Results of a window handed on with the input's line numbers. */
@@ -251,7 +252,7 @@ static fs_status decode_window(fs_runner *r, const char *const *lines, int n, in
   while (s == FS_OK && plan.next < plan.n_order) {
     fs_source_batch b;
     fs_threads_adapt(); /* fewer threads while other work holds cores */
-    s = fs_source_plan_next(&plan, r->cfg.model.eos_id, o->max_tokens, rows_per_sentence, &b);
+    s = fs_source_plan_next(&plan, r->cfg.model.eos_id, o->max_tokens, o->max_sentences, rows_per_sentence, &b);
     fs_candidate *c = NULL;
     int count = 0, *best = malloc(sizeof(int) * (b.rows ? b.rows : 1));
     if (s == FS_OK && !best) s = fs_error(FS_ERR_MEMORY, "out of memory for a batch of %d sentences", b.rows);

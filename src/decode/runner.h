@@ -65,9 +65,10 @@ typedef struct {
 } fs_source_batch;
 
 /* The next batch of the plan: as many lines as fit in max_tokens, each line counted as its length
- * (EOS included) × rows_per_sentence decoder rows; always at least one line. b->rows is 0 when
- * every line was batched before. */
-fs_status fs_source_plan_next(fs_source_plan *p, int eos, long max_tokens, int rows_per_sentence, fs_source_batch *b);
+ * (EOS included) × rows_per_sentence decoder rows, and at most max_sentences lines (0: no count);
+ * always at least one line. b->rows is 0 when every line was batched before. */
+fs_status fs_source_plan_next(fs_source_plan *p, int eos, long max_tokens, int max_sentences, int rows_per_sentence,
+                              fs_source_batch *b);
 void fs_source_batch_free(fs_source_batch *b);
 
 /* ---- emit ----------------------------------------------------------------------------------- */
@@ -101,6 +102,7 @@ enum { FS_WINDOW_LINES = 4096, FS_WINDOW_BYTES = 2 << 20 };
 typedef struct {
   fs_search_options search;
   int max_tokens;      /* decoder tokens per batch: source tokens x fs_search_rows_per_sentence */
+  int max_sentences;   /* and sentences per batch, at most (0: no count) */
   int max_length;      /* longer inputs are cut to this many tokens */
   bool quiet;          /* no lines/s progress on the log */
   int window_lines;    /* fs_runner_decode_stream's window (0: FS_WINDOW_LINES) */

@@ -2,6 +2,8 @@
 // all exceptions and turns them and failed util::Status values into fs_status + a message.
 #include "text/spm.h"
 
+#include "core/fileio.h"
+
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
@@ -43,6 +45,7 @@ fs_status guarded(const char *what, F body) {
 
 extern "C" fs_status fs_spm_load(const char *path, fs_spm **out) {
   *out = nullptr;
+  FS_TRY(fs_check_readable_file(path)); /* sentencepiece's own message for a directory names no file */
   return guarded("load", [&]() -> fs_status {
     fs_spm *spm = new fs_spm();
     fs_status s = from_status(spm->processor.Load(path), path);

@@ -66,9 +66,10 @@ static fs_status load_side(trainer *t, const char *src, const char *tgt, bool cl
   fs_text_free(&s);
   if (keep_tgt) *keep_tgt = g;
   else fs_text_free(&g);
-  if (st == FS_OK)
-    fs_log("data", "%s: %d pairs read, %d kept (%d empty, %d too long, %d bad length ratio)", what, c.read, c.kept,
-           c.empty, c.too_long, c.bad_ratio);
+  if (st == FS_OK) /* pairs dropped are a warning: --quiet keeps it */
+    (c.kept < c.read ? fs_warn : fs_log)("data",
+                                         "%s: %d pairs read, %d kept (%d empty, %d too long, %d bad length ratio)",
+                                         what, c.read, c.kept, c.empty, c.too_long, c.bad_ratio);
   if (st == FS_OK && c.kept == 0) st = fs_error(FS_ERR_ARG, "%s: no pair is left after cleaning", what);
   return st;
 }
@@ -287,8 +288,8 @@ static fs_status update(trainer *t, fs_loss_phase phase, const fs_lr_schedule *s
   if (t->stop) fs_log("train", "SIGINT/SIGTERM received: stopping after update %ld", g->total_updates + 1);
   fs_param_filter filter = {phase == FS_LOSS_PRETRAIN ? "prior." : NULL};
   if (!fs_adamw_step(&t->adamw, fs_lr_at(sched, g->update), batches, &filter, grad_norm))
-    fs_log("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->total_updates + 1,
-           t->adamw.skipped);
+    fs_warn("train", "update %ld skipped: gradient norm is not finite (%ld skipped so far)", g->total_updates + 1,
+            t->adamw.skipped);
   g->update++;
   g->total_updates++;
   return FS_OK;
@@ -513,7 +514,8 @@ static void drop_long_pairs(fs_pairs *p, int max_length, const char *path) {
     kept++;
   }
   p->count = kept;
-  fs_log("data", "train: %d pairs read from %s, %d kept (%d too long)", read, path, kept, read - kept);
+  (kept < read ? fs_warn : fs_log)("data", "train: %d pairs read from %s, %d kept (%d too long)", read, path, kept,
+                                   read - kept);
 }
 
 /* A job whose checkpoint says it is done: it says so and changes nothing (no save, no metrics
@@ -630,7 +632,7 @@ static fs_status train(fs_config *cfg) {
 
 fs_status fs_train(fs_config *cfg) {
   FS_TRY(fs_dist_init());
-  if (!leader()) fs_log_quiet(1);
+  if (!leader()) fs_log_set_level(FS_LOG_SILENT);
   fs_status s = train(cfg);
   /* the other ranks would wait for this one in their next collective forever */
   if (s != FS_OK && fs_dist_size() > 1) {

@@ -108,7 +108,7 @@ static const bad_option bad_options[] = {
     {"options->n_best", set_n_best, {0, -1, FLOWSEQ_MAX_BEAM + 1, 2147483647}, 4},
     {"options->max_tokens", set_max_tokens, {0, -1, (double)FLOWSEQ_MAX_TOKENS + 1, 2147483647}, 4},
     {"options->max_length", set_max_length, {0, -1, (double)FLOWSEQ_MAX_INPUT_TOKENS + 1, 2147483647}, 4},
-    {"options->max_sentences", set_max_sentences, {0, -1, FLOWSEQ_MAX_ROWS + 1, 2147483647}, 4},
+    {"options->max_sentences", set_max_sentences, {-1, FLOWSEQ_MAX_ROWS + 1, 2147483647}, 3},
     {"options->tau", set_tau, {-0.5, FLOWSEQ_MAX_TAU * 2, NAN, INFINITY, -INFINITY}, 5},
     {"options->length_penalty", set_length_penalty, {-1, FLOWSEQ_MAX_LENGTH_PENALTY * 2, NAN, INFINITY}, 4},
     {"options->max_length_a", set_max_length_a, {-1, FLOWSEQ_MAX_LENGTH_A * 2, NAN, INFINITY}, 4},

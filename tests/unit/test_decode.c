@@ -47,6 +47,43 @@ static void test_rows_per_sentence(void) {
   CHECK(fs_decode_rows_per_sentence(&o) == 12);
 }
 
+/* Batching a plan of seven lines (lengths 3 3 4 5 5 6 9, EOS making each one longer): each batch
+ * is cut by whichever bound comes first, the tokens (the batch's rows x its longest line x rows per
+ * sentence) or the count of sentences; one line always makes a batch, however long. */
+static void test_batch_bounds(void) {
+  int lengths[] = {3, 3, 4, 5, 5, 6, 9}, order[] = {0, 1, 2, 3, 4, 5, 6};
+  int32_t ids[9] = {0};
+  fs_source lines[7];
+  for (int i = 0; i < 7; i++) lines[i] = (fs_source){ids, lengths[i]};
+  struct {
+    long max_tokens;
+    int max_sentences, rows_per_sentence, expected[8]; /* batch sizes, then 0 */
+  } cases[] = {
+      {1000, 0, 1, {7}},                /* nothing binds */
+      {1000, 2, 1, {2, 2, 2, 1}},       /* the count alone */
+      {1000, 3, 1, {3, 3, 1}},          /* the count alone */
+      {18, 0, 1, {3, 2, 1, 1}},         /* tokens alone: 4 x 6 = 24 > 18, 3 x 7 = 21, 2 x 10 = 20 */
+      {18, 2, 1, {2, 2, 2, 1}},         /* both: the count binds first */
+      {36, 0, 3, {2, 2, 1, 1, 1}},      /* x 3 rows a sentence: 2 x 4 x 3 = 24, 3 x 5 x 3 = 45 */
+      {1, 5, 1, {1, 1, 1, 1, 1, 1, 1}}, /* one line a batch, even over max_tokens */
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    fs_source_plan p = {lines, 7, order, 7, 0};
+    fs_source_batch b;
+    int got[8] = {0}, n = 0;
+    while (n < 8 &&
+           fs_source_plan_next(&p, 2, cases[k].max_tokens, cases[k].max_sentences, cases[k].rows_per_sentence, &b) ==
+               FS_OK &&
+           b.rows) {
+      got[n++] = b.rows;
+      fs_source_batch_free(&b);
+    }
+    CHECK_MSG(!memcmp(got, cases[k].expected, sizeof got), "case %zu: batches %d %d %d %d %d, expected %d %d %d %d %d",
+              k, got[0], got[1], got[2], got[3], got[4], cases[k].expected[0], cases[k].expected[1],
+              cases[k].expected[2], cases[k].expected[3], cases[k].expected[4]);
+  }
+}
+
 /* The iwd estimate of docs/model.md#iwd for every candidate of a decode with options o,
  * recomputed on the host in double: K posterior samples z_k ~ q(z|y_c, x) per candidate,
  *   log w_k = log p(z_k|x) + Σ_{t<T_c} log p(y_t|z_k, x) − log q(z_k|y_c, x)
@@ -207,6 +244,7 @@ static void test_external_rescorer(void) {
 int main(void) {
   test_collapse_repeats();
   test_rows_per_sentence();
+  test_batch_bounds();
   if (fs_engine_init(&eng, fs_backend_cpu(), 256 << 20, 64 << 20) != FS_OK) return 1;
   fs_hparams h = tiny_hparams();
   h.encoder_dropout = h.posterior_dropout = h.decoder_dropout = h.posterior_token_dropout = 0.0f;

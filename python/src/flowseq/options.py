@@ -27,6 +27,7 @@ class SampleOptions(TypedDict, total=False):
     max_length_a: float  # Transformer: at most max_length_a x source tokens + max_length_b tokens
     max_length_b: float
     max_tokens: int  # tokens per batch, a source token counted once per candidate row
+    batch_size: int  # and sentences per batch, at most (default: max_tokens alone bounds a batch)
     max_length: int  # longer inputs are cut to this many tokens
     collapse_repeats: bool  # FlowSeq: drop each output token equal to the one before it (default True)
     progress: bool  # lines/s on the log while translating (with set_logging(True))
@@ -51,14 +52,14 @@ class ScoreOptions(TypedDict, total=False):
 
     iw_samples: int  # FlowSeq: posterior samples of the importance-weighted estimate
     seed: int
-    batch: int  # sentence pairs per batch
+    batch_size: int  # sentence pairs per batch (32)
 
 
 FLOWSEQ_ONLY = ("decoding", "lengths", "samples", "tau", "iw_samples", "rescore")
 TRANSFORMER_ONLY = ("beam", "length_penalty", "max_length_a", "max_length_b")
 _FLOATS = ("tau", "length_penalty", "max_length_a", "max_length_b")
 _FLAGS = ("rescore", "collapse_repeats", "progress")
-_C_NAMES = {"batch": "max_sentences"}
+_C_NAMES = {"batch_size": "max_sentences"}
 
 
 def names(options: type) -> FrozenSet[str]:

@@ -40,11 +40,6 @@ class Hypothesis(NamedTuple):
     prior_logprob: float  # FlowSeq: log p(z|x); Transformer: 0
     decoder_logprob: float  # FlowSeq: log p(y|z,x); Transformer: log p(y|x)
 
-    @property
-    def total(self) -> float:
-        """length_logprob + prior_logprob + decoder_logprob: the total `flowseq sample` prints for FlowSeq."""
-        return self.length_logprob + self.prior_logprob + self.decoder_logprob
-
 
 class Score(NamedTuple):
     """log p(target | source), and the same divided by the target's tokens plus one (EOS)."""
@@ -212,6 +207,7 @@ class Translator:
           length_penalty  Transformer: hypotheses ranked by log p / length ** length_penalty (1.0)
           max_length_a, max_length_b   Transformer: at most a x source tokens + b tokens (2, 10)
           max_tokens      tokens per batch, a source token counted once per candidate row (1024)
+          batch_size      and sentences per batch, at most (default: no count)
           max_length      longer inputs are cut to this many tokens (250)
           collapse_repeats  drop each output token equal to the one before it
           progress        lines/s on the log (when set_logging(True)); on by default
@@ -298,8 +294,8 @@ class Translator:
         `flowseq score` prints it: log p(y|x), and per target token (EOS included).
 
         A Transformer computes it exactly; FlowSeq estimates it by importance weighting with
-        iw_samples posterior samples (default 4) drawn from seed (default 1). batch: sentence
-        pairs per batch (default 32). One source and one target (str) give one Score.
+        iw_samples posterior samples (default 4) drawn from seed (default 1). batch_size:
+        sentence pairs per batch (default 32). One source and one target (str) give one Score.
         """
         src, single = _sentences(sources, "sources")
         tgt, single_target = _sentences(targets, "targets")

@@ -229,7 +229,7 @@ void fs_blas_select(char **argv) {
     bool ok = fs_sgemm_check(openblas_sgemm, &worst);
     finish(loaded, "FLOWSEQ_BLAS_CORE=openblas: OpenBLAS's own choice%s%s",
            ok ? "" : "; WARNING: ", ok ? NULL : "its sgemm FAILED the check against a double reference");
-    if (!ok) fs_log("engine", "WARNING: the %s BLAS kernel computes wrong products on this CPU", loaded);
+    if (!ok) fs_warn("engine", "the %s BLAS kernel computes wrong products on this CPU", loaded);
     return;
   }
   if (mode) { /* a named core: forced, checked, but never replaced */
@@ -238,7 +238,7 @@ void fs_blas_select(char **argv) {
     bool ok = fs_sgemm_check(openblas_sgemm, &worst);
     if (strcasecmp(loaded, mode))
       fs_log("engine", "OpenBLAS has no kernel named '%s' (FLOWSEQ_BLAS_CORE); using %s", mode, loaded);
-    if (!ok) fs_log("engine", "WARNING: the %s BLAS kernel computes wrong products on this CPU", loaded);
+    if (!ok) fs_warn("engine", "the %s BLAS kernel computes wrong products on this CPU", loaded);
     finish(loaded, "forced by FLOWSEQ_BLAS_CORE=%s%s", mode, ok ? "" : "; WARNING: its sgemm FAILED the check");
     return;
   }
