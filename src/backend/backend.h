@@ -24,6 +24,11 @@ extern "C" {
 
 typedef enum { FS_BIN_ADD, FS_BIN_SUB, FS_BIN_MUL, FS_BIN_DIV } fs_binop;
 
+/* The operands of a matrix product (gemm, gemm_batched, attention): fp32, or bf16 (each operand
+ * rounded to bfloat16, to nearest even, products accumulated in fp32; train.precision). Inputs
+ * and outputs are fp32 arrays either way: only what the product reads is narrowed. */
+typedef enum { FS_FP32, FS_BF16 } fs_precision;
+
 typedef enum {
   FS_UN_RELU,
   FS_UN_ELU, /* alpha = 1 */
@@ -53,12 +58,13 @@ typedef struct fs_backend {
   /* ---- matrix products (row-major) ----
    * C[M,N] = alpha * op(A) op(B) + beta * C with op(A) [M,K], op(B) [K,N]; lda/ldb/ldc are the
    * row strides of A, B, C as stored. The batched form repeats it `batch` times with element
-   * strides between consecutive matrices (attention: one matrix per sentence and head). */
-  void (*gemm)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
-               int ldb, float beta, float *c, int ldc);
-  void (*gemm_batched)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
-                       int64_t stride_a, const float *b, int ldb, int64_t stride_b, float beta, float *c, int ldc,
-                       int64_t stride_c, int batch);
+   * strides between consecutive matrices (attention: one matrix per sentence and head).
+   * `precision` is that of A and B; alpha, beta, C and the sums are fp32. */
+  void (*gemm)(fs_precision precision, bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
+               int lda, const float *b, int ldb, float beta, float *c, int ldc);
+  void (*gemm_batched)(fs_precision precision, bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                       const float *a, int lda, int64_t stride_a, const float *b, int ldb, int64_t stride_b, float beta,
+                       float *c, int ldc, int64_t stride_c, int batch);
 
   /* ---- elementwise ---- */
   /* out[i] = a[ia] op b[ib] over the 4-d index space `shape`; a/b strides may be 0 (broadcast);
@@ -123,12 +129,15 @@ typedef struct fs_backend {
    * layout of the backend's choosing) is kept for backward, which accumulates into dq, dk, dv
    * (laid out as q, k, v; they may be one buffer at different columns; any may be NULL) from
    * dctx, using scratch of probs' size.
-   * One (sentence, head) at a time, in cache, with no per-head copies. */
-  void (*attention)(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
-                    int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx);
-  void (*attention_backward)(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                             const float *k, int k_ld, const float *v, int v_ld, const float *probs, const float *dctx,
-                             float *scratch, float *dq, float *dk, float *dv);
+   * One (sentence, head) at a time, in cache, with no per-head copies. With FS_BF16 the operands
+   * of its products are rounded to bf16 (forward: q, k, the weights p and v; backward: those,
+   * dctx and the score gradients); the softmax, its backward and the kept probs stay fp32. */
+  void (*attention)(fs_precision precision, int batch, int heads, int tq, int tk, int dh, float scale, const float *q,
+                    int q_ld, const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, bool causal,
+                    float *probs, float *ctx);
+  void (*attention_backward)(fs_precision precision, int batch, int heads, int tq, int tk, int dh, float scale,
+                             const float *q, int q_ld, const float *k, int k_ld, const float *v, int v_ld,
+                             const float *probs, const float *dctx, float *scratch, float *dq, float *dk, float *dv);
 
   /* ---- the flow's affine coupling step (flow/coupling.c), fused ----
    * theta [rows, 2h] holds mu (its first h columns) and a (its last h); s = sigmoid(a + 2) and

@@ -91,6 +91,21 @@ FS_HD float fs_log1pf(float t) {
   return d == 0.0f ? t : log1p;
 }
 
+/* ---- bfloat16 (backend.h fs_precision) ----
+ * x rounded to the nearest bfloat16 (the top 16 bits of a float: same sign and exponent, 7
+ * fraction bits), ties to even, returned as the float of that value. Adding 0x7fff plus the
+ * lowest kept bit carries into the kept bits exactly when the dropped half is above the tie, or
+ * at the tie with an odd kept part; the carry runs on into the exponent as it should (1.99... to
+ * 2, the largest finite values to infinity) and works unchanged for subnormals and signed zeros.
+ * A NaN would carry into infinity or lose its payload's low bits, so it gets the quiet bit and
+ * stays NaN. The CUDA backend's conversions (__float2bfloat16_rn) round the same way. */
+FS_HD float fs_bf16_round(float x) {
+  uint32_t u = (uint32_t)fs_float_to_bits(x);
+  uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+  uint32_t nan = (u | 0x00400000u) & 0xffff0000u;
+  return fs_bits_to_float((int32_t)((u & 0x7fffffffu) > 0x7f800000u ? nan : rounded));
+}
+
 FS_HD float fs_apply_binary(fs_binop op, float a, float b) {
   switch (op) {
     case FS_BIN_ADD:

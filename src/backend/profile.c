@@ -28,13 +28,14 @@ static void p_copy(void *d, const void *s, size_t n) {
   TIMED(FS_PROF_MOVEMENT, inner->copy(d, s, n));
 }
 static void p_fill(float *x, int64_t n, float v) { TIMED(FS_PROF_ELEMENTWISE, inner->fill(x, n, v)); }
-static void p_gemm(bool ta, bool tb, int m, int n, int k, float al, const float *a, int lda, const float *b, int ldb,
-                   float be, float *c, int ldc) {
-  TIMED(FS_PROF_GEMM, inner->gemm(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc));
+static void p_gemm(fs_precision pr, bool ta, bool tb, int m, int n, int k, float al, const float *a, int lda,
+                   const float *b, int ldb, float be, float *c, int ldc) {
+  TIMED(FS_PROF_GEMM, inner->gemm(pr, ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc));
 }
-static void p_gemm_batched(bool ta, bool tb, int m, int n, int k, float al, const float *a, int lda, int64_t sa,
-                           const float *b, int ldb, int64_t sb, float be, float *c, int ldc, int64_t sc, int batch) {
-  TIMED(FS_PROF_GEMM, inner->gemm_batched(ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, batch));
+static void p_gemm_batched(fs_precision pr, bool ta, bool tb, int m, int n, int k, float al, const float *a, int lda,
+                           int64_t sa, const float *b, int ldb, int64_t sb, float be, float *c, int ldc, int64_t sc,
+                           int batch) {
+  TIMED(FS_PROF_GEMM, inner->gemm_batched(pr, ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, batch));
 }
 static void p_binary(fs_binop op, const int sh[4], float *o, const float *a, const int64_t as[4], const float *b,
                      const int64_t bs[4]) {
@@ -90,15 +91,16 @@ static void p_cross_entropy_backward(int64_t r, int v, float eps, const float *z
                                      const float *dl, float *dz, bool acc) {
   TIMED(FS_PROF_LOSS, inner->cross_entropy_backward(r, v, eps, z, t, lse, dl, dz, acc));
 }
-static void p_attention(int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld, const float *k,
-                        int kld, const float *v, int vld, const float *m, bool causal, float *p, float *c) {
-  TIMED(FS_PROF_ATTENTION, inner->attention(b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, m, causal, p, c));
+static void p_attention(fs_precision pr, int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld,
+                        const float *k, int kld, const float *v, int vld, const float *m, bool causal, float *p,
+                        float *c) {
+  TIMED(FS_PROF_ATTENTION, inner->attention(pr, b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, m, causal, p, c));
 }
-static void p_attention_backward(int b, int h, int tq, int tk, int dh, float sc, const float *q, int qld,
-                                 const float *k, int kld, const float *v, int vld, const float *p, const float *dc,
-                                 float *s, float *dq, float *dk, float *dv) {
+static void p_attention_backward(fs_precision pr, int b, int h, int tq, int tk, int dh, float sc, const float *q,
+                                 int qld, const float *k, int kld, const float *v, int vld, const float *p,
+                                 const float *dc, float *s, float *dq, float *dk, float *dv) {
   TIMED(FS_PROF_ATTENTION,
-        inner->attention_backward(b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, p, dc, s, dq, dk, dv));
+        inner->attention_backward(pr, b, h, tq, tk, dh, sc, q, qld, k, kld, v, vld, p, dc, s, dq, dk, dv));
 }
 static void p_affine_coupling(bool inv, int64_t r, int h, int t, const float *x, const float *th, const float *m,
                               float *o, float *ld) {

@@ -11,7 +11,8 @@ int cmd_info(int argc, char **argv) {
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     printf(
         "usage: flowseq info\n\nPrints the version, the CPU, the OpenBLAS kernel in use and why it was chosen,\n"
-        "the build options (CUDA, MPI) and the compute backend selected at run time.\n\n"
+        "the build options (CUDA, MPI), how each backend multiplies in bf16 (train.precision) and the\n"
+        "compute backend selected at run time.\n\n"
         "The kernel is the fastest one this CPU runs whose sgemm passes a check against a\n"
         "double-precision reference. FLOWSEQ_BLAS_CORE=NAME forces an OpenBLAS core (Haswell,\n"
         "SkylakeX, ...); FLOWSEQ_BLAS_CORE=openblas keeps OpenBLAS's own choice, which honours\n"
@@ -33,6 +34,11 @@ int cmd_info(int argc, char **argv) {
   const char *mpi = fs_dist_library();
   if (mpi) printf("mpi: yes (%s; mpirun -np N flowseq train trains data-parallel)\n", mpi);
   else printf("mpi: no (built without FLOWSEQ_MPI)\n");
+  char bf16[256];
+  printf("bf16 products on the cpu: %s\n", fs_blas_bf16_path(bf16, sizeof bf16));
+#ifdef FLOWSEQ_HAVE_CUDA
+  printf("bf16 products on cuda: cuBLAS bf16 GEMMs accumulating in fp32; attention rounds its operands\n");
+#endif
   const char *reason = fs_backend_reason();
   printf("compute backend: %s%s%s%s\n", backend, *reason ? " (" : "", reason, *reason ? ")" : "");
   return 0;

@@ -12,7 +12,16 @@
 #include "core/utf8.h"
 #include "core/yaml_leaves.h"
 
-typedef enum { KEY_INT, KEY_FLOAT, KEY_DOUBLE, KEY_BOOL, KEY_STRING, KEY_INT_LIST, KEY_MODEL_TYPE } key_type;
+typedef enum {
+  KEY_INT,
+  KEY_FLOAT,
+  KEY_DOUBLE,
+  KEY_BOOL,
+  KEY_STRING,
+  KEY_INT_LIST,
+  KEY_MODEL_TYPE,
+  KEY_PRECISION
+} key_type;
 
 /* Allowed values of a number, checked where the value is read so the error names file:line. */
 typedef enum { ANY, NONNEG, POSITIVE, FRACTION /* [0, 1) */, DECAY /* (0, 1] */ } key_range;
@@ -94,6 +103,7 @@ static const config_key keys[] = {
     T(keep_last, KEY_INT, NONNEG),
     T(valid_samples, KEY_INT, POSITIVE),
     T(arena_mb, KEY_INT, POSITIVE),
+    T(precision, KEY_PRECISION, ANY),
 };
 static const int n_keys = (int)(sizeof keys / sizeof keys[0]);
 
@@ -122,6 +132,7 @@ void fs_config_defaults(fs_config *c) {
   t->gamma = 0.999995, t->warmup = 4000, t->grad_clip = 1.0;
   t->init_steps = 30000, t->init_batch_size = 512, t->kl_warmup_steps = 10000, t->max_updates = 500000;
   t->log_every = 100, t->valid_every = 1000, t->patience = 10, t->valid_samples = 3, t->arena_mb = 2048;
+  t->precision = FS_FP32;
 }
 
 static const config_key *find_key(const char *name) {
@@ -162,6 +173,8 @@ static const char *expected(const config_key *k) {
       return "a string";
     case KEY_MODEL_TYPE:
       return "flowseq or transformer";
+    case KEY_PRECISION:
+      return "fp32 or bf16";
     default:
       return "a list of integers >= 0 like [4, 4, 2]";
   }
@@ -222,6 +235,10 @@ static fs_status set_value(fs_config *c, const config_key *k, const char *value,
       case KEY_MODEL_TYPE:
         ok = !strcmp(value, "flowseq") || !strcmp(value, "transformer");
         if (ok) *(fs_model_type *)field = !strcmp(value, "flowseq") ? FS_MODEL_FLOWSEQ : FS_MODEL_TRANSFORMER;
+        break;
+      case KEY_PRECISION:
+        ok = !strcmp(value, "fp32") || !strcmp(value, "bf16");
+        if (ok) *(fs_precision *)field = !strcmp(value, "bf16") ? FS_BF16 : FS_FP32;
         break;
       case KEY_BOOL:
         ok = !strcmp(value, "true") || !strcmp(value, "false");
@@ -366,6 +383,9 @@ void fs_config_dump(FILE *out, const fs_config *c) {
         break;
       case KEY_MODEL_TYPE:
         fprintf(out, "%s\n", *(const fs_model_type *)field == FS_MODEL_FLOWSEQ ? "flowseq" : "transformer");
+        break;
+      case KEY_PRECISION:
+        fprintf(out, "%s\n", *(const fs_precision *)field == FS_BF16 ? "bf16" : "fp32");
         break;
       case KEY_STRING:
         dump_string(out, field);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "backend/backend.h"
 #include "model/hparams.h"
 
 #define FS_PATH_MAX 1024
@@ -39,11 +40,12 @@ typedef struct {
   int kl_warmup_steps;
   int max_updates; /* main-phase updates */
   int log_every, valid_every;
-  int save_every;    /* updates between checkpoints, 0 = at every validation */
-  int patience;      /* validations without improvement before stopping, 0 = never stop early */
-  int keep_last;     /* main-phase saves kept as OUTPUT.u<update> for averaging, 0 = none */
-  int valid_samples; /* posterior samples for validation NLL (docs/model.md#training-objective: 3) */
-  int arena_mb;      /* activation arena per step */
+  int save_every;         /* updates between checkpoints, 0 = at every validation */
+  int patience;           /* validations without improvement before stopping, 0 = never stop early */
+  int keep_last;          /* main-phase saves kept as OUTPUT.u<update> for averaging, 0 = none */
+  int valid_samples;      /* posterior samples for validation NLL (docs/model.md#training-objective: 3) */
+  int arena_mb;           /* activation arena per step */
+  fs_precision precision; /* operands of the training products: fp32 or bf16 (ops/engine.h) */
 } fs_train_config;
 
 typedef struct {

@@ -46,6 +46,10 @@ struct fs_engine {
   uint64_t seed;     /* random ops draw stream elements from (seed, rng_offset) */
   uint64_t rng_offset;
   double gemm_flops; /* matrix-product FLOPs issued so far, forward and backward (throughput reports) */
+  /* Operands of the matrix products (fs_matmul, fs_attention): fp32 (fs_engine_init's), or bf16
+   * on a training engine with train.precision bf16. Only the products narrow: parameters,
+   * gradients, activations and every other kernel stay fp32. */
+  fs_precision precision;
   /* Set by fs_engine_own_gradients: parameter gradients go to own_grads instead of the shared block. */
   const float *shared_grads;
   float *own_grads;

@@ -25,9 +25,9 @@ static void attention_backward(fs_engine *e, void *rec) {
   float *dq = grad_at(e, r->q, r->q_col), *dk = grad_at(e, r->k, r->k_col), *dv = grad_at(e, r->v, r->v_col);
   if (e->status != FS_OK) return;
   e->gemm_flops += 4.0 * 2.0 * batch * r->heads * tq * tk * r->dh; /* dP, dq, dk, dv: matrix products */
-  e->be->attention_backward(batch, r->heads, tq, tk, r->dh, r->scale, r->q->data + r->q_col, r->q->shape[2],
-                            r->k->data + r->k_col, r->k->shape[2], r->v->data + r->v_col, r->v->shape[2], r->probs,
-                            r->ctx->grad, scratch, dq, dk, dv);
+  e->be->attention_backward(e->precision, batch, r->heads, tq, tk, r->dh, r->scale, r->q->data + r->q_col,
+                            r->q->shape[2], r->k->data + r->k_col, r->k->shape[2], r->v->data + r->v_col,
+                            r->v->shape[2], r->probs, r->ctx->grad, scratch, dq, dk, dv);
 }
 
 fs_tensor *fs_attention(fs_engine *e, fs_tensor *q, int q_col, fs_tensor *k, int k_col, fs_tensor *v, int v_col,
@@ -50,8 +50,8 @@ fs_tensor *fs_attention(fs_engine *e, fs_tensor *q, int q_col, fs_tensor *k, int
   float *probs = fs_scratch(e, (int64_t)batch * heads * tq * tk);
   if (!ctx || !probs) return NULL;
   e->gemm_flops += 2.0 * 2.0 * batch * heads * tq * tk * dh; /* scores and context, counted as GEMM */
-  e->be->attention(batch, heads, tq, tk, dh, scale, q->data + q_col, q->shape[2], k->data + k_col, k->shape[2],
-                   v->data + v_col, v->shape[2], key_mask->data, causal, probs, ctx->data);
+  e->be->attention(e->precision, batch, heads, tq, tk, dh, scale, q->data + q_col, q->shape[2], k->data + k_col,
+                   k->shape[2], v->data + v_col, v->shape[2], key_mask->data, causal, probs, ctx->data);
   fs_tensor *inputs[] = {q, k, v};
   if (fs_needs_grad(e, 3, inputs)) {
     attention_record *r = fs_host_alloc(e, sizeof *r);

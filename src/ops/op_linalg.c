@@ -1,4 +1,4 @@
-/* Matrix products: every one goes to the backend's GEMM. */
+/* Matrix products: every one goes to the backend's GEMM, with operands of the engine's precision. */
 #include "ops/op_internal.h"
 #include "ops/ops.h"
 
@@ -37,18 +37,21 @@ static void matmul_backward(fs_engine *e, void *rec) {
     float *da = fs_grad_for_write(e, r->a, &accumulate);
     if (!da) return;
     float beta = accumulate ? 1.0f : 0.0f;
-    if (folded) be->gemm(false, !r->tb, r->batch * m, k, n, 1.0f, dc, n, r->b->data, ldb, beta, da, k);
+    if (folded) be->gemm(e->precision, false, !r->tb, r->batch * m, k, n, 1.0f, dc, n, r->b->data, ldb, beta, da, k);
     else if (!r->ta)
-      be->gemm_batched(false, !r->tb, m, k, n, 1.0f, dc, n, sc, r->b->data, ldb, sb, beta, da, k, sa, r->batch);
-    else be->gemm_batched(r->tb, true, k, m, n, 1.0f, r->b->data, ldb, sb, dc, n, sc, beta, da, m, sa, r->batch);
+      be->gemm_batched(e->precision, false, !r->tb, m, k, n, 1.0f, dc, n, sc, r->b->data, ldb, sb, beta, da, k, sa,
+                       r->batch);
+    else
+      be->gemm_batched(e->precision, r->tb, true, k, m, n, 1.0f, r->b->data, ldb, sb, dc, n, sc, beta, da, m, sa,
+                       r->batch);
   }
   if (r->b->requires_grad) {
     float *db = fs_grad_for_write(e, r->b, &accumulate);
     if (!db) return;
     float beta = accumulate ? 1.0f : 0.0f;
     if (folded) {
-      if (!r->tb) be->gemm(true, false, k, n, r->batch * m, 1.0f, r->a->data, k, dc, n, beta, db, n);
-      else be->gemm(true, false, n, k, r->batch * m, 1.0f, dc, n, r->a->data, k, beta, db, k);
+      if (!r->tb) be->gemm(e->precision, true, false, k, n, r->batch * m, 1.0f, r->a->data, k, dc, n, beta, db, n);
+      else be->gemm(e->precision, true, false, n, k, r->batch * m, 1.0f, dc, n, r->a->data, k, beta, db, k);
       return;
     }
     /* A shared B collects the gradient of every batch entry: one call per entry keeps the
@@ -56,8 +59,10 @@ static void matmul_backward(fs_engine *e, void *rec) {
     int calls = r->shared_b ? r->batch : 1, per_call = r->shared_b ? 1 : r->batch;
     for (int i = 0; i < calls; i++, beta = 1.0f) {
       const float *a = r->a->data + i * sa, *dci = dc + i * sc;
-      if (!r->tb) be->gemm_batched(!r->ta, false, k, n, m, 1.0f, a, lda, sa, dci, n, sc, beta, db, n, sb, per_call);
-      else be->gemm_batched(true, r->ta, n, k, m, 1.0f, dci, n, sc, a, lda, sa, beta, db, k, sb, per_call);
+      if (!r->tb)
+        be->gemm_batched(e->precision, !r->ta, false, k, n, m, 1.0f, a, lda, sa, dci, n, sc, beta, db, n, sb, per_call);
+      else
+        be->gemm_batched(e->precision, true, r->ta, n, k, m, 1.0f, dci, n, sc, a, lda, sa, beta, db, k, sb, per_call);
     }
   }
 }
@@ -86,9 +91,9 @@ fs_tensor *fs_matmul(fs_engine *e, fs_tensor *a, fs_tensor *b, bool trans_a, boo
   const int lda = ld(trans_a, m, k), ldb = ld(trans_b, k, n);
   e->gemm_flops += 2.0 * m * n * k * batch;
   if (shared_b && !trans_a) /* fold the batch into M: one large GEMM */
-    e->be->gemm(false, trans_b, batch * m, n, k, 1.0f, a->data, lda, b->data, ldb, 0.0f, c->data, n);
+    e->be->gemm(e->precision, false, trans_b, batch * m, n, k, 1.0f, a->data, lda, b->data, ldb, 0.0f, c->data, n);
   else
-    e->be->gemm_batched(trans_a, trans_b, m, n, k, 1.0f, a->data, lda, (int64_t)m * k, b->data, ldb,
+    e->be->gemm_batched(e->precision, trans_a, trans_b, m, n, k, 1.0f, a->data, lda, (int64_t)m * k, b->data, ldb,
                         shared_b ? 0 : (int64_t)k * n, 0.0f, c->data, n, (int64_t)m * n, batch);
   fs_tensor *inputs[] = {a, b};
   if (fs_needs_grad(e, 2, inputs)) {

@@ -1,4 +1,6 @@
-/* log|det W| and W⁻¹ of a small square matrix (the flow's 32x32 multi-head linear). */
+/* log|det W| and W⁻¹ of a small square matrix (the flow's 32x32 multi-head linear). Their
+ * gradients' products are fp32 whatever the engine's precision: the flow's log-determinants stay
+ * fp32 under train.precision bf16. */
 #include "ops/op_internal.h"
 #include "ops/ops.h"
 
@@ -31,7 +33,7 @@ static void logabsdet_backward(fs_engine *e, void *rec) {
   int shape[4] = {1, 1, n, n};
   int64_t t_str[4] = {0, 0, 1, n}, c_str[4] = {0, 0, n, 1};
   e->be->copy_strided(shape, inv_t, c_str, r->inverse, t_str, false);
-  e->be->gemm(false, false, 1, n * n, 1, 1.0f, r->out->grad, 1, inv_t, n * n, 1.0f, dw, n * n);
+  e->be->gemm(FS_FP32, false, false, 1, n * n, 1, 1.0f, r->out->grad, 1, inv_t, n * n, 1.0f, dw, n * n);
 }
 
 fs_tensor *fs_logabsdet(fs_engine *e, fs_tensor *w) {
@@ -56,8 +58,8 @@ static void inverse_backward(fs_engine *e, void *rec) {
   float *tmp = fs_scratch(e, r->w->numel);
   if (!dw || !tmp) return;
   int n = r->w->shape[0];
-  e->be->gemm(true, false, n, n, n, 1.0f, r->inverse, n, r->out->grad, n, 0.0f, tmp, n);
-  e->be->gemm(false, true, n, n, n, -1.0f, tmp, n, r->inverse, n, 1.0f, dw, n);
+  e->be->gemm(FS_FP32, true, false, n, n, n, 1.0f, r->inverse, n, r->out->grad, n, 0.0f, tmp, n);
+  e->be->gemm(FS_FP32, false, true, n, n, n, -1.0f, tmp, n, r->inverse, n, 1.0f, dw, n);
 }
 
 fs_tensor *fs_inverse(fs_engine *e, fs_tensor *w) {

@@ -569,6 +569,9 @@ static fs_status train(fs_config *cfg) {
   fs_adamw_options ao = {tc->beta1, tc->beta2, tc->eps, tc->weight_decay, tc->grad_clip, tc->amsgrad};
   if (s == FS_OK) s = fs_adamw_init(&t.adamw, fs_model_params(&t.model), &ao);
   if (s == FS_OK) s = fs_engine_init(&t.engine, be, (size_t)tc->arena_mb << 20, 256 << 20);
+  /* the products of everything this engine runs, validation and its decoding included, take
+   * train.precision; the workers' engines copy it */
+  t.engine.precision = tc->precision;
   if (s == FS_OK) s = load_or_init_weights(&t);
   /* on the CPU every thread trains on a shard of each batch (train/workers.h); a GPU takes it whole */
   int workers = strcmp(be->name, "cpu") ? 1 : omp_get_max_threads();
@@ -596,9 +599,10 @@ static fs_status train(fs_config *cfg) {
     free(metrics);
   }
   if (s == FS_OK) {
-    fs_log("train", "%s: %lld parameters, %d batches per epoch, backend %s",
+    fs_log("train", "%s: %lld parameters, %d batches per epoch, backend %s, %s matrix products",
            cfg->model.type == FS_MODEL_TRANSFORMER ? "transformer" : "flowseq",
-           (long long)fs_model_params(&t.model)->total, t.batcher.n_batches, be->name);
+           (long long)fs_model_params(&t.model)->total, t.batcher.n_batches, be->name,
+           tc->precision == FS_BF16 ? "bf16" : "fp32");
     if (t.workers.count > 1)
       fs_log("train", "%d threads: each batch is split into %d shards of sentences trained in parallel",
              t.workers.count, t.workers.count);

@@ -18,6 +18,7 @@ fs_status fs_workers_init(fs_workers *w, int count, fs_engine *main, fs_model *m
   for (int k = 1; k < w->count; k++) {
     fs_worker *wk = &w->w[k];
     FS_TRY(fs_engine_init(&wk->engine, be, main->device.capacity, main->host.capacity));
+    wk->engine.precision = main->precision;
     wk->grads = be->alloc(sizeof(float) * (size_t)w->params->total);
     if (!wk->grads)
       return fs_error(FS_ERR_MEMORY, "cannot allocate worker %d's gradient block (%.1f MiB)", k,

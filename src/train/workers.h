@@ -39,7 +39,7 @@ typedef struct {
 } fs_workers;
 
 /* `count` workers for model m: worker 0 runs on `main`, workers 1.. get engines with main's arena
- * sizes and gradient blocks of their own. count 1 allocates nothing. */
+ * sizes and precision, and gradient blocks of their own. count 1 allocates nothing. */
 fs_status fs_workers_init(fs_workers *w, int count, fs_engine *main, fs_model *m);
 void fs_workers_free(fs_workers *w);
 

@@ -103,8 +103,8 @@ int main(int argc, char **argv) {
       /* raw: the library itself (OpenBLAS's cblas_sgemm per matrix; on CUDA the table's cuBLAS call) */
       double tr = TIME_ONCE(be, {
         if (be != fs_backend_cpu())
-          be->gemm_batched(false, tb, m, n, k, 1, a->data, k, (int64_t)m * k, b->data, ldb, (int64_t)k * n, 0, c, n,
-                           (int64_t)m * n, batch);
+          be->gemm_batched(FS_FP32, false, tb, m, n, k, 1, a->data, k, (int64_t)m * k, b->data, ldb, (int64_t)k * n, 0,
+                           c, n, (int64_t)m * n, batch);
         else
           for (int i = 0; i < batch; i++)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1,
@@ -144,9 +144,10 @@ int main(int argc, char **argv) {
     be->fill(mask, (int64_t)b * t, 1.0f);
     float scale = 1.0f / sqrtf((float)dh);
     double flops = 2.0 * b * h * t * t * dh;
-    double tf = BEST_OF(reps, be, be->attention(b, h, t, t, dh, scale, q, w, k, w, v, w, mask, false, p, dq));
+    double tf = BEST_OF(reps, be, be->attention(FS_FP32, b, h, t, t, dh, scale, q, w, k, w, v, w, mask, false, p, dq));
     double tb =
-        BEST_OF(reps, be, be->attention_backward(b, h, t, t, dh, scale, q, w, k, w, v, w, p, ctx, scratch, dq, dk, dv));
+        BEST_OF(reps, be,
+                be->attention_backward(FS_FP32, b, h, t, t, dh, scale, q, w, k, w, v, w, p, ctx, scratch, dq, dk, dv));
     char name[64];
     snprintf(name, sizeof name, "attention %dx%dx%dx%d", b, h, t, dh);
     printf("%-34s %12.1f %12.1f\n", name, 2 * flops / tf / 1e9, 4 * flops / tb / 1e9);

@@ -33,6 +33,19 @@ static int round_trips(const fs_config *c) {
   return fs_config_load(&d, path) == FS_OK && !memcmp(c, &d, sizeof d);
 }
 
+/* c as fs_config_dump writes it, into text (size bytes, terminated), which is returned */
+static const char *dump_text(const fs_config *c, char *text, size_t size) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/dump.yaml", dir);
+  FILE *f = fopen(path, "w");
+  fs_config_dump(f, c);
+  fclose(f);
+  f = fopen(path, "r");
+  text[fread(text, 1, size - 1, f)] = '\0';
+  fclose(f);
+  return text;
+}
+
 static void test_presets(void) {
   const char *presets[] = {"flowseq-tiny",        "flowseq-small", "flowseq-base-iwslt14", "flowseq-base-wmt14",
                            "flowseq-large-wmt14", "ar-small",      "ar-base-wmt14"};
@@ -97,6 +110,16 @@ static void test_merge_and_overrides(void) {
         strstr(fs_last_error(), "not valid UTF-8"));
   const char *flow = write_yaml("flow.yaml", "model:\n  flow_steps:\n    - 3\n    - 1\n");
   CHECK(fs_config_load(&c, flow) == FS_OK && c.model.flow_steps[0] == 3 && c.n_flow_steps == 2);
+  /* train.precision: fp32 unless set, from a file or the command line, and dumped by name */
+  fs_config p;
+  fs_config_defaults(&p);
+  CHECK(p.train.precision == FS_FP32);
+  CHECK(fs_config_load(&p, write_yaml("bf16.yaml", "train:\n  precision: bf16\n")) == FS_OK &&
+        p.train.precision == FS_BF16 && round_trips(&p));
+  CHECK(fs_config_override(&p, "train.precision", "fp32") == FS_OK && p.train.precision == FS_FP32);
+  CHECK(fs_config_override(&p, "train.precision", "bf16") == FS_OK && p.train.precision == FS_BF16);
+  char text[8192];
+  CHECK_MSG(strstr(dump_text(&p, text, sizeof text), "\n  precision: bf16\n"), "%s", text);
 }
 
 static void test_errors(void) {
@@ -117,6 +140,10 @@ static void test_errors(void) {
   CHECK(fs_config_override(&c, "lr", "1") == FS_ERR_ARG);
   CHECK(fs_config_override(&c, "model.flow_steps", "[1, x]") == FS_ERR_FORMAT && strstr(fs_last_error(), "flow_steps"));
   CHECK(fs_config_override(&c, "model.flow_steps", "[1, 1, 1, 1, 1]") == FS_ERR_FORMAT); /* > FLOW_MAX_LEVELS */
+  CHECK(fs_config_override(&c, "train.precision", "fp16") == FS_ERR_FORMAT &&
+        strstr(fs_last_error(), "command line: train.precision: expected fp32 or bf16, got \"fp16\"") &&
+        c.train.precision == FS_FP32);
+  CHECK(fs_config_override(&c, "train.precision", "BF16") == FS_ERR_FORMAT);
 
   const struct {
     const char *yaml, *message;
@@ -130,6 +157,7 @@ static void test_errors(void) {
       {"model:\n  flow_steps: [[1], 2]\n", "bad6.yaml:2: a list may only hold plain values"},
       {"- 1\n- 2\n", "bad7.yaml:1: a list is only allowed as the value of a key"},
       {"model:\n  d:\n    x: 1\n", "bad8.yaml:3: unknown key model.d.x"},
+      {"train:\n  precision: half\n", "bad9.yaml:2: train.precision: expected fp32 or bf16, got \"half\""},
   };
   for (int i = 0; i < (int)(sizeof bad / sizeof bad[0]); i++) {
     char name[32];
@@ -183,15 +211,8 @@ static void test_validation(void) {
 static void test_dump_shortest(void) {
   fs_config c;
   fs_config_defaults(&c);
-  char path[600], text[8192] = "";
-  snprintf(path, sizeof path, "%s/dump.yaml", dir);
-  FILE *f = fopen(path, "w");
-  fs_config_dump(f, &c);
-  fclose(f);
-  f = fopen(path, "r");
-  size_t n = fread(text, 1, sizeof text - 1, f);
-  fclose(f);
-  text[n] = '\0';
+  char text[8192];
+  dump_text(&c, text, sizeof text);
   CHECK_MSG(strstr(text, "  label_smoothing: 0.1\n") && strstr(text, "  length_dropout: 0.33\n"), "%s", text);
   CHECK_MSG(strstr(text, "  lr: 0.0005\n") && strstr(text, "  gamma: 0.999995\n") && strstr(text, "  eps: 1e-08\n"),
             "%s", text);

@@ -1,7 +1,9 @@
 /* The ops behind the network layers: softmax family (masked), layer norm, weight norm,
  * embedding, label-smoothed cross-entropy, dropout, the small-matrix inverse/log-det, fused
- * attention (layer-level checks are in test_nn_attention.c) and the flow's fused affine coupling.
- * Forward against double-precision references, backward by finite differences. */
+ * attention (layer-level checks are in test_nn_attention.c; also with bf16 operands) and the
+ * flow's fused affine coupling. Forward against double-precision references, backward by finite
+ * differences. */
+#include "backend/kernel_math.h"
 #include "gradcheck.h"
 #include "test.h"
 
@@ -264,7 +266,13 @@ static fs_tensor *op_attention(fs_engine *e, fs_tensor **in, void *ctx) {
   return fs_attention(e, in[0], 1, in[1], 0, in[1], ADIM, ADIM, AHEADS, mask, *(bool *)ctx);
 }
 
+/* x as a product of precision pr reads it */
+static double operand(fs_precision pr, double x) { return pr == FS_BF16 ? fs_bf16_round((float)x) : x; }
+
+/* The forward against the reference with each product's factors (q and k; the weights and v) as
+ * the engine's precision reads them; the gradients by finite differences in fp32 only. */
 static void test_attention(bool causal) {
+  fs_precision pr = eng.precision;
   float q[AB * ATQ * 8], kv[AB * ATK * 12];
   test_fill_uniform(q, AB * ATQ * 8, -1.5f, 1.5f, 21);
   test_fill_uniform(kv, AB * ATK * 12, -1.5f, 1.5f, 22);
@@ -286,7 +294,8 @@ static void test_attention(bool causal) {
           seen[j] = attention_mask[b * ATK + j] && (!causal || j <= i + ATK - ATQ);
           score[j] = 0;
           for (int d = 0; d < dh; d++)
-            score[j] += (double)q[(b * ATQ + i) * 8 + 1 + h * dh + d] * kv[(b * ATK + j) * 12 + h * dh + d];
+            score[j] +=
+                operand(pr, q[(b * ATQ + i) * 8 + 1 + h * dh + d]) * operand(pr, kv[(b * ATK + j) * 12 + h * dh + d]);
           score[j] /= sqrt((double)dh);
           if (seen[j] && score[j] > max) max = score[j];
         }
@@ -294,18 +303,57 @@ static void test_attention(bool causal) {
         for (int d = 0; d < dh; d++) {
           double want = 0;
           for (int j = 0; j < ATK; j++)
-            if (seen[j]) want += exp(score[j] - max) / sum * kv[(b * ATK + j) * 12 + ADIM + h * dh + d];
+            if (seen[j])
+              want += operand(pr, exp(score[j] - max) / sum) * operand(pr, kv[(b * ATK + j) * 12 + ADIM + h * dh + d]);
           err = fmax(err, fabs(got[(b * ATQ + i) * ADIM + h * dh + d] - want));
         }
       }
-  CHECK_MSG(err < 1e-5, "attention (causal %d) forward error %g (sentence 1 has no key: all 0)", causal, err);
+  CHECK_MSG(err < 1e-5, "attention (causal %d, precision %d) forward error %g (sentence 1 has no key: all 0)", causal,
+            pr, err);
   gradcheck_input in[] = {{3, {AB, ATQ, 8}, q, 0}, {3, {AB, ATK, 12}, kv, 0}};
-  CHECK(gradcheck(&eng, causal ? "causal attention" : "attention", op_attention, &causal, 2, in, 1e-3, 2e-3, 1e-2) ==
-        0);
+  if (pr == FS_FP32)
+    CHECK(gradcheck(&eng, causal ? "causal attention" : "attention", op_attention, &causal, 2, in, 1e-3, 2e-3, 1e-2) ==
+          0);
   fs_engine_reset(&eng);
   fs_tensor *small = fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q);
   CHECK(fs_attention(&eng, small, 3, small, 0, small, 0, ADIM, AHEADS, /* columns 3..9 of 8 */
                      fs_tensor_from_host(&eng, 2, (int[]){AB, ATQ}, attention_mask), causal) == NULL);
+}
+
+/* d sum(ctx ⊙ R) / d(q, kv) for a fixed R, at precision pr, into dq and dkv. */
+static void attention_grads(fs_precision pr, bool causal, const float *q, const float *kv, float *dq, float *dkv) {
+  float r[AB * ATQ * ADIM];
+  test_fill_uniform(r, AB * ATQ * ADIM, -1, 1, 23);
+  eng.precision = pr;
+  fs_engine_reset(&eng);
+  fs_tensor *tq = fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, 8}, q);
+  fs_tensor *tkv = fs_tensor_from_host(&eng, 3, (int[]){AB, ATK, 12}, kv);
+  tq->requires_grad = tkv->requires_grad = true;
+  fs_tensor *ctx = op_attention(&eng, (fs_tensor *[]){tq, tkv}, &causal);
+  fs_tensor *loss = fs_sum_all(&eng, fs_mul(&eng, ctx, fs_tensor_from_host(&eng, 3, (int[]){AB, ATQ, ADIM}, r)));
+  CHECK(fs_backward(&eng, loss) == FS_OK);
+  eng.be->download(dq, tq->grad, sizeof(float) * AB * ATQ * 8);
+  eng.be->download(dkv, tkv->grad, sizeof(float) * AB * ATK * 12);
+  eng.precision = FS_FP32;
+}
+
+/* The bf16 backward (its products' factors rounded, the softmax backward in fp32) stays within a
+ * few bf16 roundings (u = 2^-8) of the fp32 gradients, which finite differences checked, and is
+ * not them. */
+static void test_attention_bf16_backward(bool causal) {
+  float q[AB * ATQ * 8], kv[AB * ATK * 12];
+  test_fill_uniform(q, AB * ATQ * 8, -1.5f, 1.5f, 21);
+  test_fill_uniform(kv, AB * ATK * 12, -1.5f, 1.5f, 22);
+  float dq[2][AB * ATQ * 8], dkv[2][AB * ATK * 12];
+  attention_grads(FS_FP32, causal, q, kv, dq[0], dkv[0]);
+  attention_grads(FS_BF16, causal, q, kv, dq[1], dkv[1]);
+  double diff = 0, scale = 0;
+  for (int i = 0; i < AB * ATQ * 8; i++)
+    diff = fmax(diff, fabs(dq[1][i] - dq[0][i])), scale = fmax(scale, fabs(dq[0][i]));
+  for (int i = 0; i < AB * ATK * 12; i++)
+    diff = fmax(diff, fabs(dkv[1][i] - dkv[0][i])), scale = fmax(scale, fabs(dkv[0][i]));
+  CHECK_MSG(diff > 0 && diff <= 8.0 / 256 * scale, "causal %d: bf16 gradients %g from fp32 (largest %g)", causal, diff,
+            scale);
 }
 
 /* ---- the fused affine coupling ---- */
@@ -376,6 +424,12 @@ int main(void) {
   test_smallmat();
   test_attention(false);
   test_attention(true);
+  eng.precision = FS_BF16;
+  test_attention(false);
+  test_attention(true);
+  eng.precision = FS_FP32;
+  test_attention_bf16_backward(false);
+  test_attention_bf16_backward(true);
   test_coupling();
   fs_engine_free(&eng);
   return test_summary();

@@ -4,7 +4,8 @@
  *     whole batch, for FlowSeq and the Transformer;
  *   - with dropout and posterior noise (FlowSeq's main phase), 3 workers in parallel give what the
  *     three shards give computed one after the other on one engine, each loss weighted by its
- *     share of the sentences (no race, no lost or doubled gradient);
+ *     share of the sentences (no race, no lost or doubled gradient); the same with bf16 products,
+ *     which the workers' engines take from the main engine (an fp32 worker would be 1e-3 off);
  *   - one worker is bit-identical to the plain pass on the batch's own stream;
  *   - a worker's failure reaches the caller with its message, and accumulating adds to what the
  *     gradient block held. */
@@ -177,6 +178,9 @@ int main(void) {
   test_equals_whole_batch(FS_MODEL_FLOWSEQ, FS_LOSS_PRETRAIN, "flowseq pre-training, 2-3 workers vs whole batch");
   test_equals_whole_batch(FS_MODEL_TRANSFORMER, FS_LOSS_MAIN, "transformer, 2-3 workers vs whole batch");
   test_equals_sequential_shards();
+  eng.precision = FS_BF16;
+  test_equals_sequential_shards();
+  eng.precision = FS_FP32;
   test_one_worker_exact();
   test_failure_reported();
   fs_engine_free(&eng);

@@ -55,8 +55,9 @@ CPU_CLONES static void softmax_columns(int tq, int tk, const float *mask, bool c
   }
 }
 
-void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
-                   int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx) {
+void cpu_attention(fs_precision precision, int batch, int heads, int tq, int tk, int dh, float scale, const float *q,
+                   int q_ld, const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, bool causal,
+                   float *probs, float *ctx) {
   int ctx_ld = heads * dh;
   /* sentences split over the threads; OpenBLAS runs each call on its calling thread inside a
    * parallel region, so the two never nest */
@@ -70,10 +71,10 @@ void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, co
         float *pt = probs + ((int64_t)b * heads + h) * tq * tk;
         const float *qb = q + (int64_t)b * tq * q_ld + h * dh;
         const float *kb = k + (int64_t)b * tk * k_ld + h * dh, *vb = v + (int64_t)b * tk * v_ld + h * dh;
-        cpu_gemm(false, true, tk, tq, dh, scale, kb, k_ld, qb, q_ld, 0.0f, pt, tq); /* S^T = scale K Q^T */
+        cpu_gemm(precision, false, true, tk, tq, dh, scale, kb, k_ld, qb, q_ld, 0.0f, pt, tq); /* S^T = scale K Q^T */
         softmax_columns(tq, tk, key_mask + (int64_t)b * tk, causal, pt, max, sum);
-        cpu_gemm(true, false, tq, dh, tk, 1.0f, pt, tq, vb, v_ld, 0.0f, ctx + (int64_t)b * tq * ctx_ld + h * dh,
-                 ctx_ld); /* P V */
+        cpu_gemm(precision, true, false, tq, dh, tk, 1.0f, pt, tq, vb, v_ld, 0.0f,
+                 ctx + (int64_t)b * tq * ctx_ld + h * dh, ctx_ld); /* P V */
       }
     free(max);
     free(sum);
@@ -93,9 +94,9 @@ CPU_CLONES static void softmax_backward_columns(int tq, int tk, const float *pt,
     }
 }
 
-void cpu_attention_backward(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                            const float *k, int k_ld, const float *v, int v_ld, const float *probs, const float *dctx,
-                            float *scratch, float *dq, float *dk, float *dv) {
+void cpu_attention_backward(fs_precision precision, int batch, int heads, int tq, int tk, int dh, float scale,
+                            const float *q, int q_ld, const float *k, int k_ld, const float *v, int v_ld,
+                            const float *probs, const float *dctx, float *scratch, float *dq, float *dk, float *dv) {
   int ctx_ld = heads * dh;
   /* sentences over the threads, as forward: each writes only its own rows of dq, dk, dv */
 #pragma omp parallel if ((int64_t)batch * heads * tq * tk * dh > 32768)
@@ -108,12 +109,14 @@ void cpu_attention_backward(int batch, int heads, int tq, int tk, int dh, float 
                 vo = (int64_t)b * tk * v_ld + h * dh;
         const float *pt = probs + ((int64_t)b * heads + h) * tq * tk, *g = dctx + (int64_t)b * tq * ctx_ld + h * dh;
         float *dst = scratch + ((int64_t)b * heads + h) * tq * tk;
-        if (dv) cpu_gemm(false, false, tk, dh, tq, 1.0f, pt, tq, g, ctx_ld, 1.0f, dv + vo, v_ld); /* dV += P^T dC */
-        cpu_gemm(false, true, tk, tq, dh, 1.0f, v + vo, v_ld, g, ctx_ld, 0.0f, dst, tq);          /* dP^T = V dC^T */
+        if (dv) /* dV += P^T dC */
+          cpu_gemm(precision, false, false, tk, dh, tq, 1.0f, pt, tq, g, ctx_ld, 1.0f, dv + vo, v_ld);
+        cpu_gemm(precision, false, true, tk, tq, dh, 1.0f, v + vo, v_ld, g, ctx_ld, 0.0f, dst, tq); /* dP^T = V dC^T */
         softmax_backward_columns(tq, tk, pt, dst, dot);
-        if (dq) cpu_gemm(true, false, tq, dh, tk, scale, dst, tq, k + ko, k_ld, 1.0f, dq + qo, q_ld); /* dQ += s dS K */
-        if (dk)
-          cpu_gemm(false, false, tk, dh, tq, scale, dst, tq, q + qo, q_ld, 1.0f, dk + ko, k_ld); /* dK += s dS^T Q */
+        if (dq) /* dQ += s dS K */
+          cpu_gemm(precision, true, false, tq, dh, tk, scale, dst, tq, k + ko, k_ld, 1.0f, dq + qo, q_ld);
+        if (dk) /* dK += s dS^T Q */
+          cpu_gemm(precision, false, false, tk, dh, tq, scale, dst, tq, q + qo, q_ld, 1.0f, dk + ko, k_ld);
       }
     free(dot);
   }

@@ -6,6 +6,7 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -276,4 +277,13 @@ void fs_blas_select(char **argv) {
   bool ok = fs_sgemm_check(openblas_sgemm, &worst);
   finish(loaded, "no better kernel could be loaded%s%s",
          ok ? "" : "; WARNING: ", ok ? NULL : "its sgemm FAILED the check against a double reference");
+}
+
+const char *fs_blas_bf16_path(char *buf, int size) {
+  fs_cpu_features f = fs_cpu_features_detect();
+  bool sbgemm = dlsym(RTLD_DEFAULT, "cblas_sbgemm") != NULL;
+  snprintf(buf, size, "emulated: operands rounded to bf16 around the fp32 sgemm (the linked OpenBLAS %s; the CPU %s)",
+           sbgemm ? "exports cblas_sbgemm, unused" : "exports no cblas_sbgemm",
+           f.avx512bf16 ? "has AVX512-BF16" : "lacks AVX512-BF16");
+  return buf;
 }

@@ -53,4 +53,10 @@ void fs_blas_select(char **argv);
 const char *fs_blas_core(void);
 const char *fs_blas_reason(void);
 
+/* How the CPU backend multiplies bf16 operands (train.precision bf16) and why, in one line
+ * written to buf, which is returned: always by rounding them around the fp32 sgemm
+ * (backend/cpu/gemm.c), with whether the linked OpenBLAS exports cblas_sbgemm and whether the
+ * CPU has AVX512-BF16, the two things a real bf16 product would need. */
+const char *fs_blas_bf16_path(char *buf, int size);
+
 #endif

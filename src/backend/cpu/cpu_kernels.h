@@ -18,11 +18,11 @@
  * one), in contiguous static blocks. */
 void cpu_thread_range(int64_t n, int64_t *lo, int64_t *hi);
 
-void cpu_gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
-              int ldb, float beta, float *c, int ldc);
-void cpu_gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
-                      int64_t stride_a, const float *b, int ldb, int64_t stride_b, float beta, float *c, int ldc,
-                      int64_t stride_c, int batch);
+void cpu_gemm(fs_precision precision, bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
+              int lda, const float *b, int ldb, float beta, float *c, int ldc);
+void cpu_gemm_batched(fs_precision precision, bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                      const float *a, int lda, int64_t stride_a, const float *b, int ldb, int64_t stride_b, float beta,
+                      float *c, int ldc, int64_t stride_c, int batch);
 
 void cpu_binary(fs_binop op, const int shape[4], float *out, const float *a, const int64_t a_str[4], const float *b,
                 const int64_t b_str[4]);
@@ -53,11 +53,12 @@ void cpu_cross_entropy(int64_t rows, int vocab, float eps, const float *logits, 
 void cpu_cross_entropy_backward(int64_t rows, int vocab, float eps, const float *logits, const int32_t *target,
                                 const float *logsumexp, const float *dloss, float *dlogits, bool accumulate);
 
-void cpu_attention(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld, const float *k,
-                   int k_ld, const float *v, int v_ld, const float *key_mask, bool causal, float *probs, float *ctx);
-void cpu_attention_backward(int batch, int heads, int tq, int tk, int dh, float scale, const float *q, int q_ld,
-                            const float *k, int k_ld, const float *v, int v_ld, const float *probs, const float *dctx,
-                            float *scratch, float *dq, float *dk, float *dv);
+void cpu_attention(fs_precision precision, int batch, int heads, int tq, int tk, int dh, float scale, const float *q,
+                   int q_ld, const float *k, int k_ld, const float *v, int v_ld, const float *key_mask, bool causal,
+                   float *probs, float *ctx);
+void cpu_attention_backward(fs_precision precision, int batch, int heads, int tq, int tk, int dh, float scale,
+                            const float *q, int q_ld, const float *k, int k_ld, const float *v, int v_ld,
+                            const float *probs, const float *dctx, float *scratch, float *dq, float *dk, float *dv);
 
 void cpu_affine_coupling(bool inverse, int64_t rows, int h, int rows_per_batch, const float *x, const float *theta,
                          const float *mask, float *out, float *logdet);
