@@ -6,6 +6,10 @@
 #                                 command stops the recipe with its exit status, naming the step
 #   recipe_skip NAME WHY          records NAME as skipped ("== NAME: skipped (WHY)")
 #   recipe_trained DIR            true when the training run in DIR has finished (phase: done)
+#   recipe_unless_made NAME PATH COMMAND...     recipe_step, or recipe_skip when PATH exists
+#                                               and is not empty
+#   recipe_unless_trained NAME DIR COMMAND...   recipe_step, or recipe_skip when the training
+#                                               run in DIR has finished
 #   recipe_best DIR               DIR.best when training validated one, else DIR
 #   recipe_times                  prints the time per step and the total (seconds)
 # shellcheck shell=bash
@@ -32,6 +36,16 @@ recipe_skip() {
   recipe_step_times+=("$1 skipped")
 }
 recipe_trained() { [ -f "$1/progress.yaml" ] && grep -qx 'phase: done' "$1/progress.yaml"; }
+recipe_unless_made() {
+  local name=$1 path=$2
+  shift 2
+  if [ -s "$path" ]; then recipe_skip "$name" "$path exists"; else recipe_step "$name" "$@"; fi
+}
+recipe_unless_trained() {
+  local name=$1 dir=$2
+  shift 2
+  if recipe_trained "$dir"; then recipe_skip "$name" "$dir has finished"; else recipe_step "$name" "$@"; fi
+}
 recipe_best() { if [ -d "$1.best" ]; then echo "$1.best"; else echo "$1"; fi; }
 recipe_times() {
   local entry total=0

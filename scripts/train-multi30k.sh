@@ -25,36 +25,29 @@ corpora=${FLOWSEQ_CORPORA:-$root/../shared/corpora}
 m30k=$corpora/multi30k
 [ -f "$m30k/train.de.gz" ] || { echo "train-multi30k: Multi30k not found under $corpora" >&2; exit 1; }
 mkdir -p "$work"
-source "$root/scripts/recipe-lib.sh" # recipe_step, recipe_skip, recipe_trained, recipe_best, recipe_times
+source "$root/scripts/recipe-lib.sh" # recipe_unless_made, recipe_unless_trained, recipe_best, recipe_step, recipe_times
 
-if [ -s "$work/spm.model" ]; then recipe_skip vocab "$work/spm.model exists"; else
-  # shellcheck disable=SC2086 # the *_ARGS are word lists on purpose
-  recipe_step vocab "$bin" vocab -i "$m30k/train.de.gz" -i "$m30k/train.en.gz" --vocab-size 8000 \
-    ${VOCAB_ARGS:-} -o "$work/spm.model"
-fi
+# shellcheck disable=SC2086 # the *_ARGS are word lists on purpose
+recipe_unless_made vocab "$work/spm.model" "$bin" vocab -i "$m30k/train.de.gz" -i "$m30k/train.en.gz" \
+  --vocab-size 8000 ${VOCAB_ARGS:-} -o "$work/spm.model"
 
 common=(--train.spm "$work/spm.model" --train.valid_src "$m30k/val.de.gz" --train.valid_tgt "$m30k/val.en.gz")
-if recipe_trained "$work/teacher"; then recipe_skip teacher "$work/teacher has finished"; else
-  # shellcheck disable=SC2086
-  recipe_step teacher "$bin" train -c "$root/models/ar-small.yaml" "${common[@]}" --train.train_src "$m30k/train.de.gz" \
-    --train.train_tgt "$m30k/train.en.gz" --train.output "$work/teacher" ${TEACHER_ARGS:-}
-fi
+# shellcheck disable=SC2086
+recipe_unless_trained teacher "$work/teacher" "$bin" train -c "$root/models/ar-small.yaml" "${common[@]}" \
+  --train.train_src "$m30k/train.de.gz" --train.train_tgt "$m30k/train.en.gz" --train.output "$work/teacher" \
+  ${TEACHER_ARGS:-}
 teacher=$(recipe_best "$work/teacher")
-
-if [ -s "$work/train.distilled.en" ]; then recipe_skip distill "$work/train.distilled.en exists"; else
-  recipe_step distill "$bin" distill -m "$teacher" -i "$m30k/train.de.gz" -o "$work/train.distilled.en" --beam 4
-fi
-
-if recipe_trained "$work/flowseq"; then recipe_skip student "$work/flowseq has finished"; else
-  # shellcheck disable=SC2086
-  recipe_step student "$bin" train -c "${STUDENT_CONFIG:-$root/models/flowseq-small.yaml}" "${common[@]}" \
-    --train.train_src "$m30k/train.de.gz" --train.train_tgt "$work/train.distilled.en" --train.output "$work/flowseq" \
-    --train.keep_last 5 ${STUDENT_ARGS:-}
-fi
+recipe_unless_made distill "$work/train.distilled.en" \
+  "$bin" distill -m "$teacher" -i "$m30k/train.de.gz" -o "$work/train.distilled.en" --beam 4
+# shellcheck disable=SC2086
+recipe_unless_trained student "$work/flowseq" "$bin" train -c "${STUDENT_CONFIG:-$root/models/flowseq-small.yaml}" \
+  "${common[@]}" --train.train_src "$m30k/train.de.gz" --train.train_tgt "$work/train.distilled.en" \
+  --train.output "$work/flowseq" --train.keep_last 5 ${STUDENT_ARGS:-}
 student=$(recipe_best "$work/flowseq")
 
 evaluate() {
-  local test_de=$m30k/test_2016_flickr.de.gz test_en=$m30k/test_2016_flickr.en.gz name model args
+  local test_de=$m30k/test_2016_flickr.de.gz test_en=$work/test_2016.ref.en name model args
+  gzip -dc "$m30k/test_2016_flickr.en.gz" >"$test_en" # flowseq bleu reads plain text only
   while read -r name model args; do
     # shellcheck disable=SC2086
     "$bin" translate -m "$model" -i "$test_de" -o "$work/test_2016.$name.en" --quiet $args

@@ -15,20 +15,28 @@
 static void usage(FILE *out) {
   fprintf(out,
           "usage: flowseq vocab -i FILE [-i FILE ...] --vocab-size N [--model-type unigram|bpe]\n"
-          "                     [--sample N] [--seed S] -o spm.model\n\n"
+          "                     [--sample N] [--seed S] [--split-digits] [--byte-fallback] -o spm.model\n\n"
           "Trains one joint SentencePiece model on raw text (plain, .gz, WMT .sgm, FILE.tsv:COLUMN).\n"
           "Special ids are fixed: PAD 0, UNK 1, EOS 2, BOS 3. --sample N trains on N sentences drawn\n"
-          "at random from big inputs (default: all).\n");
+          "at random from big inputs (default: all).\n"
+          "  --split-digits   every digit is a piece of its own, so that any number can be copied\n"
+          "  --byte-fallback  256 byte pieces: a character the pieces lack is encoded as its UTF-8\n"
+          "                   bytes instead of UNK, and decoding turns them back into the character\n");
 }
 
 int cmd_vocab(int argc, char **argv) {
   const char *inputs[64], *output = NULL, *model_type = "unigram";
   int n_inputs = 0, vocab_size = 0;
+  bool split_digits = false, byte_fallback = false;
   long sample = 0;
   unsigned long long seed = 1;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(o, "-h") || !strcmp(o, "--help")) return usage(stdout), 0;
+    if (!strcmp(o, "--split-digits") || !strcmp(o, "--byte-fallback")) {
+      *(!strcmp(o, "--split-digits") ? &split_digits : &byte_fallback) = true;
+      continue;
+    }
     static const char *const value_options[] = {"-i", "-o", "--vocab-size", "--model-type", "--sample", "--seed", NULL};
     if (!cli_is_one_of(o, value_options)) return cli_unknown("vocab", o);
     if (!v) return fprintf(stderr, "flowseq vocab: %s needs a value (see --help)\n", o), 2;
@@ -74,8 +82,9 @@ int cmd_vocab(int argc, char **argv) {
   if (f && fclose(f) && s == FS_OK) s = fs_error(FS_ERR_IO, "%s: write failed: %s", text, strerror(errno));
   if (s == FS_OK) {
     const char *files[1] = {text};
-    fs_spm_train_options o = {files, 1, prefix, vocab_size, model_type, 1.0, sample, seed};
-    fprintf(stderr, "[vocab] training a %s model of %d pieces on %ld sentences\n", model_type, vocab_size, sentences);
+    fs_spm_train_options o = {files, 1, prefix, vocab_size, model_type, 1.0, sample, seed, split_digits, byte_fallback};
+    fprintf(stderr, "[vocab] training a %s model of %d pieces on %ld sentences%s%s\n", model_type, vocab_size,
+            sentences, split_digits ? ", digits split" : "", byte_fallback ? ", byte fallback" : "");
     s = fs_spm_train(&o);
   }
   if (s == FS_OK) s = fs_copy_file(model, output);

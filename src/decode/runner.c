@@ -38,6 +38,10 @@ fs_status fs_runner_open(fs_runner *r, const char *dir, int arena_mb) {
     s = fs_error(FS_ERR_FORMAT, "%s: the tokenizer has %d pieces but config.yaml says model.vocab = %d", path,
                  fs_spm_vocab_size(r->spm), r->cfg.model.vocab);
   free(path);
+  if (s == FS_OK && !(r->repeat_is_text = malloc(sizeof(bool) * r->cfg.model.vocab)))
+    s = fs_error(FS_ERR_MEMORY, "out of memory for a vocabulary of %d pieces", r->cfg.model.vocab);
+  for (int id = 0; s == FS_OK && id < r->cfg.model.vocab; id++)
+    r->repeat_is_text[id] = fs_spm_repeat_is_text(r->spm, id);
   if (s == FS_OK) s = fs_engine_init(&r->engine, be, (size_t)arena_mb << 20, 256 << 20);
   if (s != FS_OK) fs_runner_close(r);
   return s;
@@ -47,6 +51,7 @@ void fs_runner_close(fs_runner *r) {
   fs_engine_free(&r->engine);
   fs_model_free(&r->model);
   if (r->spm) fs_spm_free(r->spm);
+  free(r->repeat_is_text);
 }
 
 /* ---- encode --------------------------------------------------------------------------------- */
@@ -320,10 +325,10 @@ fs_status fs_runner_decode_stream(fs_runner *r, fs_next_line_fn next_line, void 
 
 /* ---- output text ---------------------------------------------------------------------------- */
 
-int fs_collapse_repeats(int32_t *tokens, int n) {
+int fs_collapse_repeats(int32_t *tokens, int n, const bool *keep) {
   int kept = 0;
   for (int i = 0; i < n; i++)
-    if (kept == 0 || tokens[i] != tokens[kept - 1]) tokens[kept++] = tokens[i];
+    if (kept == 0 || tokens[i] != tokens[kept - 1] || (keep && keep[tokens[i]])) tokens[kept++] = tokens[i];
   return kept;
 }
 
@@ -334,7 +339,7 @@ char *fs_runner_text(const fs_runner *r, const fs_candidate *c, bool collapse_re
     collapsed = malloc(sizeof(int32_t) * (n ? n : 1));
     if (!collapsed) return NULL;
     memcpy(collapsed, c->tokens, sizeof(int32_t) * n);
-    n = fs_collapse_repeats(collapsed, n);
+    n = fs_collapse_repeats(collapsed, n, r->repeat_is_text);
   }
   char *text = NULL;
   fs_status s = fs_spm_decode(r->spm, collapsed ? collapsed : c->tokens, n, &text);

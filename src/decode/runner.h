@@ -20,6 +20,7 @@ typedef struct {
   fs_config cfg;
   fs_model model;
   fs_spm *spm;
+  bool *repeat_is_text; /* per id: fs_spm_repeat_is_text, for collapse_repeats */
   fs_engine engine;
 } fs_runner;
 
@@ -129,10 +130,12 @@ fs_status fs_runner_decode_stream(fs_runner *r, fs_next_line_fn next_line, void 
  * of memory). With collapse_repeats, a token equal to the one before it is dropped first: parallel
  * decoders tend to emit the same token at neighbouring positions ("a a man"), and removing those
  * is the usual post-processing of non-autoregressive output (Gu et al. 2018, Lee et al. 2018).
- * Runs of spaces become one, and the text is trimmed. */
+ * Digit and byte pieces stay: their repeats spell "100" or a character. Runs of spaces become
+ * one, and the text is trimmed. */
 char *fs_runner_text(const fs_runner *r, const fs_candidate *c, bool collapse_repeats);
 
-/* Removes each token equal to its predecessor in place; returns the new length. */
-int fs_collapse_repeats(int32_t *tokens, int n);
+/* Removes each token equal to its predecessor in place, except ids whose keep[id] is true (keep
+ * may be NULL: none kept); returns the new length. */
+int fs_collapse_repeats(int32_t *tokens, int n, const bool *keep);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef FLOWSEQ_TEXT_SPM_H
 #define FLOWSEQ_TEXT_SPM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,9 @@ fs_status fs_spm_decode(const fs_spm *spm, const int32_t *ids, int n, char **tex
 /* Piece of an id (malloc'd) and id of a piece (UNK when unknown). */
 fs_status fs_spm_id_to_piece(const fs_spm *spm, int id, char **piece);
 int fs_spm_piece_to_id(const fs_spm *spm, const char *piece);
+/* True for a piece whose repetition is text, not a decoder's stutter: digits ("0", "▁7"; with
+ * split digits "100" is 1 0 0) and byte pieces (<0xE2>: a character spelled in bytes). */
+bool fs_spm_repeat_is_text(const fs_spm *spm, int id);
 
 typedef struct {
   const char *const *inputs; /* text files, one sentence per line */
@@ -41,6 +45,9 @@ typedef struct {
   double character_coverage;
   long input_sentence_size; /* sampled sentences for big inputs (0 = all) */
   uint64_t seed;
+  bool split_digits;  /* every digit its own piece: numbers are spelled, not memorized */
+  bool byte_fallback; /* 256 byte pieces <0x00>..<0xFF>: a character outside the pieces becomes
+                       * its UTF-8 bytes instead of UNK, and decoding joins them back */
 } fs_spm_train_options;
 
 /* Trains a joint model with the special ids fixed as above. */

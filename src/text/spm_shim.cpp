@@ -114,6 +114,19 @@ extern "C" fs_status fs_spm_id_to_piece(const fs_spm *spm, int id, char **piece)
 
 extern "C" int fs_spm_piece_to_id(const fs_spm *spm, const char *piece) { return spm->processor.PieceToId(piece); }
 
+extern "C" bool fs_spm_repeat_is_text(const fs_spm *spm, int id) {
+  if (id < 0 || id >= spm->processor.GetPieceSize()) return false;
+  try {
+    if (spm->processor.IsByte(id)) return true;
+    std::string piece = spm->processor.IdToPiece(id);
+    const std::string boundary = "\xe2\x96\x81"; // U+2581, the word-boundary mark
+    if (piece.compare(0, boundary.size(), boundary) == 0) piece.erase(0, boundary.size());
+    return !piece.empty() && piece.find_first_not_of("0123456789") == std::string::npos;
+  } catch (...) {
+    return false;
+  }
+}
+
 extern "C" fs_status fs_spm_train(const fs_spm_train_options *o) {
   return guarded("train", [&]() -> fs_status {
     std::string args =
@@ -121,6 +134,8 @@ extern "C" fs_status fs_spm_train(const fs_spm_train_options *o) {
         " --model_type=" + std::string(o->model_type ? o->model_type : "unigram") +
         " --character_coverage=" + std::to_string(o->character_coverage > 0 ? o->character_coverage : 1.0) +
         " --pad_id=0 --unk_id=1 --eos_id=2 --bos_id=3 --hard_vocab_limit=false" + " --minloglevel=2";
+    if (o->split_digits) args += " --split_digits=true";
+    if (o->byte_fallback) args += " --byte_fallback=true";
     if (o->input_sentence_size > 0)
       args += " --input_sentence_size=" + std::to_string(o->input_sentence_size) + " --shuffle_input_sentence=true";
     std::string inputs;

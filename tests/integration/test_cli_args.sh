@@ -38,6 +38,9 @@ expect 2 "prep: --max-ratio: $num" prep --max-ratio -2
 expect 2 "prep: --max-ratio: expected 0 (no limit) or a ratio >= 1" prep --max-ratio 0.5
 expect 2 "vocab: --sample: $int" vocab --sample -3
 expect 2 "vocab: --seed: $int" vocab --seed x
+# the tokenizer switches take no value: the next word is read as an option again
+expect 2 "vocab: need -i FILE" vocab --split-digits --byte-fallback
+expect 2 "vocab: unknown option --vocab-sizes" vocab --byte-fallback --vocab-sizes 8
 expect 2 "vocab: --vocab-size: $int \[8, 1000000\], got '99999999999'" vocab --vocab-size 99999999999
 expect 2 "bleu: -w: $int" bleu "$dir/ref" -i "$dir/ref" -w x
 expect 2 "bleu: -w: $int" bleu "$dir/ref" -i "$dir/ref" -w -1

@@ -59,7 +59,7 @@ int main(void) {
     fclose(f);
     fs_text_free(&t);
   }
-  fs_spm_train_options o = {outs, 2, prefix, 4000, "unigram", 1.0, 0, 1};
+  fs_spm_train_options o = {outs, 2, prefix, 4000, "unigram", 1.0, 0, 1, false, false};
   CHECK_MSG(fs_spm_train(&o) == FS_OK, "%s", fs_last_error());
   fs_spm *spm;
   CHECK_MSG(fs_spm_load(model, &spm) == FS_OK, "%s", fs_last_error());

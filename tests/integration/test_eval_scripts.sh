@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # eval/ scripts: usage text on bad calls; diversity.sh on a hand-made n-best whose numbers are
 # known (identical samples give pairwise BLEU 100, and reference BLEU equals flowseq bleu of a
-# sample); compare.sh runs the paired bootstrap; bleu.sh reports a missing model clearly.
+# sample); compare.sh runs the paired bootstrap; bleu.sh reports a missing model clearly;
+# copy.sh counts kept digits, question marks and names on hand-made lines.
 set -uo pipefail
 bin="${FLOWSEQ_BIN:?FLOWSEQ_BIN must name the flowseq binary}"
 src="${FLOWSEQ_SOURCE_DIR:?FLOWSEQ_SOURCE_DIR must name the source tree}"
@@ -13,7 +14,7 @@ check() { # description, command...
   local what=$1; shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
 }
-for script in bleu compare diversity errors; do
+for script in bleu compare copy diversity errors; do
   "$src/eval/$script.sh" >"$dir/out" 2>&1
   check "$script.sh without arguments exits 2 with usage text" \
     bash -c "[ $? -eq 2 ] && grep -q '^usage: eval/$script.sh' '$dir/out'"
@@ -56,6 +57,25 @@ want=$("$bin" bleu "$dir/r2" -i "$dir/h2" -b -f text 2>/dev/null)
 check "errors.sh: the 10-14 bucket's BLEU is flowseq bleu of its one line ($want)" grep -q "10-14 *$want " "$dir/err4"
 "$src/eval/errors.sh" "$dir/hyp4" "$dir/h1" >"$dir/out" 2>&1
 check "errors.sh: a reference of another length is an error" bash -c "[ $? -eq 1 ] && grep -q 'has 1 lines' '$dir/out'"
+
+# copy.sh on six lines whose counts are known: digits all kept in line 1 of the 2 lines with
+# digits (line 3 loses 93; 1.500,25 -> 1,500.25 keeps 1, 500, 25); "?" kept in line 6 of 2 (line 6
+# ends in "?" and spaces); names kept: Berlin, Maria (as "Maria's"), Anna, not Paul; Tom and Bei
+# are sentence-initial, Hans and Euro are not words of the reference.
+printf 'Tom lebt seit 2019 in Berlin.\nSprichst du Französisch?\nNummer 93 und 1.500,25 Euro.\nIch sehe Maria und Hans.\nWo ist Anna? Bei Paul.\nIst das wahr ?  \n' >"$dir/csrc"
+printf "Tom lives since 2019 in Berlin.\nYou speak French.\nnumber 533 and 1,500.25 euros.\nI see Maria's and John.\nWhere is Anna? With Pablo.\nIs that true?\n" >"$dir/chyp"
+printf 'Tom has lived in Berlin since 2019.\nDo you speak French?\nNumber 93 and 1,500.25 euros.\nI see Maria and John.\nWhere is Anna? With Paul.\nIs that true?\n' >"$dir/cref"
+"$src/eval/copy.sh" "$dir/chyp" "$dir/csrc" "$dir/cref" >"$dir/copy" 2>&1
+check "copy.sh: digits kept in 1 of 2 lines" grep -q '^digits kept *50.0 % *(1 of 2 lines with digits)$' "$dir/copy"
+check "copy.sh: \"?\" kept in 1 of 2 lines" grep -q '^"?" kept *50.0 % *(1 of 2 lines ending in "?")$' "$dir/copy"
+check "copy.sh: 3 of 4 names kept" grep -q '^names kept *75.0 % *(3 of 4 name-like words)$' "$dir/copy"
+gzip -c "$dir/csrc" >"$dir/csrc.gz"
+"$src/eval/copy.sh" "$dir/csrc" "$dir/csrc.gz" >"$dir/copy" 2>&1
+check "copy.sh: a source as its own translation keeps everything, no names without REF" \
+  bash -c "grep -q '^digits kept *100.0 %' '$dir/copy' && grep -q '^\"?\" kept *100.0 %' '$dir/copy' && ! grep -q names '$dir/copy'"
+head -n 2 "$dir/chyp" >"$dir/chyp2"
+"$src/eval/copy.sh" "$dir/chyp2" "$dir/csrc" >"$dir/out" 2>&1
+check "copy.sh: a source of another length is an error" bash -c "[ $? -eq 1 ] && grep -q 'has 6 lines' '$dir/out'"
 
 "$src/eval/bleu.sh" "$dir/no-model" "$dir/ref" "$dir/ref" >"$dir/out" 2>&1
 check "bleu.sh: a missing model directory fails with a message" bash -c "[ $? -ne 0 ] && [ -s '$dir/out' ]"

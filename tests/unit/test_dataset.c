@@ -22,7 +22,7 @@ static void write_lines(const char *path, const char *const *lines, int n) {
 
 static void train_spm(const char *prefix, int vocab) {
   const char *inputs[2] = {at("src"), at("tgt")};
-  fs_spm_train_options o = {inputs, 2, prefix, vocab, "unigram", 1.0, 0, 1};
+  fs_spm_train_options o = {inputs, 2, prefix, vocab, "unigram", 1.0, 0, 1, false, false};
   CHECK_MSG(fs_spm_train(&o) == FS_OK, "%s", fs_last_error());
 }
 

@@ -30,9 +30,14 @@ static bool reproduces_target(const fs_candidate *c, int b) {
 /* Post-processing: only a token equal to its predecessor goes; later repeats of it stay. */
 static void test_collapse_repeats(void) {
   int32_t t[] = {5, 5, 5, 7, 5, 9, 9, 7};
-  int n = fs_collapse_repeats(t, 8);
+  int n = fs_collapse_repeats(t, 8, NULL);
   CHECK_MSG(n == 5 && t[0] == 5 && t[1] == 7 && t[2] == 5 && t[3] == 9 && t[4] == 7, "collapsed to %d tokens", n);
-  CHECK(fs_collapse_repeats(t, 0) == 0);
+  CHECK(fs_collapse_repeats(t, 0, NULL) == 0);
+  /* ids marked as text (digits, bytes) keep their repeats: "1 0 0" stays "100" */
+  int32_t d[] = {4, 6, 6, 6, 4, 4};
+  const bool keep[8] = {[6] = true};
+  n = fs_collapse_repeats(d, 6, keep);
+  CHECK_MSG(n == 5 && d[0] == 4 && d[1] == 6 && d[2] == 6 && d[3] == 6 && d[4] == 4, "collapsed to %d tokens", n);
 }
 
 /* Batches are sized by the widest point of decoding: candidates, times K posterior samples in iwd. */
