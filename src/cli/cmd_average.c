@@ -14,16 +14,19 @@
 #include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/safetensors.h"
 
 static const char *usage_text =
-    "usage: flowseq average -o OUT_DIR MODEL_DIR [MODEL_DIR...]\n\n"
+    "usage: flowseq average -o OUT_DIR [--fp16] MODEL_DIR [MODEL_DIR...]\n\n"
     "Writes OUT_DIR, a model directory whose weights are the element-wise mean of the given model\n"
     "directories' weights (summed in double precision), with the first directory's config.yaml and\n"
     "spm.model. Every directory must hold the same network (same tensors and shapes) and the same\n"
     "tokenizer. Training checkpoints qualify (their optimizer state is ignored); train.keep_last N\n"
     "keeps the last N saves of a run as OUTPUT.u<UPDATE> for this:\n"
     "  flowseq average -o model.avg model.u*\n"
-    "OUT_DIR is replaced atomically, and may not be one of the inputs.\n";
+    "OUT_DIR is replaced atomically, and may not be one of the inputs. --fp16 stores the weights as\n"
+    "16-bit floats, half the size on disk (loading converts them back; the bundled models are stored\n"
+    "so); one MODEL_DIR with --fp16 converts a model.\n";
 
 /* Adds the weights of `dir` into sum (model `scratch` of the same architecture reads them). */
 static fs_status add_weights(const char *dir, fs_model *scratch, double *sum) {
@@ -45,7 +48,7 @@ static fs_status check_tokenizer(const char *first, const char *dir) {
   return s;
 }
 
-static fs_status average(const char *out, char **dirs, int n) {
+static fs_status average(const char *out, char **dirs, int n, bool fp16) {
   fs_config cfg;
   fs_model mean = {0}, scratch = {0};
   const fs_backend *cpu = fs_backend_cpu(); /* a few passes over the weights: no device needed */
@@ -67,6 +70,9 @@ static fs_status average(const char *out, char **dirs, int n) {
   char *spm = fs_concat(dirs[0], "/", FS_MODEL_DIR_TOKENIZER);
   if (s == FS_OK) s = fs_checkpoint_save(out, &cfg, &mean, NULL, NULL, spm);
   free(spm);
+  char *weights = fs_concat(out, "/", FS_MODEL_DIR_WEIGHTS);
+  if (s == FS_OK && fp16) s = fs_safetensors_store_f16(weights);
+  free(weights);
   free(sum);
   if (n > 1) fs_model_free(&scratch);
   fs_model_free(&mean);
@@ -75,11 +81,14 @@ static fs_status average(const char *out, char **dirs, int n) {
 
 int cmd_average(int argc, char **argv) {
   const char *out = NULL;
+  bool fp16 = false;
   char **dirs = fs_malloc(sizeof(char *) * (size_t)argc);
   int n = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return free(dirs), fputs(usage_text, stdout), 0;
-    if (!strcmp(argv[i], "-o")) {
+    if (!strcmp(argv[i], "--fp16")) {
+      fp16 = true;
+    } else if (!strcmp(argv[i], "-o")) {
       if (i + 1 >= argc) return free(dirs), fprintf(stderr, "flowseq average: -o needs a value (see --help)\n"), 2;
       out = argv[++i];
     } else if (argv[i][0] == '-') {
@@ -93,8 +102,9 @@ int cmd_average(int argc, char **argv) {
   for (int k = 0; k < n; k++)
     if (fs_same_file(out, dirs[k]))
       return fprintf(stderr, "flowseq average: -o %s is one of the inputs: it would be replaced\n", out), free(dirs), 2;
-  fs_status s = average(out, dirs, n);
-  if (s == FS_OK) fs_log("average", "%d model%s averaged into %s", n, n == 1 ? "" : "s", out);
+  fs_status s = average(out, dirs, n, fp16);
+  if (s == FS_OK)
+    fs_log("average", "%d model%s averaged into %s%s", n, n == 1 ? "" : "s", out, fp16 ? " (fp16 weights)" : "");
   else fprintf(stderr, "flowseq average: %s\n", fs_last_error());
   free(dirs);
   return s == FS_OK ? 0 : 1;

@@ -10,9 +10,10 @@
 
 #include "core/alloc.h"
 #include "core/fileio.h"
+#include "core/half.h"
 
-static const char *dtype_names[] = {"F32", "I64"};
-static const int dtype_sizes[] = {4, 8};
+static const char *dtype_names[] = {"F32", "I64", "F16"};
+static const int dtype_sizes[] = {4, 8, 2};
 
 static int64_t numel(int ndim, const int *shape) {
   int64_t n = 1;
@@ -339,7 +340,8 @@ fs_status fs_safetensors_get(const fs_safetensors *f, const char *name, fs_st_dt
   for (int i = 0; i < f->n_entries; i++) {
     const entry *e = &f->entries[i];
     if (strcmp(e->name, name)) continue;
-    bool same = e->ndim == ndim && !strcmp(e->dtype, dtype_names[dtype]);
+    bool half = dtype == FS_ST_F32 && !strcmp(e->dtype, "F16"); /* converted below */
+    bool same = e->ndim == ndim && (half || !strcmp(e->dtype, dtype_names[dtype]));
     for (int d = 0; same && d < ndim; d++) same = e->shape[d] == shape[d];
     if (!same) {
       char want[128], found[128];
@@ -348,7 +350,15 @@ fs_status fs_safetensors_get(const fs_safetensors *f, const char *name, fs_st_dt
       return fs_error(FS_ERR_FORMAT, "%s: tensor %s: expected %s %s, found %s %s (written for another config?)",
                       f->path, name, dtype_names[dtype], want, e->dtype, found);
     }
-    memcpy(dst, f->data + e->begin, (size_t)(e->end - e->begin));
+    if (half) {
+      for (int64_t k = 0; k < (e->end - e->begin) / 2; k++) {
+        uint16_t h; /* copied: a crafted file may place the tensor at an odd offset */
+        memcpy(&h, f->data + e->begin + 2 * k, sizeof h);
+        ((float *)dst)[k] = fs_half_to_float(h);
+      }
+    } else {
+      memcpy(dst, f->data + e->begin, (size_t)(e->end - e->begin));
+    }
     return FS_OK;
   }
   return fs_error(FS_ERR_FORMAT, "%s: tensor %s is missing", f->path, name);
@@ -373,4 +383,41 @@ void fs_safetensors_close(fs_safetensors *f) {
   free(f->data);
   free(f->path);
   free(f);
+}
+
+fs_status fs_safetensors_store_f16(const char *path) {
+  fs_safetensors *f;
+  FS_TRY(fs_safetensors_open(path, &f));
+  fs_st_tensor *t = fs_calloc((size_t)f->n_entries + 1, sizeof *t);
+  uint16_t **halves = fs_calloc((size_t)f->n_entries + 1, sizeof *halves);
+  const char **metadata = fs_calloc((size_t)2 * f->n_meta + 1, sizeof *metadata);
+  fs_status s = FS_OK;
+  for (int i = 0; s == FS_OK && i < f->n_entries; i++) {
+    const entry *e = &f->entries[i];
+    int known = -1;
+    for (int d = 0; d < 3; d++)
+      if (!strcmp(e->dtype, dtype_names[d])) known = d;
+    if (known < 0) {
+      s = fs_error(FS_ERR_FORMAT, "%s: tensor %s: dtype %s is not one flowseq writes", path, e->name, e->dtype);
+      break;
+    }
+    t[i] = (fs_st_tensor){e->name, (fs_st_dtype)known, e->ndim, e->shape, f->data + e->begin};
+    if (known != FS_ST_F32) continue;
+    int64_t n = (e->end - e->begin) / 4;
+    halves[i] = fs_malloc(sizeof(uint16_t) * (size_t)(n ? n : 1));
+    for (int64_t k = 0; k < n; k++) {
+      float x;
+      memcpy(&x, f->data + e->begin + 4 * k, sizeof x);
+      halves[i][k] = fs_half_from_float(x);
+    }
+    t[i].dtype = FS_ST_F16, t[i].data = halves[i];
+  }
+  for (int i = 0; i < 2 * f->n_meta; i++) metadata[i] = f->meta[i];
+  if (s == FS_OK) s = fs_safetensors_write(path, t, f->n_entries, metadata, f->n_meta);
+  for (int i = 0; i < f->n_entries; i++) free(halves[i]);
+  free(halves);
+  free(t);
+  free(metadata);
+  fs_safetensors_close(f);
+  return s;
 }

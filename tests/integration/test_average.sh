@@ -2,7 +2,8 @@
 # Checkpoint averaging: train.keep_last keeps exactly the newest N main-phase saves as
 # OUTPUT.u<update>; `flowseq average` of identical models gives the same bytes, of two models the
 # element-wise mean (checked against numpy reading the safetensors files, when installed); the
-# average translates; mismatched models and an output that is an input are refused.
+# average translates, also stored as fp16 (--fp16: numpy's float16 rounding of the mean, loaded
+# back by flowseq); mismatched models and an output that is an input are refused.
 source "$(dirname "$0")/lib.sh"
 multi30k_pairs
 "$bin" vocab -i "$dir/train.de" -i "$dir/train.en" --vocab-size 300 -o "$dir/spm.model" 2>/dev/null
@@ -42,6 +43,30 @@ fi
 printf 'Zwei junge Männer.\nEin Mann.\n' >"$dir/in.de"
 "$bin" translate -m "$dir/mean" -i "$dir/in.de" -o "$dir/out.en" --quiet
 check "the averaged model translates" test "$(wc -l <"$dir/out.en")" -eq 2
+
+# --fp16: the same mean stored as 16-bit floats, about half the bytes (the header stays), rounded as
+# numpy rounds
+"$bin" average --fp16 -o "$dir/mean16" "$dir/$older" "$dir/$newer" 2>/dev/null
+size32=$(stat -c %s "$dir/mean/model.safetensors") size16=$(stat -c %s "$dir/mean16/model.safetensors")
+check "--fp16 stores the weights in about half the bytes ($size16 of $size32)" test $((size16 * 100 / size32)) -le 60
+"$bin" translate -m "$dir/mean16" -i "$dir/in.de" -o "$dir/out16.en" --quiet
+check "the fp16 model loads and translates" test "$(wc -l <"$dir/out16.en")" -eq 2
+if python3 -c 'import numpy, safetensors' 2>/dev/null; then
+  check "--fp16: every tensor is F16 and equals numpy's float16 rounding of the fp32 mean" python3 - \
+    "$dir/mean/model.safetensors" "$dir/mean16/model.safetensors" <<'EOF'
+import sys
+import numpy as np
+from safetensors.numpy import load_file
+mean, half = (load_file(p) for p in sys.argv[1:3])
+assert mean.keys() == half.keys(), "tensor names differ"
+for name in mean:
+    assert half[name].dtype == np.float16, f"{name} is {half[name].dtype}"
+    if not np.array_equal(mean[name].astype(np.float16), half[name]):
+        sys.exit(f"{name}: differs from numpy's rounding")
+EOF
+else
+  echo "SKIP (one check): numpy or safetensors not installed, the fp16 rounding is not compared"
+fi
 
 mkdir "$dir/other-spm" "$dir/other-shape"
 cp "$dir/mean/config.yaml" "$dir/mean/model.safetensors" "$dir/other-spm/"
