@@ -11,7 +11,7 @@ int cmd_info(int argc, char **argv) {
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     printf(
         "usage: flowseq info\n\nPrints the version, the CPU, the OpenBLAS kernel in use and why it was chosen,\n"
-        "the build options (CUDA, MPI) and the compute backend selected at run time.\n\n"
+        "the build options (CUDA, MPI, NCCL) and the compute backend selected at run time.\n\n"
         "The kernel is the fastest one this CPU runs whose sgemm passes a check against a\n"
         "double-precision reference. FLOWSEQ_BLAS_CORE=NAME forces an OpenBLAS core (Haswell,\n"
         "SkylakeX, ...); FLOWSEQ_BLAS_CORE=openblas keeps OpenBLAS's own choice, which honours\n"
@@ -33,6 +33,14 @@ int cmd_info(int argc, char **argv) {
   const char *mpi = fs_dist_library();
   if (mpi) printf("mpi: yes (%s; mpirun -np N flowseq train trains data-parallel)\n", mpi);
   else printf("mpi: no (built without FLOWSEQ_MPI)\n");
+#ifdef FLOWSEQ_HAVE_NCCL
+  /* the library loaded is known only where the CUDA module came up */
+  const char *loaded = fs_backend_default()->comm_library;
+  printf("nccl: yes (built against NCCL %s%s%s; GPU ranks sum gradients GPU to GPU)\n", FLOWSEQ_NCCL_VERSION,
+         loaded ? ", loaded " : "", loaded ? loaded : "");
+#else
+  printf("nccl: no (GPU ranks sum gradients through host memory)\n");
+#endif
   const char *reason = fs_backend_reason();
   printf("compute backend: %s%s%s%s\n", backend, *reason ? " (" : "", reason, *reason ? ")" : "");
   return 0;
