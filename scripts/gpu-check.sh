@@ -21,7 +21,8 @@
 #                memory, the bf16 speed-up
 #   decode       Multi30k test_2016 (1000 sentences) on the GPU: FlowSeq argmax, NPD 3x5 ranked by
 #                the teacher, the teacher's beam 4: sentences/s (start-up taken out) and BLEU
-#   unit, ops    the unit tests on the CUDA backend, bench_ops on both backends: in the time left
+#   unit, ops    the unit tests on the CUDA backend (a bundle made with --unit-tests), bench_ops on
+#                both backends: in the time left
 # bf16 steps need train.precision (SKIP where `flowseq train --dump-config` has no such key).
 # Peak memory is nvidia-smi's memory.used of the GPU, sampled every second, less what was in use
 # before the run.
