@@ -17,3 +17,6 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-rec
   python3 python3-pip python3-venv gnuplot-nox ca-certificates curl time \
   clang-14 libclang-rt-14-dev libomp-14-dev clang-format-14 >/dev/null
 echo "[deps] Debian packages installed"
+# NCCL, for the GPU ranks' gradient sums: only where a CUDA toolkit is (nothing happens elsewhere);
+# without it (no network, say) the CUDA build sums gradients over MPI as before
+"$(dirname "$0")/install-nccl.sh" || echo "[deps] NCCL not installed: GPU ranks will sum gradients through host memory"

@@ -42,6 +42,9 @@ typedef enum {
   FS_UN_ADD_CONST, /* y = x + alpha */
 } fs_unop;
 
+/* Size of a communicator id (NCCL's ncclUniqueId). */
+#define FS_COMM_ID_BYTES 128
+
 typedef struct fs_backend {
   const char *name; /* "cpu" or "cuda" */
 
@@ -175,6 +178,16 @@ typedef struct fs_backend {
    * AdamW, u in place of umax. The arrays do not overlap. */
   void (*adamw)(int64_t n, float *p, const float *g, float *m, float *u, float *umax, float grad_scale, float lr,
                 float beta1, float beta2, float eps, float weight_decay, float step_size);
+
+  /* ---- collectives between processes, on device memory (optional) ----
+   * NULL where the backend has none (the CPU; a CUDA module built without NCCL). One communicator per process: rank 0 makes an id with comm_id, every rank receives it
+   * by other means (train/dist.c broadcasts it over MPI), and all ranks call comm_init with it
+   * together. comm_sum adds n floats over the ranks in place, finished when it returns. */
+  fs_status (*comm_id)(unsigned char id[FS_COMM_ID_BYTES]);
+  fs_status (*comm_init)(const unsigned char id[FS_COMM_ID_BYTES], int rank, int size);
+  fs_status (*comm_sum)(float *x, int64_t n);
+  void (*comm_free)(void);
+  const char *comm_library; /* "NCCL 2.28.9": the library loaded */
 } fs_backend;
 
 /* The CPU backend (always available). */
@@ -186,11 +199,18 @@ const fs_backend *fs_backend_cpu(void);
  * cuBLAS and the CUDA runtime cost every run about 200 MB of memory and 0.15 s at start-up. */
 const fs_backend *fs_backend_cuda(void);
 
+/* This process is rank local_rank of those on its machine (train/dist.c, after joining an MPI job):
+ * the CUDA module then computes on GPU local_rank modulo the GPUs it sees, one GPU per rank when
+ * there are as many (CUDA_VISIBLE_DEVICES giving each rank one GPU does as well). Called before the
+ * backend is first chosen; later calls change nothing. */
+void fs_backend_set_local_rank(int local_rank);
+
 /* What the CUDA module needs from the program, handed over when it is loaded (the module does
- * not link the program's code): a log line and the recording of an error message. */
+ * not link the program's code): a log line, the recording of an error message, and which GPU. */
 typedef struct {
   void (*log)(const char *tag, const char *message);
   fs_status (*error)(fs_status code, const char *message);
+  int local_rank; /* fs_backend_set_local_rank's, else 0 */
 } fs_cuda_host;
 
 /* The CUDA module's one entry point (named FS_CUDA_MODULE_ENTRY for dlsym): the backend table

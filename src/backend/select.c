@@ -16,6 +16,11 @@ static const char *backend_reason = "";
 
 const char *fs_backend_reason(void) { return backend_reason; }
 
+/* This rank's place on its machine (fs_backend_set_local_rank), read when the CUDA module loads. */
+static int local_rank = 0;
+
+void fs_backend_set_local_rank(int rank) { local_rank = rank; }
+
 #ifndef FLOWSEQ_HAVE_CUDA
 const fs_backend *fs_backend_cuda(void) { return NULL; }
 #else
@@ -72,7 +77,8 @@ const fs_backend *fs_backend_cuda(void) {
     fs_log("engine", "CUDA: cannot load the CUDA module %s (%s); computing on the CPU", path, dlerror());
     return NULL;
   }
-  static const fs_cuda_host host = {host_log, host_error};
+  static fs_cuda_host host = {host_log, host_error, 0};
+  host.local_rank = local_rank;
   table = entry(&host);
   return table;
 }

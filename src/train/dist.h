@@ -1,5 +1,7 @@
 /* Data-parallel training across processes: the few collectives the trainer needs, over MPI in a
- * FLOWSEQ_MPI build (the only file that names MPI) and as a single-rank no-op in any other.
+ * FLOWSEQ_MPI build (the only file that names MPI) and as a single-rank no-op in any other. GPU
+ * ranks sum gradients with the backend's collectives (NCCL in the CUDA module) where the build
+ * has them, the communicator set up over MPI; each rank computes on its own GPU of its machine.
  *
  * MPI is started only when a launcher started the process (mpirun / mpiexec / srun leave
  * OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_SIZE in the environment); a plain run of an MPI build is
@@ -30,9 +32,15 @@ int fs_dist_size(void);
 /* "Open MPI v4.1.4"-style name of the MPI library this build uses, or NULL without MPI. */
 const char *fs_dist_library(void);
 
-/* Sums n floats over all ranks, in place on every rank. x is device memory of `be`; a GPU's
- * goes through a host buffer (MPI on host memory; no NCCL yet). */
+/* Sums n floats over all ranks, in place on every rank. x is device memory of `be`. GPUs sum
+ * with the backend's collectives (NCCL, its communicator set up over MPI at the first sum) when
+ * every rank has them, else through a host buffer (MPI on host memory: a copy each way). */
 fs_status fs_dist_sum_floats(const fs_backend *be, float *x, int64_t n);
+/* The same by the path named, also in a single-rank process (the two paths compared on a GPU:
+ * tests/gpu/test_nccl.c): through host memory and MPI, or the device's collectives (an error
+ * where `be` has none). */
+typedef enum { FS_DIST_VIA_HOST, FS_DIST_VIA_DEVICE } fs_dist_path;
+fs_status fs_dist_sum_floats_via(const fs_backend *be, float *x, int64_t n, fs_dist_path path);
 /* The same for n doubles in host memory (counts and loss sums). */
 void fs_dist_sum_doubles(double *x, int n);
 /* Whether `local` is true on any rank (every rank gets the same answer). */

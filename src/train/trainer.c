@@ -620,6 +620,10 @@ static fs_status train(fs_config *cfg) {
     fs_signals_install();
     t.window_start = fs_seconds();
     s = run_phases(&t);
+    /* the activation memory the run needed: on a GPU the whole arena is taken at the start, so this
+     * is what train.arena_mb could be lowered to (scripts/gpu-check.sh reports it) */
+    fs_log("train", "device arena: peak %.0f MiB of %d MiB (train.arena_mb)", t.engine.device.peak / 1048576.0,
+           tc->arena_mb);
   }
   fs_metrics_close(&t.metrics);
   fs_batcher_free(&t.batcher);

@@ -25,6 +25,8 @@ void cublas_record(cublasStatus_t status, const char *what) {
   record(message);
 }
 
+fs_status cuda_error(const char *message) { return host->error(FS_ERR_DEVICE, message); }
+
 cublasHandle_t cuda_cublas(void) {
   static cublasHandle_t handle;
   if (!handle) cublas_record(cublasCreate(&handle), "create");
@@ -108,11 +110,24 @@ extern "C" __attribute__((visibility("default"))) const fs_backend *flowseq_cuda
     cudaGetLastError(); // clear the error so later CUDA calls do not report it
     return nullptr;
   }
+  // one GPU per rank of a multi-process job (backend.h: fs_backend_set_local_rank), chosen before
+  // anything allocates: the first allocation makes the context on the current device
+  int device = h->local_rank % count;
+  err = cudaSetDevice(device);
+  if (err != cudaSuccess) {
+    snprintf(line, sizeof line, "CUDA: cannot use device %d (%s)", device, cudaGetErrorString(err));
+    host->log("engine", line);
+    cudaGetLastError();
+    return nullptr;
+  }
   table = make_table();
+#ifdef FLOWSEQ_HAVE_NCCL
+  cuda_add_collectives(&table);
+#endif
   cudaDeviceProp prop;
-  cudaGetDeviceProperties(&prop, 0);
-  snprintf(line, sizeof line, "CUDA: %s, %.0f GiB, compute capability %d.%d", prop.name,
-           prop.totalGlobalMem / 1073741824.0, prop.major, prop.minor);
+  cudaGetDeviceProperties(&prop, device);
+  snprintf(line, sizeof line, "CUDA: %s (device %d of %d), %.0f GiB, compute capability %d.%d", prop.name, device,
+           count, prop.totalGlobalMem / 1073741824.0, prop.major, prop.minor);
   host->log("engine", line);
   return &table;
 }

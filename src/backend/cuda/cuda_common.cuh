@@ -131,4 +131,11 @@ double cuda_sum_squares(int64_t n, const float *x);
 void cuda_adamw(int64_t n, float *p, const float *g, float *m, float *u, float *umax, float grad_scale, float lr,
                 float beta1, float beta2, float eps, float weight_decay, float step_size);
 
+// An error of an entry that returns its status (the collectives): recorded by the program, returned.
+fs_status cuda_error(const char *message);
+#ifdef FLOWSEQ_HAVE_NCCL
+// Fills the table's collectives with NCCL's (nccl.cu).
+void cuda_add_collectives(fs_backend *table);
+#endif
+
 #endif
