@@ -218,6 +218,7 @@ flowseq_options flowseq_default_options(flowseq_decoding decoding) {
                            .max_tokens = 1024,
                            .max_length = 250,
                            .collapse_repeats = 1,
+                           .substitute_repeats = 1,
                            .progress = 1};
 }
 
@@ -242,6 +243,8 @@ static int run_options(const char *function, flowseq_translator *t, const flowse
   d->tau = o->tau;
   d->iw_samples = o->iw_samples;
   d->seed = o->seed;
+  d->substitute_repeats = o->substitute_repeats;
+  d->repeat_is_text = t->model.repeat_is_text;
   if (o->rescore) d->rescore = fs_teacher_rescore, d->rescore_context = &t->rescorer;
   fs_beam_options *b = &run->search.beam;
   *b = fs_beam_defaults();

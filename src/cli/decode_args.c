@@ -43,6 +43,10 @@ int decode_args_parse(int argc, char **argv, decode_args *a, const char *command
       a->options.collapse_repeats = !strcmp(o, "--collapse-repeats");
       continue;
     }
+    if (!strcmp(o, "--substitute-repeats") || !strcmp(o, "--no-substitute-repeats")) {
+      a->options.substitute_repeats = !strcmp(o, "--substitute-repeats");
+      continue;
+    }
     static const char *const value_options[] = {
         "-m",           "--model",      "-i",         "--input",  "-o",           "--output",
         "--decode",     "--lengths",    "--samples",  "--tau",    "--iw-samples", "--seed",

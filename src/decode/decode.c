@@ -11,7 +11,7 @@
 #include "nn/losses.h"
 
 fs_decode_options fs_decode_defaults(fs_decode_mode mode) {
-  fs_decode_options o = {mode, 1, 1, 0.0f, 4, 1, NULL, NULL};
+  fs_decode_options o = {mode, 1, 1, 0.0f, 4, 1, NULL, NULL, false, NULL};
   if (mode == FS_DECODE_NPD) {
     o.lengths = 3;
     o.samples = 5;
@@ -128,6 +128,32 @@ static void argmax_rows(const float *logits, int64_t rows, int vocab, int32_t *i
   }
 }
 
+/* The best id of a logit row other than `shared` and the two special ids: a substituted EOS would
+ * end the sentence there, a padding id print nothing. -1 when no id is left. */
+static int runner_up(const float *z, int V, int shared, int eos, int pad) {
+  int best = -1;
+  for (int v = 0; v < V; v++)
+    if (v != shared && v != eos && v != pad && (best < 0 || z[v] > z[best])) best = v;
+  return best;
+}
+
+int fs_substitute_repeats(const float *logits, int T, int V, int eos, int pad, const bool *keep, int32_t *ids,
+                          double *logprob) {
+  int changed = 0;
+  for (int t = 1; t < T; t++) {
+    int32_t shared = ids[t];
+    if (shared != ids[t - 1] || shared == eos || (keep && keep[shared])) continue;
+    const float *before = logits + (int64_t)(t - 1) * V, *here = logits + (int64_t)t * V;
+    int other_before = runner_up(before, V, shared, eos, pad), other_here = runner_up(here, V, shared, eos, pad);
+    if (other_before < 0 || other_here < 0) continue;
+    float gap_before = before[shared] - before[other_before], gap_here = here[shared] - here[other_here];
+    if (gap_here <= gap_before) ids[t] = other_here, logprob[t] -= gap_here;
+    else ids[t - 1] = other_before, logprob[t - 1] -= gap_before;
+    changed++;
+  }
+  return changed;
+}
+
 /* The encoded sources of `rows` candidates, candidate r being of sentence row_source[r] of the
  * batch: the encoder runs once per sentence and its output is gathered per candidate (npd has
  * 15 candidates a sentence, and ran the encoder on each). */
@@ -154,7 +180,8 @@ static fs_tensor *encode_candidates(fs_engine *e, fs_flowseq *m, const int32_t *
  * candidates' rows, candidate r being of source sentence row_source[r]. Fills tokens, prior and
  * decoder log-probabilities. */
 static fs_status generate(fs_engine *e, fs_flowseq *m, const fs_batch *b, const int32_t *src, const float *src_mask,
-                          int batch, const int *row_source, const float *noise_scale, fs_candidate *c) {
+                          int batch, const int *row_source, const float *noise_scale, const fs_decode_options *o,
+                          fs_candidate *c) {
   fs_inputs in;
   FS_TRY(fs_inputs_build(e, b, &in));
   int N = b->batch, T = b->tgt_len, d = m->h.d, V = m->h.vocab;
@@ -179,6 +206,9 @@ static fs_status generate(fs_engine *e, fs_flowseq *m, const fs_batch *b, const 
   if (s == FS_OK) s = fs_tensor_to_host(e, prior, prior_host);
   if (s == FS_OK) {
     argmax_rows(host_logits, (int64_t)N * T, V, ids, lp);
+    for (int r = 0; o->substitute_repeats && r < N; r++) /* the candidate's own length: padding stays */
+      fs_substitute_repeats(host_logits + (int64_t)r * T * V, c[r].length, V, m->h.eos_id, m->h.pad_id,
+                            o->repeat_is_text, ids + (int64_t)r * T, lp + (int64_t)r * T);
     for (int r = 0; r < N; r++) {
       c[r].tokens = fs_malloc(sizeof(int32_t) * c[r].length);
       c[r].decoder_logprob = 0.0;
@@ -318,7 +348,7 @@ static fs_status decode(fs_engine *e, fs_flowseq *m, const int32_t *src, const f
     host_batch hb;
     host_batch_build(&hb, src, src_mask, src_len, row_source, count, T, valid, NULL, m->h.eos_id);
     fs_engine_reset(e);
-    s = generate(e, m, &hb.view, src, src_mask, batch, row_source, noise, c);
+    s = generate(e, m, &hb.view, src, src_mask, batch, row_source, noise, o, c);
     host_batch_free(&hb);
   }
   if (s == FS_OK && o->mode == FS_DECODE_IWD) {

@@ -40,6 +40,42 @@ static void test_collapse_repeats(void) {
   CHECK_MSG(n == 5 && d[0] == 4 && d[1] == 6 && d[2] == 6 && d[3] == 6 && d[4] == 4, "collapsed to %d tokens", n);
 }
 
+/* Repeat substitution on hand-made logits (V = 5), the expected ids and log-probabilities worked
+ * out by hand: of two neighbours with the same argmax, the one whose runner-up is closer gives way
+ * (the later one on a tie); EOS and kept ids (digit pieces) are never replaced. */
+static void test_substitute_repeats(void) {
+  const float logits[4 * 5] = {
+      0, 5, 1,    0, 0,    /* argmax 1, runner-up 2 at gap 4 */
+      0, 4, 3.5f, 0, 0,    /* argmax 1 again, runner-up 2 at gap 0.5: this one takes 2 */
+      0, 0, 1,    6, 5.8f, /* argmax 3, runner-up 4 at gap 0.2: this earlier one takes 4 */
+      0, 0, 0,    6, 2,    /* argmax 3, runner-up 4 at gap 4 */
+  };
+  int32_t ids[4] = {1, 1, 3, 3};
+  double lp[4] = {-1, -1, -1, -1};
+  CHECK(fs_substitute_repeats(logits, 4, 5, 0, -1, NULL, ids, lp) == 2);
+  CHECK_MSG(ids[0] == 1 && ids[1] == 2 && ids[2] == 4 && ids[3] == 3, "ids %d %d %d %d, expected 1 2 4 3", ids[0],
+            ids[1], ids[2], ids[3]);
+  CHECK(lp[0] == -1 && fabs(lp[1] + 1.5) < 1e-6 && fabs(lp[2] + 1.2) < 1e-6 && lp[3] == -1);
+
+  const float tie[2 * 5] = {0, 3, 1, 0, 0, 0, 3, 1, 0, 0}; /* equal gaps: the later position gives way */
+  int32_t t_ids[2] = {1, 1};
+  double t_lp[2] = {0, 0};
+  fs_substitute_repeats(tie, 2, 5, 0, -1, NULL, t_ids, t_lp);
+  CHECK(t_ids[0] == 1 && t_ids[1] == 2 && t_lp[1] == -2);
+
+  int32_t eos[2] = {2, 2}, digits[2] = {3, 3};
+  double e_lp[2] = {0, 0};
+  bool keep[5] = {false, false, false, true, false};
+  CHECK(fs_substitute_repeats(tie, 2, 5, 2, -1, NULL, eos, e_lp) == 0 && eos[0] == 2 && eos[1] == 2);
+  CHECK(fs_substitute_repeats(tie, 2, 5, 0, -1, keep, digits, e_lp) == 0 && digits[0] == 3 && digits[1] == 3);
+  /* the runner-up of both positions is 2, EOS here: the next best is 0, or 3 when 0 is padding */
+  int32_t no_eos[2] = {1, 1}, no_pad[2] = {1, 1};
+  fs_substitute_repeats(tie, 2, 5, 2, -1, NULL, no_eos, e_lp);
+  CHECK_MSG(no_eos[1] == 0, "took %d, expected 0", no_eos[1]);
+  fs_substitute_repeats(tie, 2, 5, 2, 0, NULL, no_pad, e_lp);
+  CHECK_MSG(no_pad[1] == 3, "took %d, expected 3 (the first of equal logits)", no_pad[1]);
+}
+
 /* Batches are sized by the widest point of decoding: candidates, times K posterior samples in iwd. */
 static void test_rows_per_sentence(void) {
   fs_decode_options o = fs_decode_defaults(FS_DECODE_ARGMAX);
@@ -248,6 +284,7 @@ static void test_external_rescorer(void) {
 
 int main(void) {
   test_collapse_repeats();
+  test_substitute_repeats();
   test_rows_per_sentence();
   test_batch_bounds();
   if (fs_engine_init(&eng, fs_backend_cpu(), 256 << 20, 64 << 20) != FS_OK) return 1;

@@ -54,6 +54,7 @@ class Options(ctypes.Structure):
         ("max_tokens", ctypes.c_int),
         ("max_length", ctypes.c_int),
         ("collapse_repeats", ctypes.c_int),
+        ("substitute_repeats", ctypes.c_int),
         ("max_sentences", ctypes.c_int),
         ("progress", ctypes.c_int),
     ]

@@ -30,6 +30,7 @@ class SampleOptions(TypedDict, total=False):
     batch_size: int  # and sentences per batch, at most (default: max_tokens alone bounds a batch)
     max_length: int  # longer inputs are cut to this many tokens
     collapse_repeats: bool  # FlowSeq: drop each output token equal to the one before it (default True)
+    substitute_repeats: bool  # FlowSeq: of two neighbours decoding one token, the closer runner-up replaces one (True)
     progress: bool  # lines/s on the log while translating (with set_logging(True))
 
 
@@ -58,7 +59,7 @@ class ScoreOptions(TypedDict, total=False):
 FLOWSEQ_ONLY = ("decoding", "lengths", "samples", "tau", "iw_samples", "rescore")
 TRANSFORMER_ONLY = ("beam", "length_penalty", "max_length_a", "max_length_b")
 _FLOATS = ("tau", "length_penalty", "max_length_a", "max_length_b")
-_FLAGS = ("rescore", "collapse_repeats", "progress")
+_FLAGS = ("rescore", "collapse_repeats", "substitute_repeats", "progress")
 _C_NAMES = {"batch_size": "max_sentences"}
 
 

@@ -209,6 +209,7 @@ class Translator:
           max_tokens      tokens per batch, a source token counted once per candidate row (1024)
           batch_size      and sentences per batch, at most (default: no count)
           max_length      longer inputs are cut to this many tokens (250)
+          substitute_repeats  FlowSeq: where neighbours decode one token, one takes its runner-up
           collapse_repeats  drop each output token equal to the one before it
           progress        lines/s on the log (when set_logging(True)); on by default
         An empty sentence translates to "".
