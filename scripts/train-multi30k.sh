@@ -5,8 +5,9 @@
 #   3. distill   the teacher's beam-4 translations of the training source
 #   4. student   FlowSeq ($STUDENT_CONFIG, default models/flowseq-small.yaml; flowseq-wide.yaml and
 #                flowseq-deep.yaml are the larger candidates) on the distilled targets, keeping its
-#                last 5 saves for `flowseq average`
-#   5. evaluate  whole test_2016: teacher greedy and beam 4, FlowSeq argmax and NPD 3x5 ranked
+#                last 5 saves
+#   5. average   the mean of those saves (`flowseq average --fp16`): the student evaluated
+#   6. evaluate  whole test_2016: teacher greedy and beam 4, FlowSeq argmax and NPD 3x5 ranked
 #                by the teacher (BLEU, chrF; in WORK_DIR/test_2016.bleu)
 # Every step resumes: run the script again after an interruption and it goes on where it stopped
 # (finished steps are skipped, training resumes from its checkpoint, distillation from its last
@@ -43,7 +44,10 @@ recipe_unless_made distill "$work/train.distilled.en" \
 recipe_unless_trained student "$work/flowseq" "$bin" train -c "${STUDENT_CONFIG:-$root/models/flowseq-small.yaml}" \
   "${common[@]}" --train.train_src "$m30k/train.de.gz" --train.train_tgt "$work/train.distilled.en" \
   --train.output "$work/flowseq" --train.keep_last 5 ${STUDENT_ARGS:-}
-student=$(recipe_best "$work/flowseq")
+# the mean of its last 5 saves, stored in fp16 as the bundled model is
+recipe_unless_made average "$work/flowseq.avg/model.safetensors" \
+  "$bin" average --fp16 -o "$work/flowseq.avg" "$work"/flowseq.u*
+student=$work/flowseq.avg
 
 evaluate() {
   local test_de=$m30k/test_2016_flickr.de.gz test_en=$work/test_2016.ref.en name model args
