@@ -46,7 +46,7 @@ recipe_unless_made distill "$work/train.distilled.en" \
 recipe_unless_trained student "$work/flowseq" "$bin" train -c "${STUDENT_CONFIG:-$root/models/flowseq-small.yaml}" \
   "${common[@]}" --train.train_src "$data/train.de" --train.train_tgt "$work/train.distilled.en" \
   --train.output "$work/flowseq" --train.keep_last 5 ${STUDENT_ARGS:-}
-average_student() { "$bin" average -o "$work/flowseq.avg" "$work"/flowseq.u*; }
+average_student() { "$bin" average --fp16 -o "$work/flowseq.avg" "$work"/flowseq.u*; } # stored as the bundled models are
 recipe_unless_made average "$work/flowseq.avg" average_student
 student=$work/flowseq.avg
 
