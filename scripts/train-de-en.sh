@@ -46,8 +46,9 @@ recipe_unless_made distill "$work/train.distilled.en" \
 recipe_unless_trained student "$work/flowseq" "$bin" train -c "${STUDENT_CONFIG:-$root/models/flowseq-small.yaml}" \
   "${common[@]}" --train.train_src "$data/train.de" --train.train_tgt "$work/train.distilled.en" \
   --train.output "$work/flowseq" --train.keep_last 5 ${STUDENT_ARGS:-}
-average_student() { "$bin" average --fp16 -o "$work/flowseq.avg" "$work"/flowseq.u*; } # stored as the bundled models are
-recipe_unless_made average "$work/flowseq.avg" average_student
+# the mean of its last 5 saves, stored in fp16 as the bundled models are
+recipe_unless_made average "$work/flowseq.avg/model.safetensors" \
+  "$bin" average --fp16 -o "$work/flowseq.avg" "$work"/flowseq.u*
 student=$work/flowseq.avg
 
 # one line per test set and system: BLEU, chrF, digits kept, "?" kept, sentences per second

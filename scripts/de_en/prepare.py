@@ -8,6 +8,8 @@ unescaped ("&amp;" occurs in Multi30k too), normalized and filtered (clean.py), 
                 German side, case-folded, differs from every one chosen before;
   dropped because its German side, case-folded, is a held-out one (held-out-de) or a line of
                 an evaluation set: Multi30k val and test_2016, newstest2013 (eval-de);
+  dropped because the English side lacks a digit run of the German one (digits-lost,
+                clean.loses_digits): applied to training pairs only;
   kept for training.
 Writes OUT/{train,valid,test}.{de,en} and OUT/counts.tsv (per corpus: lines read, each fate),
 and prints the counts. The order is a SHA-256 of the seed and the pair, so that every Python
@@ -19,11 +21,11 @@ import hashlib
 import os
 import sys
 
-from clean import drop_reason, normalize
+from clean import drop_reason, loses_digits, normalize
 from detok import detokenize, unescape
 
 CLEAN_REASONS = ["empty", "too-long", "length-ratio", "copy", "wrong-language"]
-COLUMNS = ["read"] + CLEAN_REASONS + ["duplicate", "eval-de", "held-out-de", "valid", "test", "train"]
+COLUMNS = ["read"] + CLEAN_REASONS + ["duplicate", "eval-de", "held-out-de", "digits-lost", "valid", "test", "train"]
 
 
 def corpora_list(root):
@@ -110,7 +112,9 @@ def main():
         c = counts[name]
         for pair in pairs:
             key = pair[0].casefold()
-            fate = held.get(pair) or ("held-out-de" if key in held_out_de else "eval-de" if key in eval_de else "train")
+            fate = held.get(pair) or (
+                "held-out-de" if key in held_out_de else "eval-de" if key in eval_de else "digits-lost" if loses_digits(*pair) else "train"
+            )
             c[fate] += 1
             if fate == "train":
                 train.append(pair)

@@ -4,6 +4,8 @@
 #                                   total row sums the rows, and the files have the counted lines
 #   prepared_held_out_apart DIR     no held-out German side, case-folded, is a training German
 #                                   side, and validation and test share none
+#   prepared_digits_kept DIR        every training pair's English side has each digit run of
+#                                   its German side
 #   prepared_same_bytes DIR1 DIR2   two runs wrote the same files
 
 # exits 0 when every row of counts.tsv adds up and the total row is the column sums
@@ -37,6 +39,19 @@ sys.exit(any(first & key(p) for p in sys.argv[2:]))' "$@"
 prepared_held_out_apart() {
   check "no held-out German side (case-folded) is a training German side" none_shared "$1/train.de" "$1/valid.de" "$1/test.de"
   check "validation and test share no German side (case-folded)" none_shared "$1/valid.de" "$1/test.de"
+}
+# exits 0 when each maximal digit run of a line of DE is a digit run of the same line of EN
+digit_runs_kept() { # de, en
+  paste -d '\n' "$1" "$2" | awk '
+    function runs(line, into,   n) { n = 0; split("", into)
+      while (match(line, /[0-9]+/)) { into[substr(line, RSTART, RLENGTH)] = 1; line = substr(line, RSTART + RLENGTH); n++ }
+      return n }
+    NR % 2 == 1 { runs($0, de); next }
+    { runs($0, en); for (r in de) if (!(r in en)) { print "digits lost: line " NR / 2 ": " r; bad = 1 } }
+    END { exit bad }'
+}
+prepared_digits_kept() {
+  check "every training pair keeps its German digit runs in English" digit_runs_kept "$1/train.de" "$1/train.en"
 }
 prepared_same_bytes() {
   local f

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/prepare-de-en.sh on a hand-made corpus tree whose fates are known: one pair for each
-# cleaning reason, a duplicate, an evaluation-set German side, Tatoeba German sides that recur
+# cleaning reason, a duplicate, an evaluation-set German side, a training pair whose English side
+# writes a number out (digits-lost) beside one that only reformats it (kept), Tatoeba German sides that recur
 # case-changed in the OpenNMT sample (so that every held-out one must be dropped there), and the
 # detokenizer on hand-made Moses-tokenized lines with known answers. Needs python3 only.
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +17,8 @@ pairs() { # PREFIX: "German<TAB>English" lines on stdin -> PREFIX.de.gz, PREFIX.
 }
 long_de=$(printf 'Wort %.0s' $(seq 101)) long_en=$(printf 'word %.0s' $(seq 101))
 # Multi30k: kept, empty, kept after whitespace normalization, duplicate, length ratio, an
-# evaluation German side (val has it in other case), copy, wrong language, too long
+# evaluation German side (val has it in other case), copy, wrong language, too long, digits
+# lost, digits reformatted
 pairs "$c/multi30k/train" <<EOF2
 Ein Hund läuft.	A dog runs.
 	Empty German side.
@@ -27,6 +29,8 @@ Zwei Katzen spielen.	Two cats play.
 This is the man with the hat.	This is the man with the hat.
 This page was last modified by the admin.	Diese Seite wurde zuletzt geändert.
 $long_de	$long_en
+Drei Hunde und 3 Katzen.	Three dogs and three cats.
+Er zahlt 1.500,25 Euro für 2 Räder.	He pays 1,500.25 euros for 2 bikes.
 EOF2
 printf 'Zwei Katzen Spielen.\n' | gzip -n >"$c/multi30k/val.de.gz"
 printf 'Ein Pferd.\n' | gzip -n >"$c/multi30k/test_2016_flickr.de.gz"
@@ -63,11 +67,12 @@ run "$dir/a"
 check "prepare-de-en.sh succeeds on the hand-made corpora" test -s "$dir/a/train.de"
 row() { awk -F'\t' -v n="$1" '$1 == n' "$dir/a/counts.tsv" | cut -f2-; }
 tab=$'\t'
-check "Multi30k: read 9; empty, too-long, length-ratio, copy, wrong-language, duplicate, eval-de 1 each; 2 kept" \
-  test "$(row multi30k-train)" = "9${tab}1${tab}1${tab}1${tab}1${tab}1${tab}1${tab}1${tab}0${tab}0${tab}0${tab}2"
+check "Multi30k: read 11; empty, too-long, length-ratio, copy, wrong-language, duplicate, eval-de, digits-lost 1 each; 3 kept" \
+  test "$(row multi30k-train)" = "11${tab}1${tab}1${tab}1${tab}1${tab}1${tab}1${tab}1${tab}0${tab}1${tab}0${tab}0${tab}3"
 check "OpenNMT: one empty, the 4 held-out German sides dropped, 3 kept" \
-  test "$(row opennmt-toy)" = "8${tab}1${tab}0${tab}0${tab}0${tab}0${tab}0${tab}0${tab}4${tab}0${tab}0${tab}3"
-check "Tatoeba: 2 + 2 held out, one duplicate" bash -c "[ \"\$(cut -f7,10,11 <<<'$(row tatoeba)')\" = '1${tab}2${tab}2' ]"
+  test "$(row opennmt-toy)" = "8${tab}1${tab}0${tab}0${tab}0${tab}0${tab}0${tab}0${tab}4${tab}0${tab}0${tab}0${tab}3"
+check "Tatoeba: 2 + 2 held out, one duplicate" bash -c "[ \"\$(cut -f7,11,12 <<<'$(row tatoeba)')\" = '1${tab}2${tab}2' ]"
+check "a reformatted number is kept for training" grep -qxF 'He pays 1,500.25 euros for 2 bikes.' "$dir/a/train.en"
 check "newstest2011: the newstest2013 German side is dropped" test "$(row newstest2011 | cut -f8)" = 1
 check "the tokenized pair is detokenized" grep -qxF 'Es ist "gut", sagt er.' "$dir/a/train.de"
 check "its English side too" grep -qxF "It's \"good\", he says." "$dir/a/train.en"
@@ -75,6 +80,7 @@ check "whitespace is normalized" grep -qxF 'Ein Mann schläft.' "$dir/a/train.de
 check "the log prints the counts" grep -q '^total ' "$dir/a.log"
 prepared_counts_add_up "$dir/a"
 prepared_held_out_apart "$dir/a"
+prepared_digits_kept "$dir/a"
 run "$dir/b"
 prepared_same_bytes "$dir/a" "$dir/b"
 FLOWSEQ_CORPORA=$dir/none "$src/scripts/prepare-de-en.sh" "$dir/c" >"$dir/out" 2>&1

@@ -14,6 +14,7 @@ for run in a b; do
 done
 prepared_counts_add_up "$dir/a"
 prepared_held_out_apart "$dir/a"
+prepared_digits_kept "$dir/a"
 prepared_same_bytes "$dir/a" "$dir/b"
 check "2000 validation and 2000 test pairs" test "$(cat "$dir"/a/valid.de "$dir"/a/test.en | wc -l)" = 4000
 check "Tatoeba gives most of the training data" \
