@@ -5,7 +5,8 @@
 #   2. vocab     joint SentencePiece model ($VOCAB_SIZE pieces, default 8000) with split digits
 #                and byte fallback, trained on 200000 sampled sentences
 #   3. teacher   the autoregressive Transformer ($TEACHER_CONFIG, default models/ar-small.yaml)
-#   4. distill   the teacher's beam-4 translations of the training source
+#   4. distill   the teacher's beam-4 translations of the training source ($DISTILL_BEAM: 1 is
+#                greedy, about 2.5 times as fast)
 #   5. student   FlowSeq ($STUDENT_CONFIG, default models/flowseq-small.yaml) on the distilled
 #                targets, keeping its last 5 saves
 #   6. average   `flowseq average` of those saves: the student that is evaluated
@@ -17,7 +18,7 @@
 #
 # usage: scripts/train-de-en.sh [WORK_DIR]           (default work/de-en)
 # environment: FLOWSEQ (binary, default build/flowseq), FLOWSEQ_CORPORA (default ../shared/corpora),
-#   VOCAB_SIZE, TEACHER_CONFIG, STUDENT_CONFIG, TEACHER_ARGS / STUDENT_ARGS (extra
+#   VOCAB_SIZE, DISTILL_BEAM, TEACHER_CONFIG, STUDENT_CONFIG, TEACHER_ARGS / STUDENT_ARGS (extra
 #   "--train.KEY VALUE" overrides, e.g. more updates for the larger data).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +42,7 @@ recipe_unless_trained teacher "$work/teacher" "$bin" train -c "${TEACHER_CONFIG:
   ${TEACHER_ARGS:-}
 teacher=$(recipe_best "$work/teacher")
 recipe_unless_made distill "$work/train.distilled.en" \
-  "$bin" distill -m "$teacher" -i "$data/train.de" -o "$work/train.distilled.en" --beam 4
+  "$bin" distill -m "$teacher" -i "$data/train.de" -o "$work/train.distilled.en" --beam "${DISTILL_BEAM:-4}"
 # shellcheck disable=SC2086
 recipe_unless_trained student "$work/flowseq" "$bin" train -c "${STUDENT_CONFIG:-$root/models/flowseq-small.yaml}" \
   "${common[@]}" --train.train_src "$data/train.de" --train.train_tgt "$work/train.distilled.en" \
