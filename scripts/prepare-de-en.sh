@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the German-English training data of every trainable shared corpus and a held-out
 # Tatoeba split (scripts/de_en/prepare.py says what happens to each pair):
-#   scripts/prepare-de-en.sh OUT_DIR [--valid N] [--test N] [--seed S]
+#   scripts/prepare-de-en.sh OUT_DIR [--valid N] [--test N] [--seed S] [--number-copies N]
 # writes OUT_DIR/{train,valid,test}.{de,en} (plain UTF-8, one sentence a line) and
 # OUT_DIR/counts.tsv, and prints the counts per corpus. Deterministic: a rerun writes the same
 # bytes. Reads the corpora from $FLOWSEQ_CORPORA (default ../shared/corpora beside the checkout).

@@ -11,6 +11,9 @@ unescaped ("&amp;" occurs in Multi30k too), normalized and filtered (clean.py), 
   dropped because the English side lacks a digit run of the German one (digits-lost,
                 clean.loses_digits): applied to training pairs only;
   kept for training.
+Then each training pair with numbers to copy gains NUMBER_COPIES versions with other numbers
+(digits.py; counted as number-copies, beside the fates), unless a copy's German side is a
+held-out or evaluation one.
 Writes OUT/{train,valid,test}.{de,en} and OUT/counts.tsv (per corpus: lines read, each fate),
 and prints the counts. The order is a SHA-256 of the seed and the pair, so that every Python
 version and machine picks the same split; two runs write the same bytes.
@@ -22,10 +25,11 @@ import os
 import sys
 
 from clean import drop_reason, loses_digits, normalize
+from digits import vary_numbers
 from detok import detokenize, unescape
 
 CLEAN_REASONS = ["empty", "too-long", "length-ratio", "copy", "wrong-language"]
-COLUMNS = ["read"] + CLEAN_REASONS + ["duplicate", "eval-de", "held-out-de", "digits-lost", "valid", "test", "train"]
+COLUMNS = ["read"] + CLEAN_REASONS + ["duplicate", "eval-de", "held-out-de", "digits-lost", "valid", "test", "train", "number-copies"]
 
 
 def corpora_list(root):
@@ -90,6 +94,7 @@ def main():
     ap.add_argument("--valid", type=int, default=2000)
     ap.add_argument("--test", type=int, default=2000)
     ap.add_argument("--seed", default="1")
+    ap.add_argument("--number-copies", type=int, default=4)
     a = ap.parse_args()
     counts, candidates, seen = {}, {}, set()
     for name, prefix, tokenized in corpora_list(a.corpora):
@@ -109,7 +114,7 @@ def main():
     eval_de = {normalize(line).casefold() for path in EVAL_SETS for line in read_lines(f"{a.corpora}/{path}")}
     train = []
     for name, pairs in candidates.items():
-        c = counts[name]
+        c, kept = counts[name], []
         for pair in pairs:
             key = pair[0].casefold()
             fate = held.get(pair) or (
@@ -117,7 +122,11 @@ def main():
             )
             c[fate] += 1
             if fate == "train":
-                train.append(pair)
+                kept.append(pair)
+        # a copy may turn into a held-out or evaluation sentence ("Ich bin 17 Jahre alt."): not those
+        copies = [p for p in vary_numbers(kept, a.number_copies, a.seed) if p[0].casefold() not in held_out_de | eval_de]
+        c["number-copies"] = len(copies)
+        train += kept + copies
     os.makedirs(a.out, exist_ok=True)
     for split, pairs in (("train", train), ("valid", valid), ("test", test)):
         write_lines(f"{a.out}/{split}.de", [p[0] for p in pairs])

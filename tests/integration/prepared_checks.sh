@@ -8,18 +8,20 @@
 #                                   its German side
 #   prepared_same_bytes DIR1 DIR2   two runs wrote the same files
 
-# exits 0 when every row of counts.tsv adds up and the total row is the column sums
+# exits 0 when every row's fates (the columns from "empty" to "train") add up to its lines read
+# and the total row is the column sums
 counts_consistent() {
-  awk -F'\t' 'NR == 1 { next }
+  awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "train") train = i; next }
     $1 == "total" { for (i = 2; i <= NF; i++) if ($i != sum[i]) bad = 1; seen_total = 1; next }
-    { fates = 0; for (i = 3; i <= NF; i++) fates += $i; if (fates != $2) bad = 1
+    { fates = 0; for (i = 3; i <= train; i++) fates += $i; if (fates != $2) bad = 1
       for (i = 2; i <= NF; i++) sum[i] += $i }
     END { exit bad || !seen_total }' "$1/counts.tsv"
 }
-# the total of COLUMN in counts.tsv equals the lines of FILE
+# the total of COLUMN in counts.tsv (train: with the number copies) equals the lines of FILE
 column_is_lines() { # dir, column, file
   local want
-  want=$(awk -F'\t' -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i } $1 == "total" { print $c }' "$1/counts.tsv")
+  want=$(awk -F'\t' -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == col) c = i; if ($i == "number-copies") copies = i } }
+    $1 == "total" { print $c + (col == "train" ? $copies : 0) }' "$1/counts.tsv")
   [ -n "$want" ] && [ "$want" -eq "$(wc -l <"$1/$3")" ]
 }
 prepared_counts_add_up() {

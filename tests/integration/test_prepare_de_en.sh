@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/prepare-de-en.sh on a hand-made corpus tree whose fates are known: one pair for each
 # cleaning reason, a duplicate, an evaluation-set German side, a training pair whose English side
-# writes a number out (digits-lost) beside one that only reformats it (kept), Tatoeba German sides that recur
+# writes a number out (digits-lost) beside one that only reformats it (kept, and copied 4 times
+# with other numbers) and one with an ordinal ("19th": kept, never copied), Tatoeba German sides that recur
 # case-changed in the OpenNMT sample (so that every held-out one must be dropped there), and the
 # detokenizer on hand-made Moses-tokenized lines with known answers. Needs python3 only.
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +19,7 @@ pairs() { # PREFIX: "German<TAB>English" lines on stdin -> PREFIX.de.gz, PREFIX.
 long_de=$(printf 'Wort %.0s' $(seq 101)) long_en=$(printf 'word %.0s' $(seq 101))
 # Multi30k: kept, empty, kept after whitespace normalization, duplicate, length ratio, an
 # evaluation German side (val has it in other case), copy, wrong language, too long, digits
-# lost, digits reformatted
+# lost, digits reformatted, an ordinal
 pairs "$c/multi30k/train" <<EOF2
 Ein Hund läuft.	A dog runs.
 	Empty German side.
@@ -31,6 +32,7 @@ This page was last modified by the admin.	Diese Seite wurde zuletzt geändert.
 $long_de	$long_en
 Drei Hunde und 3 Katzen.	Three dogs and three cats.
 Er zahlt 1.500,25 Euro für 2 Räder.	He pays 1,500.25 euros for 2 bikes.
+Er wurde im 19. Jahrhundert geboren.	He was born in the 19th century.
 EOF2
 printf 'Zwei Katzen Spielen.\n' | gzip -n >"$c/multi30k/val.de.gz"
 printf 'Ein Pferd.\n' | gzip -n >"$c/multi30k/test_2016_flickr.de.gz"
@@ -67,12 +69,18 @@ run "$dir/a"
 check "prepare-de-en.sh succeeds on the hand-made corpora" test -s "$dir/a/train.de"
 row() { awk -F'\t' -v n="$1" '$1 == n' "$dir/a/counts.tsv" | cut -f2-; }
 tab=$'\t'
-check "Multi30k: read 11; empty, too-long, length-ratio, copy, wrong-language, duplicate, eval-de, digits-lost 1 each; 3 kept" \
-  test "$(row multi30k-train)" = "11${tab}1${tab}1${tab}1${tab}1${tab}1${tab}1${tab}1${tab}0${tab}1${tab}0${tab}0${tab}3"
+check "Multi30k: read 12; empty, too-long, length-ratio, copy, wrong-language, duplicate, eval-de, digits-lost 1 each; 4 kept, 4 number copies" \
+  test "$(row multi30k-train)" = "12${tab}1${tab}1${tab}1${tab}1${tab}1${tab}1${tab}1${tab}0${tab}1${tab}0${tab}0${tab}4${tab}4"
 check "OpenNMT: one empty, the 4 held-out German sides dropped, 3 kept" \
-  test "$(row opennmt-toy)" = "8${tab}1${tab}0${tab}0${tab}0${tab}0${tab}0${tab}0${tab}4${tab}0${tab}0${tab}0${tab}3"
+  test "$(row opennmt-toy)" = "8${tab}1${tab}0${tab}0${tab}0${tab}0${tab}0${tab}0${tab}4${tab}0${tab}0${tab}0${tab}3${tab}0"
 check "Tatoeba: 2 + 2 held out, one duplicate" bash -c "[ \"\$(cut -f7,11,12 <<<'$(row tatoeba)')\" = '1${tab}2${tab}2' ]"
 check "a reformatted number is kept for training" grep -qxF 'He pays 1,500.25 euros for 2 bikes.' "$dir/a/train.en"
+# the copies: the same sentence with other numbers, 4 distinct ones, the ordinal never copied
+copies() { grep -vxF "$2" "$dir/a/train.$1" | grep -cE "$3"; }
+check "4 German copies with other numbers" test "$(copies de 'Er zahlt 1.500,25 Euro für 2 Räder.' '^Er zahlt [0-9]+\.[0-9]+,[0-9]+ Euro für [0-9]+ Räder\.$')" = 4
+check "4 English copies" test "$(copies en 'He pays 1,500.25 euros for 2 bikes.' '^He pays [0-9]+,[0-9]+\.[0-9]+ euros for [0-9]+ bikes\.$')" = 4
+check "the copies differ" test "$(grep -c '^Er zahlt' "$dir/a/train.de")" = "$(grep '^Er zahlt' "$dir/a/train.de" | sort -u | wc -l)"
+check "the ordinal is not copied" test "$(grep -c 'Jahrhundert' "$dir/a/train.de")" = 1
 check "newstest2011: the newstest2013 German side is dropped" test "$(row newstest2011 | cut -f8)" = 1
 check "the tokenized pair is detokenized" grep -qxF 'Es ist "gut", sagt er.' "$dir/a/train.de"
 check "its English side too" grep -qxF "It's \"good\", he says." "$dir/a/train.en"
