@@ -13,7 +13,8 @@ SHA-256 of the seed, the pair and the copy's number, so every run writes the sam
 import hashlib
 import re
 
-DIGIT_RUN = re.compile(r"[0-9]+")
+from clean import DIGIT_RUN
+
 GLUED = re.compile(r"[0-9][^\W\d_]|[^\W\d_][0-9]")
 
 

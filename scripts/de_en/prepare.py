@@ -112,7 +112,7 @@ def main():
     (valid, test), held_out_de = choose_held_out(candidates["tatoeba"], [a.valid, a.test], a.seed)
     held = {pair: "valid" for pair in valid} | {pair: "test" for pair in test}
     eval_de = {normalize(line).casefold() for path in EVAL_SETS for line in read_lines(f"{a.corpora}/{path}")}
-    train = []
+    train, not_copies = [], held_out_de | eval_de
     for name, pairs in candidates.items():
         c, kept = counts[name], []
         for pair in pairs:
@@ -124,7 +124,7 @@ def main():
             if fate == "train":
                 kept.append(pair)
         # a copy may turn into a held-out or evaluation sentence ("Ich bin 17 Jahre alt."): not those
-        copies = [p for p in vary_numbers(kept, a.number_copies, a.seed) if p[0].casefold() not in held_out_de | eval_de]
+        copies = [p for p in vary_numbers(kept, a.number_copies, a.seed) if p[0].casefold() not in not_copies]
         c["number-copies"] = len(copies)
         train += kept + copies
     os.makedirs(a.out, exist_ok=True)

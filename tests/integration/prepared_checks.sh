@@ -45,9 +45,8 @@ prepared_held_out_apart() {
 # exits 0 when each maximal digit run of a line of DE is a digit run of the same line of EN
 digit_runs_kept() { # de, en
   paste -d '\n' "$1" "$2" | awk '
-    function runs(line, into,   n) { n = 0; split("", into)
-      while (match(line, /[0-9]+/)) { into[substr(line, RSTART, RLENGTH)] = 1; line = substr(line, RSTART + RLENGTH); n++ }
-      return n }
+    function runs(line, into) { split("", into)
+      while (match(line, /[0-9]+/)) { into[substr(line, RSTART, RLENGTH)] = 1; line = substr(line, RSTART + RLENGTH) } }
     NR % 2 == 1 { runs($0, de); next }
     { runs($0, en); for (r in de) if (!(r in en)) { print "digits lost: line " NR / 2 ": " r; bad = 1 } }
     END { exit bad }'
